@@ -1,0 +1,39 @@
+# `make run` and `make test` work on a fresh machine: both create .venv and install first.
+VENV ?= .venv
+BIN := $(VENV)/bin
+PYTHON ?= python3
+SEED_MODEL := ../shared/seed/best_model.h5
+
+.PHONY: run test lint format bench clean
+
+$(BIN)/selfiebot: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $@
+
+## run: set up, make sure the popularity model is there, start the product
+run: $(BIN)/selfiebot
+	@$(BIN)/selfiebot models status >/dev/null 2>&1 || \
+		if [ -f $(SEED_MODEL) ]; then $(BIN)/selfiebot models import $(SEED_MODEL); \
+		else $(BIN)/selfiebot models fetch; fi
+	$(BIN)/selfiebot run
+
+## test: set up with the dev extras, lint, run the tests
+test: $(BIN)/selfiebot
+	$(BIN)/ruff check .
+	$(BIN)/pytest -q -rs
+
+lint: $(BIN)/selfiebot
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(BIN)/selfiebot
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+bench: $(BIN)/selfiebot
+	$(BIN)/python benchmarks/bench_inference.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

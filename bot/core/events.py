@@ -1,0 +1,92 @@
+"""What adapters tell the game: platform events translated into plain, platform-free values.
+
+Adapters (Telegram, Discord, the web page, `selfiebot play`) build these and call
+`Game.handle(event)`; the core never sees a platform object.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+
+async def _never_admin() -> bool:
+    return False
+
+
+@dataclass(frozen=True)
+class ChatRef:
+    """A conversation on one platform; `chat_id` is the platform's own id as text."""
+
+    platform: str
+    chat_id: str
+    title: str | None = None
+    is_private: bool = False
+
+
+@dataclass(frozen=True)
+class Sender:
+    """The person behind an event; `username` lets `/duel @name` find people by handle."""
+
+    platform: str
+    user_id: str
+    display_name: str
+    username: str | None = None
+    language: str | None = None
+
+
+@dataclass(frozen=True)
+class EventBase:
+    """Fields every event carries.
+
+    `update_id` is the platform's delivery id (Telegram update id, Discord interaction or
+    message id): the core uses it as the idempotency key, so a re-delivered update gets the
+    same answer and is never counted twice. `is_admin` is asked lazily, only by admin
+    commands, because checking it costs the adapter an API call.
+    """
+
+    chat: ChatRef
+    sender: Sender
+    update_id: str
+    message_id: str | None = None
+    is_admin: Callable[[], Awaitable[bool]] = field(default=_never_admin, compare=False)
+
+
+@dataclass(frozen=True)
+class PhotoEvent(EventBase):
+    """A photo to score. `photo` holds the raw file bytes as downloaded."""
+
+    photo: bytes = b""
+    filename: str | None = None
+    mime_type: str | None = None
+
+
+@dataclass(frozen=True)
+class CommandEvent(EventBase):
+    """A command such as `/top week`: `name` without slash, lower case; `args` split on spaces.
+
+    `mentions` are people the adapter could resolve from the message (e.g. `/duel @ann`).
+    """
+
+    name: str = ""
+    args: tuple[str, ...] = ()
+    mentions: tuple[Sender, ...] = ()
+
+
+@dataclass(frozen=True)
+class ButtonEvent(EventBase):
+    """A press on a button the core sent earlier (`Button.action` / `Button.payload`)."""
+
+    action: str = ""
+    payload: str = ""
+
+
+@dataclass(frozen=True)
+class ReactionEvent(EventBase):
+    """An emoji put on (or taken off) one of the bot's messages; `message_id` is that message."""
+
+    emoji: str = ""
+    added: bool = True
+
+
+Event = PhotoEvent | CommandEvent | ButtonEvent | ReactionEvent

@@ -1,0 +1,110 @@
+"""The one typed settings object: every knob comes from the environment or `.env`, nowhere else.
+
+Modules never read `os.environ` themselves; they receive a `Settings` (or the values they need)
+so tests can build one explicitly and nothing depends on import-time state.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import platformdirs
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+APP_NAME = "selfiebot"
+
+
+def _default_data_dir() -> Path:
+    return Path(platformdirs.user_data_dir(APP_NAME))
+
+
+def _default_cache_dir() -> Path:
+    return Path(platformdirs.user_cache_dir(APP_NAME))
+
+
+class Settings(BaseSettings):
+    """All configuration; names map to `SELFIEBOT_<NAME>` unless an alias says otherwise."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="SELFIEBOT_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    # --- models and inference -------------------------------------------------------------
+    popularity_model: Path | None = Field(
+        default=None,
+        description="Popularity model: an .h5 (converted on first use) or .onnx file. "
+        "Empty: the model cached by `selfiebot models fetch` / `models import`.",
+    )
+    data_dir: Path = Field(default_factory=_default_data_dir)
+    cache_dir: Path = Field(default_factory=_default_cache_dir)
+    inference_threads: int = Field(default=1, ge=1, description="Intra-op threads per session.")
+    inference_workers: int = Field(
+        default=2, ge=1, description="Worker threads for the async analyzer wrapper."
+    )
+    max_image_pixels: int = Field(
+        default=40_000_000, ge=1, description="Photos with more pixels are refused."
+    )
+    max_upload_bytes: int = Field(
+        default=20 * 1024 * 1024, ge=1, description="Largest photo file accepted, in bytes."
+    )
+
+    # --- storage ----------------------------------------------------------------------------
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy async URL. Empty: SQLite file `selfiebot.db` in data_dir.",
+    )
+
+    # --- game defaults ----------------------------------------------------------------------
+    season_days: int = Field(default=7, ge=1, description="Default season length for new chats.")
+    rate_limit_photos: int = Field(default=10, ge=1)
+    rate_limit_window_minutes: int = Field(default=10, ge=1)
+    duplicate_hamming_distance: int = Field(default=6, ge=0, le=64)
+    duel_hours: int = Field(default=24, ge=1)
+
+    # --- Telegram ---------------------------------------------------------------------------
+    telegram_bot_token: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("TELEGRAM_BOT_TOKEN", "SELFIEBOT_TELEGRAM_BOT_TOKEN"),
+    )
+    telegram_api_base_url: str = Field(
+        default="https://api.telegram.org",
+        validation_alias=AliasChoices("TELEGRAM_API_BASE_URL", "SELFIEBOT_TELEGRAM_API_BASE_URL"),
+    )
+    telegram_webhook_url: str | None = None
+    telegram_webhook_secret: SecretStr | None = None
+    telegram_webhook_listen: str = "0.0.0.0"
+    telegram_webhook_port: int = 8443
+
+    # --- Discord ----------------------------------------------------------------------------
+    discord_bot_token: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("DISCORD_BOT_TOKEN", "SELFIEBOT_DISCORD_BOT_TOKEN"),
+    )
+    discord_dev_guild_id: int | None = Field(
+        default=None,
+        description="Sync slash commands to this guild only (instant, for development).",
+    )
+    discord_admin_role: str | None = Field(
+        default=None, description="Role name that may use admin commands besides Manage Server."
+    )
+
+    # --- web page ---------------------------------------------------------------------------
+    web_host: str = "127.0.0.1"
+    web_port: int = 8000
+
+    log_level: str = "INFO"
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The configured URL, or the embedded SQLite file in the data dir."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{self.data_dir / 'selfiebot.db'}"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once from the environment and `.env`."""
+    return Settings()
