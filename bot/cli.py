@@ -3,7 +3,14 @@ verb so `selfiebot --help` stays instant."""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Annotated
+
 import typer
+
+from inference.cli import score
+from models.cli import app as models_app
+from storage.cli import app as db_app
 
 app = typer.Typer(
     name="selfiebot",
@@ -11,6 +18,65 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
+
+app.add_typer(models_app, name="models")
+app.add_typer(db_app, name="db")
+app.command("score")(score)
+
+
+@app.command()
+def play(
+    items: Annotated[
+        list[str],
+        typer.Argument(
+            metavar="PHOTO|/COMMAND...",
+            help="Photos and /commands handled in order; words after a /command are its "
+            "arguments; press:ACTION:PAYLOAD presses a button.",
+        ),
+    ],
+    chat: Annotated[str, typer.Option(help="Chat name (each name is its own chat).")] = "terminal",
+    user: Annotated[str, typer.Option(help="Your name in the game (also your @handle).")] = "me",
+    out: Annotated[Path | None, typer.Option(help="Save reply images and files here.")] = None,
+    admin: Annotated[bool, typer.Option("--admin", help="Act as a chat admin.")] = False,
+) -> None:
+    """Play the selfie game from the terminal on the embedded database."""
+    import asyncio
+
+    from bot.core.play import Player, run
+    from bot.settings import get_settings
+    from models.registry import ModelMissingError
+
+    try:
+        lines = asyncio.run(run(get_settings(), Player(chat, user, admin), items, out))
+    except (ModelMissingError, FileNotFoundError) as error:
+        typer.echo(str(error), err=True)
+        raise typer.Exit(1) from error
+    typer.echo("\n".join(lines).rstrip())
+
+
+WebHost = Annotated[
+    str | None, typer.Option(help="Address of the page [default: SELFIEBOT_WEB_HOST].")
+]
+WebPort = Annotated[
+    int | None,
+    typer.Option(min=1, max=65535, help="Port of the page [default: SELFIEBOT_WEB_PORT]."),
+]
+
+
+@app.command("run")
+def run_product(host: WebHost = None, port: WebPort = None) -> None:
+    """Start the product: the web page, and the Telegram/Discord bots whose tokens are set."""
+    from bot.serve import start
+
+    start(host, port, bots=True)
+
+
+@app.command("web")
+def web(host: WebHost = None, port: WebPort = None) -> None:
+    """Start only the web page and its JSON API (no chat bots, even with tokens set)."""
+    from bot.serve import start
+
+    start(host, port, bots=False)
 
 
 def main() -> None:

@@ -28,7 +28,11 @@ class Settings(BaseSettings):
     """All configuration; names map to `SELFIEBOT_<NAME>` unless an alias says otherwise."""
 
     model_config = SettingsConfigDict(
-        env_prefix="SELFIEBOT_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+        env_prefix="SELFIEBOT_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        env_ignore_empty=True,
+        extra="ignore",
     )
 
     # --- models and inference -------------------------------------------------------------
@@ -62,6 +66,19 @@ class Settings(BaseSettings):
     rate_limit_window_minutes: int = Field(default=10, ge=1)
     duplicate_hamming_distance: int = Field(default=6, ge=0, le=64)
     duel_hours: int = Field(default=24, ge=1)
+    leaderboard_size: int = Field(default=10, ge=1, le=50, description="Lines on a board.")
+    tips_photo_ttl_minutes: int = Field(
+        default=30, ge=1, description="How long a user's last photo stays in memory for /tips."
+    )
+    tips_cache_size: int = Field(
+        default=200, ge=1, description="Most photos kept in memory for /tips (oldest dropped)."
+    )
+    streak_reminders: bool = Field(
+        default=True, description="Remind chats of streaks that end at midnight UTC."
+    )
+    streak_reminder_hour: int = Field(
+        default=18, ge=0, le=23, description="UTC hour after which streak reminders go out."
+    )
 
     # --- Telegram ---------------------------------------------------------------------------
     telegram_bot_token: SecretStr | None = Field(
@@ -76,6 +93,14 @@ class Settings(BaseSettings):
     telegram_webhook_secret: SecretStr | None = None
     telegram_webhook_listen: str = "0.0.0.0"
     telegram_webhook_port: int = 8443
+    telegram_concurrent_updates: int = Field(
+        default=8, ge=1, description="Telegram updates handled at once (photos are downloaded)."
+    )
+    telegram_announce_interval_seconds: float = Field(
+        default=60.0,
+        gt=0,
+        description="How often due season results and duel outcomes are fetched and sent.",
+    )
 
     # --- Discord ----------------------------------------------------------------------------
     discord_bot_token: SecretStr | None = Field(
@@ -87,12 +112,37 @@ class Settings(BaseSettings):
         description="Sync slash commands to this guild only (instant, for development).",
     )
     discord_admin_role: str | None = Field(
-        default=None, description="Role name that may use admin commands besides Manage Server."
+        default=None,
+        description="Role name (or id) that may use admin commands besides Manage Server.",
+    )
+    discord_defer_after_seconds: float = Field(
+        default=1.5,
+        ge=0,
+        le=2.5,
+        description="Answer an interaction directly if the work is done within this time, "
+        "otherwise defer it (Discord allows 3 s before the first response).",
+    )
+    discord_announce_interval_seconds: int = Field(
+        default=60, ge=5, description="How often due announcements are fetched and posted."
+    )
+    discord_shard_count: int | None = Field(
+        default=None,
+        ge=1,
+        description="Total shards across all processes; empty: Discord's recommendation.",
+    )
+    discord_shard_ids: list[int] | None = Field(
+        default=None,
+        description="Shards this process runs, e.g. [0,1] (needs discord_shard_count); "
+        "empty: all of them.",
     )
 
     # --- web page ---------------------------------------------------------------------------
-    web_host: str = "127.0.0.1"
-    web_port: int = 8000
+    web_host: str = Field(default="127.0.0.1", description="Address the web page listens on.")
+    web_port: int = Field(default=8000, ge=1, le=65535, description="Port of the web page.")
+    web_cookie_secure: bool = Field(
+        default=False,
+        description="Send the page's player cookies over HTTPS only (set when served via HTTPS).",
+    )
 
     log_level: str = "INFO"
 

@@ -37,6 +37,9 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("ratelimit", "Admin: photos per user per window", "PHOTOS MINUTES", admin=True),
     CommandSpec("language", "Admin: chat language", "CODE", admin=True),
     CommandSpec("duels", "Admin: turn duels on or off", "on|off", admin=True),
+    CommandSpec(
+        "autoscore", "Admin: score every photo posted here, without a command", "on|off", admin=True
+    ),
 )
 
 

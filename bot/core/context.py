@@ -1,0 +1,94 @@
+"""What every flow receives: the shared services and the facts about the event being handled."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from bot.core.events import Event
+from bot.core.i18n import Translator
+from bot.core.photocache import PhotoCache
+from bot.settings import Settings
+from storage.records import ChatRecord, ChatSettings, UserRecord
+
+if TYPE_CHECKING:
+    from inference import Analyzer
+    from storage.repository import Store
+
+Clock = Callable[[], datetime]
+OPT_IN_PLATFORMS = frozenset({"discord"})
+# The explicit "score this photo" command differs: Discord's slash command is /score.
+RATE_COMMANDS = {"discord": "/score"}
+
+
+def system_clock() -> datetime:
+    """Real time in UTC; tests inject their own clock instead."""
+    return datetime.now(UTC)
+
+
+@dataclass
+class Services:
+    """Long-lived dependencies, built once by `Game.open` and shared by every flow."""
+
+    settings: Settings
+    store: Store
+    analyzer: Analyzer
+    clock: Clock
+    photos: PhotoCache
+
+    def chat_defaults(self, platform: str) -> ChatSettings:
+        """Settings a chat starts with, taken from the global configuration.
+
+        Discord channels opt in to scoring every photo (`/autoscore on`): a bot reading every
+        attachment in a busy server uninvited would be unwelcome.
+        """
+        return ChatSettings(
+            season_days=self.settings.season_days,
+            rate_limit_photos=self.settings.rate_limit_photos,
+            rate_limit_window_minutes=self.settings.rate_limit_window_minutes,
+            auto_score=platform not in OPT_IN_PLATFORMS,
+        )
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One event being handled: who, where, when, and the chat's language."""
+
+    event: Event
+    chat: ChatRecord
+    user: UserRecord
+    now: datetime
+    t: Translator
+
+    @property
+    def update_id(self) -> str:
+        return self.event.update_id
+
+    @property
+    def rate_command(self) -> str:
+        """How people on this platform ask for a photo to be scored explicitly."""
+        return RATE_COMMANDS.get(self.chat.platform, "/rate")
+
+
+def submission_tag(submission_id: int, update_id: str) -> str:
+    """Tag of a photo result: reactions on it map back to the submission."""
+    return f"submission:{submission_id}:{update_id}"
+
+
+def update_tag(update_id: str) -> str:
+    """Tag of any other reply: its delivery marks the update answered."""
+    return f"update:{update_id}"
+
+
+def parse_tag(tag: str) -> tuple[int | None, str] | None:
+    """(submission id or None, update id) from a tag made above; None for foreign tags."""
+    kind, _, rest = tag.partition(":")
+    if kind == "update" and rest:
+        return None, rest
+    if kind == "submission":
+        sid, _, update_id = rest.partition(":")
+        if sid.isdigit() and update_id:
+            return int(sid), update_id
+    return None

@@ -1,0 +1,1 @@
+"""One module per game flow; each exposes async functions `(services, turn, ...) -> [Reply]`."""

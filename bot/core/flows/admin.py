@@ -1,0 +1,126 @@
+"""Chat settings: `/settings` for everyone, and the admin-only commands that change them.
+
+Admin rights are the platform's business: the adapter's `is_admin()` is asked only here,
+because it costs an API call.
+"""
+
+from __future__ import annotations
+
+from bot.core.context import Services, Turn, update_tag
+from bot.core.events import CommandEvent
+from bot.core.flows.seasons import current_season, rollover
+from bot.core.i18n import Translator, supported_languages
+from bot.core.render import moment
+from bot.core.replies import Reply
+
+ADMIN_COMMANDS = frozenset(
+    {"resetseason", "seasonlength", "ratelimit", "language", "duels", "autoscore"}
+)
+MAX_SEASON_DAYS = 365
+MAX_RATE_PHOTOS = 1000
+MAX_RATE_MINUTES = 7 * 24 * 60
+
+
+async def admin(svc: Services, turn: Turn, event: CommandEvent) -> list[Reply]:
+    """Run an admin command, after the platform confirms the sender is a chat admin."""
+    if not turn.chat.is_private and not await event.is_admin():
+        return [_say(turn, turn.t("admin.refused", name=event.name))]
+    handler = {
+        "resetseason": _reset_season,
+        "seasonlength": _season_length,
+        "ratelimit": _rate_limit,
+        "language": _language,
+        "duels": _duels,
+        "autoscore": _auto_score,
+    }[event.name]
+    return [_say(turn, await handler(svc, turn, event.args))]
+
+
+async def show_settings(svc: Services, turn: Turn) -> list[Reply]:
+    """The chat's current settings, readable by anyone."""
+    t = turn.t
+    settings = turn.chat.settings
+    season = await current_season(svc, turn.chat, turn.now)
+    text = t(
+        "settings.text",
+        season_days=settings.season_days,
+        number=season.number,
+        when=moment(season.ends_at),
+        photos=settings.rate_limit_photos,
+        minutes=settings.rate_limit_window_minutes,
+        language=settings.language,
+        duels=t("settings.on") if settings.duels_enabled else t("settings.off"),
+        auto_score=t("settings.on") if settings.auto_score else t("settings.off"),
+    )
+    return [_say(turn, text)]
+
+
+async def _reset_season(svc: Services, turn: Turn, args: tuple[str, ...]) -> str:
+    season = await current_season(svc, turn.chat, turn.now)
+    await rollover(svc, season, turn.now, force=True)
+    return turn.t("season.reset", number=season.number)
+
+
+async def _season_length(svc: Services, turn: Turn, args: tuple[str, ...]) -> str:
+    days = _int(args, 0)
+    if days is None or not 1 <= days <= MAX_SEASON_DAYS:
+        return turn.t("admin.season_length_usage", max=MAX_SEASON_DAYS)
+    await svc.store.update_chat_settings(turn.chat.id, season_days=days)
+    return turn.t("admin.season_length", days=days)
+
+
+async def _rate_limit(svc: Services, turn: Turn, args: tuple[str, ...]) -> str:
+    photos, minutes = _int(args, 0), _int(args, 1)
+    if (
+        photos is None
+        or minutes is None
+        or not 1 <= photos <= MAX_RATE_PHOTOS
+        or not 1 <= minutes <= MAX_RATE_MINUTES
+    ):
+        return turn.t("admin.rate_limit_usage")
+    await svc.store.update_chat_settings(
+        turn.chat.id, rate_limit_photos=photos, rate_limit_window_minutes=minutes
+    )
+    return turn.t("admin.rate_limit", photos=photos, minutes=minutes)
+
+
+async def _language(svc: Services, turn: Turn, args: tuple[str, ...]) -> str:
+    code = args[0].lower() if args else ""
+    languages = supported_languages()
+    if code not in languages:
+        return turn.t("admin.language_usage", languages=", ".join(languages))
+    await svc.store.update_chat_settings(turn.chat.id, language=code)
+    return Translator(code)("admin.language", language=code)
+
+
+async def _duels(svc: Services, turn: Turn, args: tuple[str, ...]) -> str:
+    choice = args[0].lower() if args else ""
+    if choice not in ("on", "off"):
+        return turn.t("admin.duels_usage")
+    enabled = choice == "on"
+    await svc.store.update_chat_settings(turn.chat.id, duels_enabled=enabled)
+    return turn.t("admin.duels_on" if enabled else "admin.duels_off")
+
+
+async def _auto_score(svc: Services, turn: Turn, args: tuple[str, ...]) -> str:
+    choice = args[0].lower() if args else ""
+    if choice not in ("on", "off"):
+        return turn.t("admin.autoscore_usage")
+    enabled = choice == "on"
+    await svc.store.update_chat_settings(turn.chat.id, auto_score=enabled)
+    if enabled:
+        return turn.t("admin.autoscore_on")
+    return turn.t("admin.autoscore_off", rate_command=turn.rate_command)
+
+
+def _int(args: tuple[str, ...], index: int) -> int | None:
+    if len(args) <= index:
+        return None
+    try:
+        return int(args[index])
+    except ValueError:
+        return None
+
+
+def _say(turn: Turn, text: str) -> Reply:
+    return Reply(text, tag=update_tag(turn.update_id))

@@ -1,0 +1,118 @@
+"""Leaderboards (`/top`), personal stats (`/me`) and the badge catalogue (`/badges`)."""
+
+from __future__ import annotations
+
+from bot.core.badges import BADGES
+from bot.core.context import Services, Turn, update_tag
+from bot.core.flows.seasons import current_season
+from bot.core.render import badge_label, badge_line, board_image, board_lines, moment, points
+from bot.core.replies import Reply
+from storage.records import Window
+
+PERIODS = ("week", "season", "all")
+_ALIASES = {"w": "week", "weekly": "week", "s": "season", "alltime": "all", "all-time": "all"}
+
+
+async def top(svc: Services, turn: Turn, args: tuple[str, ...]) -> list[Reply]:
+    """The board for this week, this season (default) or all time, as text and picture."""
+    t = turn.t
+    period = _ALIASES.get(args[0].lower(), args[0].lower()) if args else "season"
+    if period not in PERIODS:
+        return [Reply(t("top.usage"), tag=update_tag(turn.update_id))]
+    season = await current_season(svc, turn.chat, turn.now)
+    if period == "week":
+        window, title = Window.week_of(turn.now), t("top.title.week")
+    elif period == "season":
+        window, title = Window(season.starts_at, None), t("top.title.season", number=season.number)
+    else:
+        window, title = Window.all_time(), t("top.title.all")
+    board = await svc.store.leaderboard(
+        turn.chat.id,
+        window=window,
+        limit=svc.settings.leaderboard_size,
+        viewer_user_id=turn.user.id,
+    )
+    lines = [f"🏆 **{title}**"]
+    if not board.entries:
+        lines.append(t("top.empty"))
+    else:
+        lines.extend(board_lines(t, board))
+        if board.viewer is None:
+            lines.append(t("top.not_ranked"))
+        lines.append(t("top.players", players=board.players))
+    if period == "season":
+        lines.append(t("top.ends", when=moment(season.ends_at)))
+    reply = Reply(
+        "\n".join(lines),
+        attachments=(board_image(title, board, turn.user.id),),
+        tag=update_tag(turn.update_id),
+        data={
+            "period": period,
+            "entries": [
+                {"rank": e.rank, "name": e.display_name, "score": points(e.value)}
+                for e in board.entries
+            ],
+            "viewer_rank": board.viewer.rank if board.viewer else None,
+        },
+    )
+    return [reply]
+
+
+async def me(svc: Services, turn: Turn) -> list[Reply]:
+    """Best, average, count, season rank, streak, duel rating and badges of the asker."""
+    t = turn.t
+    store = svc.store
+    lines = [t("me.title", name=turn.user.display_name)]
+    overall = await store.user_stats(turn.chat.id, turn.user.id, now=turn.now)
+    if overall.count == 0:
+        lines.append(t("me.none"))
+    else:
+        season = await current_season(svc, turn.chat, turn.now)
+        in_season = await store.user_stats(
+            turn.chat.id, turn.user.id, window=Window(season.starts_at, None), now=turn.now
+        )
+        lines.append(
+            t(
+                "me.scores",
+                best=points(overall.best),
+                average=f"{overall.average or 0:.1f}",
+                count=overall.count,
+            )
+        )
+        if in_season.rank is not None:
+            lines.append(t("me.rank", rank=in_season.rank, players=in_season.players))
+        else:
+            lines.append(t("me.no_rank"))
+        lines.append(t("me.streak", current=overall.current_streak, longest=overall.longest_streak))
+    rating = await store.duel_rating(turn.chat.id, turn.user.id)
+    if rating.wins + rating.losses + rating.draws:
+        lines.append(
+            t(
+                "me.duels",
+                rating=round(rating.rating),
+                wins=rating.wins,
+                losses=rating.losses,
+                draws=rating.draws,
+            )
+        )
+    codes = [badge.code for badge in overall.badges]
+    if codes:
+        lines.append(t("me.badges", badges=", ".join(badge_label(t, code) for code in codes)))
+    else:
+        lines.append(t("me.no_badges"))
+    data = {
+        "count": overall.count,
+        "best": overall.best,
+        "average": overall.average,
+        "current_streak": overall.current_streak,
+        "longest_streak": overall.longest_streak,
+        "badges": codes,
+        "duel_rating": rating.rating,
+    }
+    return [Reply("\n".join(lines), tag=update_tag(turn.update_id), data=data)]
+
+
+async def badges(turn: Turn) -> list[Reply]:
+    """Every badge with its icon, name and rule."""
+    lines = [turn.t("badges.title"), *(badge_line(turn.t, badge.code) for badge in BADGES)]
+    return [Reply("\n".join(lines), tag=update_tag(turn.update_id))]

@@ -1,0 +1,387 @@
+"""A photo arrives: check limits and duplicates, score it, record it, answer with rank and badges.
+
+Every outcome (scored, no face, unreadable, duplicate) is recorded under the update id, so a
+re-delivered update is answered from the stored row instead of being analysed and counted
+again. The rate-limited answer is the only one not stored: nothing was counted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+from PIL import Image
+
+from bot.core import cards
+from bot.core.badges import BY_CODE, PhotoFacts, earned_for_photo
+from bot.core.commands import ButtonAction
+from bot.core.context import Services, Turn, submission_tag, update_tag
+from bot.core.events import PhotoEvent
+from bot.core.flows import duels
+from bot.core.flows.seasons import current_season
+from bot.core.phash import phash
+from bot.core.ratelimit import retry_at
+from bot.core.render import badge_label, duration, moment, movement, points, verdict
+from bot.core.replies import Attachment, Button, Reply
+from inference import Analysis, PhotoError
+from inference.decode import DRAFT_MIN_SIDE, decode_photo
+from models.registry import ModelMissingError
+from storage.records import (
+    NewSubmission,
+    RateLimit,
+    Season,
+    SubmissionRecord,
+    SubmissionStatus,
+    Window,
+)
+
+EMOTION_EMOJI = {
+    "angry": "😠",
+    "disgust": "🤢",
+    "fear": "😨",
+    "happy": "😄",
+    "sad": "😢",
+    "surprise": "😮",
+    "neutral": "😐",
+}
+_JUST_AFTER = timedelta(microseconds=1)
+
+
+async def handle_photo(svc: Services, turn: Turn, event: PhotoEvent) -> list[Reply]:
+    """Score one photo, or explain why it does not count."""
+    existing = await svc.store.get_submission_by_update(turn.chat.platform, event.update_id)
+    if existing is not None:
+        return await _replay(svc, turn, event, existing)
+
+    limit = _rate_limit(turn)
+    recent = await svc.store.submission_times(
+        turn.chat.id, turn.user.id, since=turn.now - limit.window
+    )
+    wait_until = retry_at(recent, limit=limit.photos, window=limit.window, now=turn.now)
+    if wait_until is not None:
+        return [_rate_limited(turn, limit, wait_until)]
+
+    try:
+        analysis = await svc.analyzer.analyze_async(event.photo)
+    except PhotoError as error:
+        row = await _record(svc, turn, event, status=SubmissionStatus.UNREADABLE)
+        return [_plain(turn, error.user_message, row)]
+    except ModelMissingError as error:
+        return [Reply(str(error), tag=update_tag(event.update_id))]
+    if not analysis.faces:
+        row = await _record(svc, turn, event, status=SubmissionStatus.NO_FACE, analysis=analysis)
+        return [_plain(turn, turn.t("photo.no_face"), row)]
+
+    image = decode(svc, event.photo)
+    season = await current_season(svc, turn.chat, turn.now)
+    photo_hash = phash(image)
+    matches = await svc.store.find_near_duplicates(
+        turn.chat.id,
+        photo_hash,
+        max_distance=svc.settings.duplicate_hamming_distance,
+        window=Window(season.starts_at, None),
+        limit=1,
+    )
+    svc.photos.put((turn.chat.platform, turn.user.platform_user_id), event.photo)
+    if matches:
+        earlier = matches[0].submission
+        row = await _record(
+            svc,
+            turn,
+            event,
+            status=SubmissionStatus.DUPLICATE,
+            analysis=analysis,
+            photo_hash=photo_hash,
+            duplicate_of=earlier.id,
+        )
+        return [await _duplicate_reply(svc, turn, row, earlier)]
+
+    result = await svc.store.record_submission(
+        _submission(turn, event, SubmissionStatus.SCORED, analysis, photo_hash),
+        rate_limit=limit,
+    )
+    if result.rate_limited or result.submission is None:
+        return [_rate_limited(turn, limit, result.retry_at or turn.now + limit.window)]
+    return await _scored(svc, turn, result.submission, analysis, image, season)
+
+
+async def _replay(
+    svc: Services, turn: Turn, event: PhotoEvent, row: SubmissionRecord
+) -> list[Reply]:
+    """Answer a re-delivered photo exactly as the first time, without counting it again."""
+    if row.status is SubmissionStatus.NO_FACE:
+        return [_plain(turn, turn.t("photo.no_face"), row)]
+    if row.status is SubmissionStatus.DUPLICATE:
+        earlier = await svc.store.get_submission(row.duplicate_of) if row.duplicate_of else None
+        if earlier is None:  # its owner has since deleted their data
+            return [_plain(turn, turn.t("photo.duplicate_gone"), row)]
+        return [await _duplicate_reply(svc, turn, row, earlier)]
+    try:
+        analysis = await svc.analyzer.analyze_async(event.photo)
+    except PhotoError as error:
+        return [_plain(turn, error.user_message, row)]
+    if row.status is not SubmissionStatus.SCORED:
+        return [_plain(turn, turn.t("photo.unreadable"), row)]
+    season = await current_season(svc, turn.chat, row.created_at)
+    svc.photos.put((turn.chat.platform, turn.user.platform_user_id), event.photo)
+    return await _scored(svc, turn, row, analysis, decode(svc, event.photo), season)
+
+
+@dataclass(frozen=True)
+class Standing:
+    """Where a scored photo leaves its sender: season rank before and after, best before it,
+    and the badges it earned."""
+
+    rank: int | None
+    previous_rank: int | None
+    players: int
+    previous_best: int | None
+    badges: tuple[str, ...]
+
+
+async def _standing(
+    svc: Services, turn: Turn, row: SubmissionRecord, analysis: Analysis, season: Season
+) -> Standing:
+    """Rank, best and badges, from windows that end at this photo so a replay matches."""
+    store = svc.store
+    chat_id, user_id, created = turn.chat.id, turn.user.id, row.created_at
+    before = Window(season.starts_at, created)
+    after = Window(season.starts_at, created + _JUST_AFTER)
+    board_before = await store.leaderboard(chat_id, window=before, limit=1, viewer_user_id=user_id)
+    board_after = await store.leaderboard(chat_id, window=after, limit=1, viewer_user_id=user_id)
+    stats_before = await store.user_stats(
+        chat_id, user_id, window=Window(None, created), now=created
+    )
+    stats_after = await store.user_stats(
+        chat_id, user_id, window=Window(None, created + _JUST_AFTER), now=created
+    )
+    rank = board_after.viewer.rank if board_after.viewer else None
+    face = analysis.largest_face
+    facts = PhotoFacts(
+        score=analysis.score,
+        previous_best=points(stats_before.best) if stats_before.best is not None else None,
+        photo_count=stats_after.count,
+        streak_days=stats_after.current_streak,
+        face_count=len(analysis.faces),
+        emotions=dict(face.emotions) if face else {},
+        season_rank=rank,
+        season_players=board_after.players,
+    )
+    for badge in earned_for_photo(facts):
+        await store.award_badge(
+            user_id, chat_id, badge.code, details={"submission_id": row.id}, now=created
+        )
+    earned = tuple(
+        held.code
+        for held in await store.badges(user_id, chat_id)
+        if held.details.get("submission_id") == row.id and held.code in BY_CODE
+    )
+    return Standing(
+        rank=rank,
+        previous_rank=board_before.viewer.rank if board_before.viewer else None,
+        players=board_after.players,
+        previous_best=facts.previous_best,
+        badges=earned,
+    )
+
+
+def _result_lines(turn: Turn, analysis: Analysis, standing: Standing) -> list[str]:
+    t, score, face = turn.t, analysis.score, analysis.largest_face
+    lines = [t("photo.scored", name=turn.user.display_name, score=score, verdict=verdict(t, score))]
+    if face is not None:
+        emotion = face.dominant_emotion
+        lines.append(
+            t(
+                "photo.expression",
+                emoji=EMOTION_EMOJI.get(emotion, ""),
+                emotion=t(f"emotion.{emotion}"),
+                percent=round(face.emotions[emotion] * 100),
+            )
+        )
+    if len(analysis.faces) > 1:
+        lines.append(t("photo.faces", count=len(analysis.faces)))
+    if standing.rank is not None:
+        lines.append(
+            t(
+                "photo.rank",
+                rank=standing.rank,
+                players=standing.players,
+                movement=movement(t, standing.rank, standing.previous_rank),
+            )
+        )
+    if standing.previous_best is not None and score > standing.previous_best:
+        lines.append(t("photo.personal_best", previous=standing.previous_best))
+    for code in standing.badges:
+        lines.append(
+            t(
+                "photo.new_badge",
+                icon=BY_CODE[code].icon,
+                name=t(f"badge.{code}.name"),
+                rule=t(f"badge.{code}.rule"),
+            )
+        )
+    return lines
+
+
+async def _scored(
+    svc: Services,
+    turn: Turn,
+    row: SubmissionRecord,
+    analysis: Analysis,
+    image: Image.Image,
+    season: Season,
+) -> list[Reply]:
+    """The result reply (text, card, buttons, data) plus any duel this photo decided."""
+    t, score = turn.t, analysis.score
+    standing = await _standing(svc, turn, row, analysis, season)
+    lines = _result_lines(turn, analysis, standing)
+    duel_lines, duel_replies = await duels.count_photo(svc, turn, row, score)
+    lines.extend(duel_lines)
+    rank, previous_rank = standing.rank, standing.previous_rank
+    rank_change = previous_rank - rank if previous_rank is not None and rank is not None else None
+    card = cards.result_card(
+        image,
+        analysis,
+        rank,
+        rank_change,
+        [(BY_CODE[code].icon, t(f"badge.{code}.name")) for code in standing.badges],
+        turn.user.display_name,
+        verdict=verdict(t, score),
+    )
+    reply = Reply(
+        "\n".join(lines),
+        attachments=(
+            Attachment(card, "result.png", "image/png", t("photo.card_description", score=score)),
+        ),
+        buttons=(
+            Button(t("button.tips"), ButtonAction.TIPS),
+            Button(t("button.top"), ButtonAction.TOP, "season"),
+            Button(t("button.me"), ButtonAction.ME),
+        ),
+        tag=submission_tag(row.id, turn.update_id),
+        data={
+            "analysis": analysis.to_dict(),
+            "score": score,
+            "rank": rank,
+            "previous_rank": previous_rank,
+            "badges": list(standing.badges),
+            "badge_labels": [badge_label(t, code) for code in standing.badges],
+            "submission_id": row.id,
+        },
+    )
+    return [reply, *duel_replies]
+
+
+def decode(svc: Services, data: bytes, *, full: bool = False) -> Image.Image:
+    """The upright RGB photo for hashing and the card (a fast reduced decode) or, with
+    `full`, at full resolution for the tips engine. Raises `PhotoError` like the analyzer."""
+    settings = svc.settings
+    photo = decode_photo(
+        data,
+        settings.max_image_pixels,
+        max_bytes=settings.max_upload_bytes,
+        draft_min_side=None if full else DRAFT_MIN_SIDE,
+    )
+    return photo.image
+
+
+def model_version(analysis: Analysis) -> str:
+    """Short ids of every model that scored the photo, so a score can be traced to them.
+
+    Shortened SHA-256 prefixes keep it inside the stored column while still telling
+    model files apart.
+    """
+    return ",".join(
+        f"{name[:3]}:{digest[:12]}" for name, digest in sorted(analysis.model_versions.items())
+    )
+
+
+def _rate_limit(turn: Turn) -> RateLimit:
+    settings = turn.chat.settings
+    return RateLimit(settings.rate_limit_photos, settings.rate_limit_window)
+
+
+def _rate_limited(turn: Turn, limit: RateLimit, until: datetime) -> Reply:
+    text = turn.t(
+        "photo.rate_limited",
+        photos=limit.photos,
+        minutes=round(limit.window.total_seconds() / 60),
+        wait=duration(turn.t, until - turn.now),
+        at=until.strftime("%H:%M"),
+    )
+    return Reply(text, tag=update_tag(turn.update_id))
+
+
+def _plain(turn: Turn, text: str, row: SubmissionRecord) -> Reply:
+    return Reply(text, tag=submission_tag(row.id, turn.update_id))
+
+
+async def _duplicate_reply(
+    svc: Services, turn: Turn, row: SubmissionRecord, earlier: SubmissionRecord
+) -> Reply:
+    owner = await svc.store.get_user(earlier.user_id)
+    text = turn.t(
+        "photo.duplicate",
+        name=owner.display_name if owner else "?",
+        when=moment(earlier.created_at),
+        score=points(earlier.score),
+    )
+    return _plain(turn, text, row)
+
+
+def _submission(
+    turn: Turn,
+    event: PhotoEvent,
+    status: SubmissionStatus,
+    analysis: Analysis | None,
+    photo_hash: int | None = None,
+    duplicate_of: int | None = None,
+) -> NewSubmission:
+    base = NewSubmission(
+        chat_id=turn.chat.id,
+        user_id=turn.user.id,
+        platform=turn.chat.platform,
+        update_id=event.update_id,
+        status=status,
+        message_id=event.message_id,
+        sha256=hashlib.sha256(event.photo).hexdigest(),
+        phash=photo_hash,
+        duplicate_of=duplicate_of,
+        created_at=turn.now,
+    )
+    if analysis is None:
+        return base
+    face = analysis.largest_face
+    return replace(
+        base,
+        popularity=analysis.popular_probability,
+        score=analysis.score,
+        emotions=dict(face.emotions) if face else {},
+        quality={
+            name: float(value)
+            for name, value in analysis.quality.to_dict().items()
+            if isinstance(value, int | float)
+        },
+        face_count=len(analysis.faces),
+        model_version=model_version(analysis),
+    )
+
+
+async def _record(
+    svc: Services,
+    turn: Turn,
+    event: PhotoEvent,
+    *,
+    status: SubmissionStatus,
+    analysis: Analysis | None = None,
+    photo_hash: int | None = None,
+    duplicate_of: int | None = None,
+) -> SubmissionRecord:
+    """Store a photo that does not count, so a re-delivery gets the same answer."""
+    result = await svc.store.record_submission(
+        _submission(turn, event, status, analysis, photo_hash, duplicate_of)
+    )
+    if result.submission is None:
+        raise RuntimeError("storage refused a submission recorded without a rate limit")
+    return result.submission

@@ -1,0 +1,39 @@
+"""The message catalogue: every user-facing sentence, per language, looked up by key.
+
+Handlers never hold literal text; they call a `Translator` for the chat's language. A new
+language is one module with the same keys as `en`; a key it lacks falls back to English so a
+partial translation never shows a raw key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Any
+
+from bot.core.i18n import en
+
+DEFAULT_LANGUAGE = "en"
+
+CATALOGUES: Mapping[str, Mapping[str, str]] = MappingProxyType({"en": en.MESSAGES})
+
+
+def supported_languages() -> tuple[str, ...]:
+    """Language codes the admin `/language` command accepts."""
+    return tuple(sorted(CATALOGUES))
+
+
+class Translator:
+    """Formats catalogue entries for one language (`str.format` placeholders)."""
+
+    def __init__(self, language: str | None = None) -> None:
+        code = (language or DEFAULT_LANGUAGE).lower()
+        self.language = code if code in CATALOGUES else DEFAULT_LANGUAGE
+        self._messages = CATALOGUES[self.language]
+        self._fallback = CATALOGUES[DEFAULT_LANGUAGE]
+
+    def __call__(self, key: str, /, **values: Any) -> str:
+        template = self._messages.get(key)
+        if template is None:
+            template = self._fallback[key]
+        return template.format(**values)

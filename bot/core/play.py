@@ -1,0 +1,142 @@
+"""`selfiebot play`: the real game core on the embedded database, driven from a terminal.
+
+Each input is a photo path or a `/command`; inputs of one invocation share a process, so
+`selfiebot play --chat c --user ann selfie.jpg /tips` can show tips for that photo (photos are
+only ever kept in memory). Buttons are printed as the command that presses them.
+"""
+
+from __future__ import annotations
+
+import shlex
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.core.commands import ButtonAction
+from bot.core.events import ButtonEvent, ChatRef, CommandEvent, Event, PhotoEvent, Sender
+from bot.core.game import Game
+from bot.core.markup import to_plain
+from bot.core.replies import Button, Reply
+from bot.settings import Settings
+
+PLATFORM = "cli"
+
+
+@dataclass(frozen=True)
+class Player:
+    """Who plays where; the name doubles as the @handle so `/duel @bob` finds bob."""
+
+    chat: str
+    user: str
+    admin: bool = False
+
+    def prefix(self) -> str:
+        return f"selfiebot play --chat {shlex.quote(self.chat)} --user {shlex.quote(self.user)}"
+
+
+def group_inputs(items: Sequence[str]) -> list[str]:
+    """Join shell words into inputs: a photo path, or a command with the words after it.
+
+    `play /duel @ann /top week` is two commands, so nobody has to quote them. Existing files
+    win over commands because absolute paths start with a slash too.
+    Raises `FileNotFoundError` for a word that is neither a file nor after a command.
+    """
+    grouped: list[str] = []
+    open_command = False
+    for item in items:
+        if Path(item).is_file():
+            grouped.append(item)
+            open_command = False
+        elif item.startswith(("/", "press:")):
+            grouped.append(item)
+            open_command = item.startswith("/")
+        elif open_command:
+            grouped[-1] = f"{grouped[-1]} {item}"
+        else:
+            raise FileNotFoundError(f"No such photo: {item}")
+    return grouped
+
+
+def build_event(player: Player, item: str) -> Event:
+    """The event for one grouped input (see `group_inputs`)."""
+    chat = ChatRef(PLATFORM, player.chat, player.chat)
+    sender = Sender(PLATFORM, player.user, player.user, username=player.user)
+
+    async def is_admin() -> bool:
+        return player.admin
+
+    base = {"chat": chat, "sender": sender, "update_id": uuid.uuid4().hex, "is_admin": is_admin}
+    path = Path(item)
+    if path.is_file():
+        return PhotoEvent(**base, photo=path.read_bytes(), filename=path.name)
+    if item.startswith("press:"):
+        action, _, payload = item.removeprefix("press:").partition(":")
+        return ButtonEvent(**base, action=action, payload=payload)
+    name, *args = item.split()
+    return CommandEvent(**base, name=name[1:].lower(), args=tuple(args))
+
+
+def button_hint(player: Player, button: Button, photo: str | None) -> str:
+    """The command line that presses `button` (Tips needs the photo again: memory only)."""
+    simple = {
+        ButtonAction.TIPS: "/tips",
+        ButtonAction.TOP: f"/top {button.payload}".strip(),
+        ButtonAction.ME: "/me",
+    }
+    command = simple.get(button.action)
+    if command is None:
+        target = shlex.quote(f"press:{button.action}:{button.payload}")
+        prefix = player.prefix()
+        if button.action in (ButtonAction.DUEL_ACCEPT, ButtonAction.DUEL_DECLINE):
+            prefix = Player(player.chat, "OPPONENT").prefix()  # only the challenged may answer
+        return f"[{button.label}] -> {prefix} {target}"
+    if button.action == ButtonAction.TIPS and photo is not None:
+        return f"[{button.label}] -> {player.prefix()} {shlex.quote(photo)} {command}"
+    return f"[{button.label}] -> {player.prefix()} {command}"
+
+
+def render(
+    reply: Reply, player: Player, out: Path | None, photo: str | None, counter: list[int]
+) -> list[str]:
+    """Plain text, saved attachments and button hints of one reply, as printed lines."""
+    lines = [to_plain(reply.text)]
+    if reply.private:
+        lines[0] = f"(only you) {lines[0]}"
+    for attachment in reply.attachments:
+        if out is None:
+            lines.append(f"({attachment.filename}: use --out DIR to save it)")
+            continue
+        out.mkdir(parents=True, exist_ok=True)
+        counter[0] += 1
+        target = out / f"{counter[0]:02d}-{attachment.filename}"
+        target.write_bytes(attachment.data)
+        lines.append(f"(saved {target})")
+    lines.extend(button_hint(player, button, photo) for button in reply.buttons)
+    return lines
+
+
+async def run(
+    settings: Settings, player: Player, items: Sequence[str], out: Path | None
+) -> list[str]:
+    """Feed `items` to a game on the configured database; returns the lines to print."""
+    inputs = group_inputs(items)
+    game = await Game.open(settings)
+    printed: list[str] = []
+    counter = [0]
+    try:
+        for item in inputs:
+            event = build_event(player, item)
+            photo = item if isinstance(event, PhotoEvent) else None
+            for reply in await game.handle(event):
+                if reply.tag:
+                    await game.reply_sent(event.chat, reply.tag, uuid.uuid4().hex)
+                printed.extend(render(reply, player, out, photo, counter))
+                printed.append("")
+        for announcement in await game.due_announcements(PLATFORM):
+            printed.append(f"[announcement to {announcement.chat_id}]")
+            printed.extend(render(announcement.reply, player, out, None, counter))
+            printed.append("")
+    finally:
+        await game.close()
+    return printed

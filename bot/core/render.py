@@ -1,0 +1,104 @@
+"""Turning game facts into catalogue text and pictures shared by several flows."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from bot.core import cards
+from bot.core.badges import BY_CODE
+from bot.core.i18n import Translator
+from bot.core.replies import Attachment
+from storage.records import Leaderboard, LeaderboardEntry
+
+_VERDICT_FLOORS = (80, 60, 40, 0)
+_MEDALS = {1: "🥇 ", 2: "🥈 ", 3: "🥉 "}
+
+
+def verdict(t: Translator, score: int) -> str:
+    """The verdict band of a score (same bands as the result card)."""
+    band = next(i for i, floor in enumerate(_VERDICT_FLOORS) if score >= floor)
+    return t(f"verdict.{len(_VERDICT_FLOORS) - 1 - band}")
+
+
+def points(value: float | None) -> int:
+    """Scores are stored as floats but always shown as whole points."""
+    return round(value or 0)
+
+
+def duration(t: Translator, delta: timedelta) -> str:
+    """A wait such as "4 min" or "1 h 5 min", rounded up so people never come back too early."""
+    seconds = max(0, int(-(-delta.total_seconds() // 1)))
+    if seconds < 60:
+        return t("duration.seconds", n=seconds)
+    minutes = -(-seconds // 60)
+    if minutes < 60:
+        return t("duration.minutes", n=minutes)
+    return t("duration.hours", h=minutes // 60, m=minutes % 60)
+
+
+def moment(value: datetime) -> str:
+    """A UTC time people can read at a glance: "Mon 30 Nov 14:05"."""
+    return value.strftime("%a %d %b %H:%M")
+
+
+def movement(t: Translator, rank: int | None, previous: int | None) -> str:
+    """How a rank moved, for the photo reply."""
+    if rank is None:
+        return ""
+    if previous is None:
+        return t("movement.new")
+    if rank < previous:
+        return t("movement.up", previous=previous)
+    if rank > previous:
+        return t("movement.down", previous=previous)
+    return t("movement.same")
+
+
+def badge_line(t: Translator, code: str) -> str:
+    """`icon **name**: rule` for one badge."""
+    badge = BY_CODE[code]
+    return t(
+        "badges.line",
+        icon=badge.icon,
+        name=t(f"badge.{code}.name"),
+        rule=t(f"badge.{code}.rule"),
+    )
+
+
+def badge_label(t: Translator, code: str) -> str:
+    """`icon name` for compact lists."""
+    return f"{BY_CODE[code].icon} {t(f'badge.{code}.name')}"
+
+
+def board_lines(t: Translator, board: Leaderboard) -> list[str]:
+    """The board's text lines, with the viewer's own line appended when outside the top."""
+    lines = [_line(t, entry) for entry in board.entries]
+    shown = {entry.user_id for entry in board.entries}
+    viewer = board.viewer
+    if viewer is not None and viewer.user_id not in shown:
+        lines.append("…")
+        lines.append(
+            t("top.you", rank=viewer.rank, name=viewer.display_name, score=points(viewer.value))
+        )
+    return lines
+
+
+def _line(t: Translator, entry: LeaderboardEntry) -> str:
+    return t(
+        "top.line",
+        medal=_MEDALS.get(entry.rank, ""),
+        rank=entry.rank,
+        name=entry.display_name,
+        score=points(entry.value),
+    )
+
+
+def board_image(title: str, board: Leaderboard, viewer_user_id: int | None) -> Attachment:
+    """The board as a PNG (D2's drawing), the viewer's own line included."""
+    entries = list(board.entries)
+    if board.viewer is not None and all(e.user_id != board.viewer.user_id for e in entries):
+        entries.append(board.viewer)
+    rows = [(e.rank, e.display_name, points(e.value), e.user_id == viewer_user_id) for e in entries]
+    return Attachment(
+        cards.leaderboard_image(title, rows), "leaderboard.png", "image/png", description=title
+    )

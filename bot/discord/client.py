@@ -1,0 +1,336 @@
+"""The Discord client: gateway events and interactions in, `Game.handle` calls, replies out.
+
+`AutoShardedClient` picks the shard count Discord recommends, so one process serves many
+servers; several processes (each with its own `shard_ids`) can share one PostgreSQL because all
+state lives in the core's storage and buttons are stateless (`components.CoreButton`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+import weakref
+from collections.abc import Awaitable, Sequence
+from typing import TYPE_CHECKING, Any
+
+import discord
+from discord import app_commands
+from discord.ext import tasks
+
+from bot.core.events import (
+    ButtonEvent,
+    ChatRef,
+    CommandEvent,
+    Event,
+    PhotoEvent,
+    ReactionEvent,
+    Sender,
+)
+from bot.core.i18n import Translator
+from bot.core.replies import Announcement, Reply
+from bot.discord.attachments import Refusal, mime_type, refusal_for
+from bot.discord.components import CoreButton
+from bot.discord.convert import (
+    PLATFORM,
+    admin_check,
+    chat_of_interaction,
+    chat_of_message,
+    language_of,
+    sender_of,
+)
+from bot.discord.delivery import InteractionReplier, send_for_message, send_to_channel
+from bot.discord.slash import PRIVATE_COMMANDS, register_commands
+
+if TYPE_CHECKING:
+    from bot.core.game import Game
+    from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def default_intents() -> discord.Intents:
+    """Guilds, messages, reactions, DMs, plus the privileged message content intent.
+
+    Without message content Discord strips attachments from messages that do not mention
+    the bot, so auto-scoring in opted-in channels would see nothing.
+    """
+    intents = discord.Intents.default()
+    intents.message_content = True
+    return intents
+
+
+class SelfieBotClient(discord.AutoShardedClient):
+    """Translates Discord traffic into core events; holds no game state of its own."""
+
+    def __init__(self, game: Game, settings: Settings, **options: Any) -> None:
+        options.setdefault("intents", default_intents())
+        options.setdefault("allowed_mentions", discord.AllowedMentions.none())
+        super().__init__(**options)
+        self.game = game
+        self.settings = settings
+        self.tree = app_commands.CommandTree(self)
+        register_commands(self.tree, self)
+        self.announcer = tasks.loop(seconds=settings.discord_announce_interval_seconds)(
+            self.deliver_announcements
+        )
+        self._reaction_locks: weakref.WeakValueDictionary[int, asyncio.Lock] = (
+            weakref.WeakValueDictionary()
+        )
+
+    # --- lifecycle -------------------------------------------------------------------------
+
+    async def setup_hook(self) -> None:
+        self.add_dynamic_items(CoreButton)
+        await self.sync_commands()
+        self.announcer.start()
+
+    async def sync_commands(self) -> list[app_commands.AppCommand]:
+        """Register the slash commands: instantly in the dev guild, else globally (~1 h)."""
+        guild_id = self.settings.discord_dev_guild_id
+        if guild_id is None:
+            synced = await self.tree.sync()
+        else:
+            guild = discord.Object(id=guild_id)
+            self.tree.copy_global_to(guild=guild)
+            synced = await self.tree.sync(guild=guild)
+        log.info("Synced %d slash commands (%s)", len(synced), guild_id or "global")
+        return synced
+
+    async def close(self) -> None:
+        self.announcer.cancel()
+        await super().close()
+
+    # --- core plumbing ---------------------------------------------------------------------
+
+    async def _handle(self, event: Event, language: str | None) -> list[Reply]:
+        """`Game.handle`, with a private apology instead of silence when the core fails."""
+        try:
+            return await self.game.handle(event)
+        except Exception:
+            log.exception("The game failed on Discord update %s", event.update_id)
+            return [Reply(Translator(language)("error.generic"), private=True)]
+
+    async def _answer(
+        self,
+        interaction: discord.Interaction,
+        chat: ChatRef,
+        work: Awaitable[list[Reply]],
+        private_hint: bool,
+    ) -> None:
+        replier = InteractionReplier(
+            interaction,
+            chat,
+            self.game.reply_sent,
+            defer_after=self.settings.discord_defer_after_seconds,
+            private_hint=private_hint,
+        )
+        await replier.run(work)
+
+    def _interaction_base(self, interaction: discord.Interaction) -> dict[str, Any]:
+        language = language_of(interaction.locale)
+        return {
+            "chat": chat_of_interaction(interaction),
+            "sender": sender_of(interaction.user, language),
+            "update_id": str(interaction.id),
+            "is_admin": admin_check(
+                interaction.user, interaction.permissions, self.settings.discord_admin_role
+            ),
+        }
+
+    # --- interactions ----------------------------------------------------------------------
+
+    async def on_core_command(
+        self,
+        interaction: discord.Interaction,
+        name: str,
+        args: Sequence[str] = (),
+        mentions: Sequence[Sender] = (),
+    ) -> None:
+        base = self._interaction_base(interaction)
+        event = CommandEvent(**base, name=name, args=tuple(args), mentions=tuple(mentions))
+        work = self._handle(event, base["sender"].language)
+        await self._answer(interaction, base["chat"], work, name in PRIVATE_COMMANDS)
+
+    async def on_score_command(
+        self, interaction: discord.Interaction, photo: discord.Attachment
+    ) -> None:
+        base = self._interaction_base(interaction)
+        language = base["sender"].language
+        refusal = refusal_for(photo, self.settings.max_upload_bytes)
+        if refusal is not None:
+            replier = InteractionReplier(
+                interaction, base["chat"], self.game.reply_sent, defer_after=0
+            )
+            await replier.send([Reply(refusal.text(language), private=True)])
+            return
+        await self._answer(
+            interaction, base["chat"], self._score(photo, base, language), private_hint=False
+        )
+
+    async def _score(
+        self, photo: discord.Attachment, base: dict[str, Any], language: str | None
+    ) -> list[Reply]:
+        try:
+            data = await photo.read()
+        except discord.HTTPException:
+            log.warning("Could not download attachment %s", photo.id)
+            refusal = Refusal("upload.download_failed", {"filename": photo.filename})
+            return [Reply(refusal.text(language), private=True)]
+        event = PhotoEvent(**base, photo=data, filename=photo.filename, mime_type=mime_type(photo))
+        return await self._handle(event, language)
+
+    async def on_core_button(
+        self, interaction: discord.Interaction, action: str, payload: str
+    ) -> None:
+        base = self._interaction_base(interaction)
+        message_id = str(interaction.message.id) if interaction.message else None
+        event = ButtonEvent(**base, message_id=message_id, action=action, payload=payload)
+        await self._answer(
+            interaction, base["chat"], self._handle(event, base["sender"].language), False
+        )
+
+    # --- gateway events --------------------------------------------------------------------
+
+    async def on_message(self, message: discord.Message) -> None:
+        """Score image attachments in DMs and in channels that opted in (`/autoscore on`)."""
+        if message.author.bot or not message.attachments:
+            return
+        chat = chat_of_message(message)
+        if message.guild is not None and not await self.game.auto_score_enabled(chat):
+            return
+        sender = sender_of(message.author)
+        limit = self.settings.max_upload_bytes
+        checked = [(a, refusal_for(a, limit)) for a in message.attachments]
+        images = [(a, r) for a, r in checked if r is None or r.key != "upload.not_image"]
+        if not images:
+            first_refusal = checked[0][1]
+            if first_refusal is not None:
+                await self._refuse(message, chat, first_refusal)
+            return
+        for attachment, refusal in images:
+            if refusal is not None:
+                await self._refuse(message, chat, refusal)
+                continue
+            await self._score_message_attachment(message, chat, sender, attachment)
+
+    async def _refuse(self, message: discord.Message, chat: ChatRef, refusal: Refusal) -> None:
+        reply = Reply(refusal.text(None))
+        await send_for_message(message, [reply], chat, self.game.reply_sent)
+
+    async def _score_message_attachment(
+        self,
+        message: discord.Message,
+        chat: ChatRef,
+        sender: Sender,
+        attachment: discord.Attachment,
+    ) -> None:
+        async with message.channel.typing():
+            try:
+                data = await attachment.read()
+            except discord.HTTPException:
+                log.warning("Could not download attachment %s", attachment.id)
+                refusal = Refusal("upload.download_failed", {"filename": attachment.filename})
+                await self._refuse(message, chat, refusal)
+                return
+            event = PhotoEvent(
+                chat=chat,
+                sender=sender,
+                update_id=f"{message.id}:{attachment.id}",
+                message_id=str(message.id),
+                is_admin=admin_check(
+                    message.author,
+                    getattr(message.author, "guild_permissions", discord.Permissions.none()),
+                    self.settings.discord_admin_role,
+                ),
+                photo=data,
+                filename=attachment.filename,
+                mime_type=mime_type(attachment),
+            )
+            replies = await self._handle(event, None)
+        await send_for_message(message, replies, chat, self.game.reply_sent)
+
+    async def on_raw_reaction_add(self, payload: discord.RawReactionActionEvent) -> None:
+        await self._reaction(payload, added=True)
+
+    async def on_raw_reaction_remove(self, payload: discord.RawReactionActionEvent) -> None:
+        await self._reaction(payload, added=False)
+
+    async def _reaction(self, payload: discord.RawReactionActionEvent, *, added: bool) -> None:
+        """Record reactions on the bot's own messages, in the order Discord sent them.
+
+        discord.py runs every event handler as its own task, so a quick add-then-remove could
+        reach the core in the wrong order; a per-message lock (taken before the first await,
+        and fair) keeps them in gateway order.
+        """
+        lock = self._reaction_locks.setdefault(payload.message_id, asyncio.Lock())
+        async with lock:
+            await self._record_reaction(payload, added=added)
+
+    async def _record_reaction(
+        self, payload: discord.RawReactionActionEvent, *, added: bool
+    ) -> None:
+        me = self.user
+        if me is not None and payload.user_id == me.id:
+            return
+        author_id = getattr(payload, "message_author_id", None)
+        if added and me is not None and author_id is not None and author_id != me.id:
+            return
+        user = payload.member or self.get_user(payload.user_id)
+        sender = (
+            sender_of(user)
+            if user is not None
+            else Sender(PLATFORM, str(payload.user_id), str(payload.user_id))
+        )
+        chat = ChatRef(PLATFORM, str(payload.channel_id), is_private=payload.guild_id is None)
+        emoji = str(payload.emoji)
+        # Discord gives reactions no delivery id and never re-sends a dispatch within a
+        # session, so the id only has to be unique per receipt.
+        receipt = uuid.uuid4().hex[:16]
+        event = ReactionEvent(
+            chat=chat,
+            sender=sender,
+            update_id=f"reaction:{payload.message_id}:{payload.user_id}:{receipt}",
+            message_id=str(payload.message_id),
+            emoji=emoji,
+            added=added,
+        )
+        replies = await self._handle(event, None)
+        channel = self.get_partial_messageable(payload.channel_id, guild_id=payload.guild_id)
+        for reply in replies:
+            sent = await send_to_channel(channel, reply)
+            if reply.tag:
+                await self.game.reply_sent(chat, reply.tag, str(sent.id))
+
+    # --- announcements ---------------------------------------------------------------------
+
+    async def deliver_announcements(self) -> int:
+        """Post what the core says is due; returns how many were posted.
+
+        Each announcement is handed out once across all processes, so a failed post is logged
+        rather than retried by another shard.
+        """
+        try:
+            due = await self.game.due_announcements(PLATFORM)
+        except Exception:
+            log.exception("Could not fetch due announcements")
+            return 0
+        posted = 0
+        for announcement in due:
+            try:
+                await self._announce(announcement)
+            except discord.HTTPException as exc:
+                log.warning("Announcement to channel %s failed: %s", announcement.chat_id, exc)
+                continue
+            except Exception:
+                log.exception("Announcement to channel %s failed", announcement.chat_id)
+                continue
+            posted += 1
+        return posted
+
+    async def _announce(self, announcement: Announcement) -> None:
+        channel = self.get_partial_messageable(int(announcement.chat_id))
+        sent = await send_to_channel(channel, announcement.reply)
+        if announcement.reply.tag:
+            chat = ChatRef(PLATFORM, announcement.chat_id)
+            await self.game.reply_sent(chat, announcement.reply.tag, str(sent.id))

@@ -1,0 +1,150 @@
+"""Sending core replies through Discord's two channels: interaction responses and messages.
+
+Interactions must be acknowledged within 3 seconds. The work (download + `Game.handle`) starts
+at once; if it has not finished after `defer_after` seconds the interaction is deferred
+("thinking…" for commands, a silent acknowledgement for buttons) and answered by followups.
+A deferred command's first answer replaces the thinking message and inherits its visibility,
+which is fixed when deferring; when the core's first reply wants the other visibility the
+thinking message is deleted and the reply sent as an independent followup instead.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+
+import discord
+
+from bot.core.events import ChatRef
+from bot.core.replies import Reply
+from bot.discord.render import message_parts
+
+log = logging.getLogger(__name__)
+
+ReplySent = Callable[[ChatRef, str, str], Awaitable[None]]
+
+
+class InteractionReplier:
+    """Answers one interaction with a list of replies, deferring only when the work is slow."""
+
+    def __init__(
+        self,
+        interaction: discord.Interaction,
+        chat: ChatRef,
+        reply_sent: ReplySent,
+        *,
+        defer_after: float,
+        private_hint: bool = False,
+    ) -> None:
+        self.interaction = interaction
+        self.chat = chat
+        self._reply_sent = reply_sent
+        self._defer_after = defer_after
+        self._private_hint = private_hint
+        self._thinking = False
+
+    @property
+    def _is_component(self) -> bool:
+        return self.interaction.type is discord.InteractionType.component
+
+    async def run(self, work: Awaitable[list[Reply]]) -> None:
+        """Await `work` (deferring if it is slow), then send what it returned."""
+        task = asyncio.ensure_future(work)
+        done, _ = await asyncio.wait({task}, timeout=self._defer_after)
+        if not done:
+            await self._defer()
+        replies = await task
+        await self.send(replies)
+
+    async def _defer(self) -> None:
+        if self.interaction.response.is_done():
+            return
+        if self._is_component:
+            await self.interaction.response.defer()
+        else:
+            await self.interaction.response.defer(thinking=True, ephemeral=self._private_hint)
+            self._thinking = True
+
+    async def send(self, replies: Sequence[Reply]) -> None:
+        """Send every reply; report tagged ones to the core with the message id they got."""
+        if not replies:
+            await self._acknowledge_silently()
+            return
+        for reply in replies:
+            message_id = await self._send_one(reply)
+            if reply.tag and message_id is not None:
+                await self._reply_sent(self.chat, reply.tag, message_id)
+
+    async def _acknowledge_silently(self) -> None:
+        """Nothing to say (e.g. a re-delivered update): close the interaction without a message."""
+        if not self.interaction.response.is_done():
+            await self.interaction.response.defer(ephemeral=True, thinking=not self._is_component)
+            self._thinking = not self._is_component
+        if self._thinking:
+            await self.interaction.delete_original_response()
+            self._thinking = False
+
+    async def _send_one(self, reply: Reply) -> str | None:
+        parts = message_parts(reply)
+        view = parts.view or discord.utils.MISSING
+        if not self.interaction.response.is_done():
+            callback = await self.interaction.response.send_message(
+                embed=parts.embed, files=parts.files, view=view, ephemeral=reply.private
+            )
+            return _as_id(callback.message_id)
+        if self._thinking:
+            self._thinking = False
+            if reply.private == self._private_hint:
+                message = await self.interaction.edit_original_response(
+                    embed=parts.embed, attachments=parts.files, view=parts.view
+                )
+                return str(message.id)
+            await self.interaction.delete_original_response()
+        message = await self.interaction.followup.send(
+            embed=parts.embed, files=parts.files, view=view, ephemeral=reply.private, wait=True
+        )
+        return str(message.id)
+
+
+def _as_id(value: int | None) -> str | None:
+    return None if value is None else str(value)
+
+
+async def send_to_channel(
+    channel: discord.abc.Messageable,
+    reply: Reply,
+    *,
+    reference: discord.Message | None = None,
+) -> discord.Message:
+    """Post a reply as a normal message, quoting `reference` when given."""
+    parts = message_parts(reply)
+    return await channel.send(
+        embed=parts.embed,
+        files=parts.files or None,
+        view=parts.view,
+        reference=reference,
+        mention_author=False if reference is not None else None,
+    )
+
+
+async def send_for_message(
+    message: discord.Message, replies: Sequence[Reply], chat: ChatRef, reply_sent: ReplySent
+) -> None:
+    """Answer a channel message: public replies in place, private ones by DM when possible.
+
+    A private reply (e.g. a refusal only the sender should read) goes to the sender's DMs; if
+    they block DMs from server members it is posted in place rather than lost.
+    """
+    for reply in replies:
+        reference = message if reply.reply_to_event else None
+        sent: discord.Message | None = None
+        if reply.private and message.guild is not None:
+            try:
+                sent = await send_to_channel(message.author, reply)
+            except discord.Forbidden:
+                log.info("DMs closed for user %s; answering in the channel", message.author.id)
+        if sent is None:
+            sent = await send_to_channel(message.channel, reply, reference=reference)
+        if reply.tag:
+            await reply_sent(chat, reply.tag, str(sent.id))

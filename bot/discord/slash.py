@@ -1,0 +1,133 @@
+"""The slash commands: one per core command, typed options, descriptions from the catalogue.
+
+Each callback only turns its options into `CommandEvent.args` and hands over to the client;
+what the command does is the core's business. Admin commands are hidden from members without
+Manage Server (`default_permissions`), but server owners can change that in Server Settings,
+so the core still asks `is_admin` at run time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Literal, Protocol
+
+import discord
+from discord import app_commands
+
+from bot.core.commands import COMMANDS, CommandSpec
+from bot.core.events import Sender
+from bot.core.i18n import supported_languages
+from bot.discord.convert import sender_of
+
+_SPECS: dict[str, CommandSpec] = {spec.name: spec for spec in COMMANDS}
+
+# Commands whose answers only the asker should see; used to pick the visibility of the
+# "thinking…" message when a command has to be deferred.
+PRIVATE_COMMANDS = frozenset({"privacy", "forgetme", "export"})
+
+
+class CommandHandler(Protocol):
+    """What the client offers a slash command (kept abstract to avoid an import cycle)."""
+
+    async def on_core_command(
+        self,
+        interaction: discord.Interaction,
+        name: str,
+        args: Sequence[str] = (),
+        mentions: Sequence[Sender] = (),
+    ) -> None: ...
+
+    async def on_score_command(
+        self, interaction: discord.Interaction, photo: discord.Attachment
+    ) -> None: ...
+
+
+def _description(name: str) -> str:
+    return _SPECS[name].description[:100]
+
+
+def register_commands(tree: app_commands.CommandTree, handler: CommandHandler) -> None:
+    """Add every command to `tree`; `handler` receives the invocations."""
+
+    @tree.command(name="score", description="Score a selfie: attach the photo")
+    @app_commands.describe(photo="The selfie to score (JPEG, PNG, WebP or HEIC)")
+    async def score(interaction: discord.Interaction, photo: discord.Attachment) -> None:
+        await handler.on_score_command(interaction, photo)
+
+    @tree.command(name="top", description=_description("top"))
+    @app_commands.describe(window="Which leaderboard (default: this season)")
+    async def top(
+        interaction: discord.Interaction, window: Literal["week", "season", "all"] | None = None
+    ) -> None:
+        await handler.on_core_command(interaction, "top", (window,) if window else ())
+
+    @tree.command(name="duel", description=_description("duel"))
+    @app_commands.describe(opponent="Who you challenge")
+    async def duel(interaction: discord.Interaction, opponent: discord.User) -> None:
+        await handler.on_core_command(
+            interaction, "duel", (f"@{opponent.name}",), (sender_of(opponent),)
+        )
+
+    for name in ("help", "me", "tips", "badges", "privacy", "forgetme", "export", "settings"):
+        tree.add_command(_plain_command(name, handler))
+
+    _register_admin_commands(tree, handler)
+
+
+def _plain_command(name: str, handler: CommandHandler) -> app_commands.Command:
+    """A command without options: the same callback body under every name."""
+
+    async def callback(interaction: discord.Interaction) -> None:
+        await handler.on_core_command(interaction, name)
+
+    return app_commands.Command(name=name, description=_description(name), callback=callback)
+
+
+def _admin_command(name: str, callback: Callable[..., Awaitable[None]]) -> app_commands.Command:
+    """Server-only, and shown by default only to members with Manage Server."""
+    gated = app_commands.guild_only()(app_commands.default_permissions(manage_guild=True)(callback))
+    return app_commands.Command(name=name, description=_description(name), callback=gated)
+
+
+def _register_admin_commands(tree: app_commands.CommandTree, handler: CommandHandler) -> None:
+    languages = [app_commands.Choice(name=code, value=code) for code in supported_languages()]
+
+    async def resetseason(interaction: discord.Interaction) -> None:
+        await handler.on_core_command(interaction, "resetseason")
+
+    @app_commands.describe(days="Season length in days")
+    async def seasonlength(
+        interaction: discord.Interaction, days: app_commands.Range[int, 1, 365]
+    ) -> None:
+        await handler.on_core_command(interaction, "seasonlength", (str(days),))
+
+    @app_commands.describe(photos="Photos allowed per window", minutes="Window length")
+    async def ratelimit(
+        interaction: discord.Interaction,
+        photos: app_commands.Range[int, 1, 1000],
+        minutes: app_commands.Range[int, 1, 1440],
+    ) -> None:
+        await handler.on_core_command(interaction, "ratelimit", (str(photos), str(minutes)))
+
+    @app_commands.describe(code="Language of the bot's messages in this channel")
+    @app_commands.choices(code=languages)
+    async def language(interaction: discord.Interaction, code: app_commands.Choice[str]) -> None:
+        await handler.on_core_command(interaction, "language", (code.value,))
+
+    @app_commands.describe(state="on or off")
+    async def duels(interaction: discord.Interaction, state: Literal["on", "off"]) -> None:
+        await handler.on_core_command(interaction, "duels", (state,))
+
+    @app_commands.describe(state="on: score every photo posted in this channel")
+    async def autoscore(interaction: discord.Interaction, state: Literal["on", "off"]) -> None:
+        await handler.on_core_command(interaction, "autoscore", (state,))
+
+    for name, callback in (
+        ("resetseason", resetseason),
+        ("seasonlength", seasonlength),
+        ("ratelimit", ratelimit),
+        ("language", language),
+        ("duels", duels),
+        ("autoscore", autoscore),
+    ):
+        tree.add_command(_admin_command(name, callback))

@@ -1,0 +1,505 @@
+"""The PTB handlers: one Telegram update in, core events to the game, its replies back out.
+
+No game rules here. The adapter decides only what Telegram forces on it: which file to download
+(and which to refuse before downloading), who the sender is, whether a private reply can reach
+the user, and answering every callback query so the button stops spinning.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import logging
+from collections import OrderedDict
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import TYPE_CHECKING, Any
+
+from telegram import Bot, CallbackQuery, Message, MessageReactionUpdated, Update
+from telegram.constants import CallbackQueryLimit, ChatAction, FileSizeLimit
+from telegram.error import BadRequest, TelegramError
+from telegram.ext import ContextTypes
+
+from bot.core.events import ButtonEvent, ChatRef, CommandEvent, PhotoEvent, ReactionEvent
+from bot.core.markup import to_plain
+from bot.core.replies import Announcement, Reply
+from bot.telegram import texts
+from bot.telegram.network import NetworkHealth, with_retries
+from bot.telegram.outbox import Delivered, Destination, Outbox, utf16_len
+from bot.telegram.translate import (
+    ADMIN_STATUSES,
+    KNOWN_COMMANDS,
+    PLATFORM,
+    ImageFile,
+    NotAnImage,
+    chat_ref,
+    decode_button,
+    event_key,
+    image_in,
+    is_anonymous_admin,
+    mentioned_people,
+    parse_command,
+    reaction_changes,
+    sender_of,
+    sender_of_message,
+)
+
+if TYPE_CHECKING:
+    from bot.core.game import Game
+
+log = logging.getLogger(__name__)
+
+CHAT_ACTION_EVERY_S = 4.0
+"""Telegram shows a chat action for about five seconds; renew it a little before."""
+
+BUTTON_ANSWER_AFTER_S = 2.0
+"""A button press still being worked on after this long gets an empty answer right away."""
+
+OFFICIAL_API = "https://api.telegram.org"
+
+
+def download_limit(max_upload_bytes: int, api_base_url: str) -> int:
+    """Largest file worth downloading: the game's limit, and Telegram's 20 MB cap for bots on
+    the official server (a self-hosted Bot API server lifts that cap)."""
+    if api_base_url.rstrip("/") == OFFICIAL_API:
+        return min(max_upload_bytes, FileSizeLimit.FILESIZE_DOWNLOAD)
+    return max_upload_bytes
+
+
+class RecentIds:
+    """The last `capacity` update ids seen by this process: a re-delivery is dropped here
+    before it costs a download; the core's own idempotency covers other processes."""
+
+    def __init__(self, capacity: int = 10_000) -> None:
+        self._capacity = capacity
+        self._ids: OrderedDict[int, None] = OrderedDict()
+
+    def claim(self, update_id: int) -> bool:
+        """True the first time `update_id` is seen, False for a repeat."""
+        if update_id in self._ids:
+            return False
+        self._ids[update_id] = None
+        if len(self._ids) > self._capacity:
+            self._ids.popitem(last=False)
+        return True
+
+    def release(self, update_id: int) -> None:
+        """Forget `update_id` so a re-delivery after a failure is processed again."""
+        self._ids.pop(update_id, None)
+
+
+class _Answer:
+    """Tracks one update's answer: whether anything was sent (so a failure can apologise
+    without replying twice) and the callback query still to answer."""
+
+    def __init__(self, query: CallbackQuery | None) -> None:
+        self.query = query
+        self.query_answered = False
+        self.sent_anything = False
+
+    async def answer_query(self, text: str | None = None, *, show_alert: bool = False) -> bool:
+        if self.query is None or self.query_answered:
+            return False
+        self.query_answered = True
+        try:
+            await self.query.answer(text=text, show_alert=show_alert)
+        except TelegramError as exc:
+            log.info("Could not answer callback query: %s", exc)
+            return False
+        return True
+
+
+class TelegramAdapter:
+    """Holds the game and the bot-wide state the handlers share."""
+
+    def __init__(self, game: Game, *, health: NetworkHealth, max_download_bytes: int) -> None:
+        self._game = game
+        self._health = health
+        self._max_download = max_download_bytes
+        self._seen = RecentIds()
+
+    # --- PTB entry points -----------------------------------------------------------------
+
+    async def on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """TypeHandler callback for every update PTB receives."""
+        self._health.recovered()
+        if not self._seen.claim(update.update_id):
+            log.info("Update %s delivered again; already handled", update.update_id)
+            return
+        answer = _Answer(update.callback_query)
+        try:
+            if update.message is not None:
+                await self._on_message(update.update_id, update.message, context.bot, answer)
+            elif update.callback_query is not None:
+                await self._on_button(update.update_id, update.callback_query, context.bot, answer)
+            elif update.message_reaction is not None:
+                await self._on_reaction(update.update_id, update.message_reaction, context.bot)
+        except Exception:
+            self._seen.release(update.update_id)
+            log.exception("Failed to handle update %s", update.update_id)
+            await self._apologise(update, context.bot, answer)
+        finally:
+            await answer.answer_query()
+
+    async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Application error handler: errors outside `on_update` (jobs, PTB internals)."""
+        log.error("Telegram adapter error", exc_info=context.error)
+
+    async def announce(self, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """JobQueue callback: send the season results, duel outcomes and reminders now due."""
+        announcements = await self._game.due_announcements(PLATFORM)
+        outbox = Outbox(context.bot)
+        for announcement in announcements:
+            await self._announce_one(outbox, announcement)
+
+    async def _announce_one(self, outbox: Outbox, announcement: Announcement) -> None:
+        chat = ChatRef(PLATFORM, announcement.chat_id)
+        reply = dataclasses.replace(announcement.reply, reply_to_event=False)
+        try:
+            delivered = await outbox.deliver(reply, Destination(chat))
+        except TelegramError as exc:
+            log.warning("Announcement to chat %s not delivered: %s", announcement.chat_id, exc)
+            return
+        await self._report(reply, delivered)
+
+    # --- messages ---------------------------------------------------------------------------
+
+    async def _on_message(
+        self, update_id: int, message: Message, bot: Bot, answer: _Answer
+    ) -> None:
+        sender = sender_of_message(message)
+        if sender is None:
+            return
+        chat = chat_ref(message.chat)
+        command = parse_command(message, bot.username)
+        image = image_in(message)
+        dest = Destination(
+            chat,
+            reply_to=message.message_id,
+            user_id=message.from_user.id if message.from_user else None,
+            thread_id=message.message_thread_id if message.is_topic_message else None,
+        )
+        outbox = Outbox(bot)
+        is_admin = self._admin_check(bot, message)
+        base: dict[str, Any] = {
+            "chat": chat,
+            "sender": sender,
+            "update_id": str(update_id),
+            "is_admin": is_admin,
+        }
+
+        if isinstance(image, ImageFile):
+            asked = command is not None and command.name == "rate"
+            if not (asked or chat.is_private or await self._game.auto_score_enabled(chat)):
+                return
+            await self._score_photo(bot, outbox, dest, image, base, message.message_id, answer)
+            return
+        if isinstance(image, NotAnImage):
+            if chat.is_private or (command is not None and command.name == "rate"):
+                await self._say(outbox, dest, texts.NOT_AN_IMAGE, answer)
+            return
+        if command is None:
+            if chat.is_private and message.text:
+                await self._say(outbox, dest, texts.SEND_A_SELFIE, answer)
+            return
+        if command.name == "rate" and message.reply_to_message is not None:
+            await self._rate_replied(bot, outbox, dest, message, base, answer)
+            return
+        if command.name not in KNOWN_COMMANDS and not chat.is_private:
+            return
+        event = CommandEvent(
+            **base,
+            message_id=str(message.message_id),
+            name=command.name,
+            args=command.args,
+            mentions=mentioned_people(message, bot.id),
+        )
+        async with chat_action(bot, dest, ChatAction.TYPING):
+            replies = await self._game.handle(event)
+        if command.name == "help":
+            replies = _with_help_addendum(replies)
+        await self._send_all(outbox, dest, replies, answer, notify_private=True)
+
+    async def _rate_replied(
+        self,
+        bot: Bot,
+        outbox: Outbox,
+        dest: Destination,
+        message: Message,
+        base: dict[str, Any],
+        answer: _Answer,
+    ) -> None:
+        """`/rate` sent as a reply to a photo (groups with privacy mode on see only that)."""
+        target = message.reply_to_message
+        assert target is not None
+        image = image_in(target)
+        if image is None:
+            event = CommandEvent(**base, message_id=str(message.message_id), name="rate")
+            await self._send_all(outbox, dest, await self._game.handle(event), answer)
+            return
+        if isinstance(image, NotAnImage):
+            await self._say(outbox, dest, texts.NOT_AN_IMAGE, answer)
+            return
+        author = target.from_user
+        if author is None or message.from_user is None or author.id != message.from_user.id:
+            await self._say(outbox, dest, texts.RATE_NEEDS_OWN_PHOTO, answer)
+            return
+        photo_dest = dataclasses.replace(dest, reply_to=target.message_id)
+        await self._score_photo(bot, outbox, photo_dest, image, base, target.message_id, answer)
+
+    async def _score_photo(
+        self,
+        bot: Bot,
+        outbox: Outbox,
+        dest: Destination,
+        image: ImageFile,
+        base: dict[str, Any],
+        photo_message_id: int,
+        answer: _Answer,
+    ) -> None:
+        if image.file_size is not None and image.file_size > self._max_download:
+            await self._say(outbox, dest, self._too_large(), answer)
+            return
+        refusal: str | None = None
+        replies: list[Reply] = []
+        async with chat_action(bot, dest, ChatAction.UPLOAD_PHOTO):
+            try:
+                data = await self._download(bot, image)
+            except TelegramError as exc:
+                log.warning("Photo download failed: %s", exc)
+                refusal = texts.DOWNLOAD_FAILED
+            else:
+                if data is None:
+                    refusal = self._too_large()
+                else:
+                    event = PhotoEvent(
+                        **base,
+                        message_id=str(photo_message_id),
+                        photo=data,
+                        filename=image.filename,
+                        mime_type=image.mime_type,
+                    )
+                    replies = await self._game.handle(event)
+        if refusal is not None:
+            await self._say(outbox, dest, refusal, answer)
+            return
+        await self._send_all(outbox, dest, replies, answer)
+
+    async def _download(self, bot: Bot, image: ImageFile) -> bytes | None:
+        """The file's bytes, or None when it is over the download limit.
+
+        Sizes are checked three times because each source may lack them: the message, the
+        getFile answer, and the bytes themselves.
+        """
+
+        def retryable(exc: BaseException) -> bool:
+            return isinstance(exc, TelegramError) and not isinstance(exc, BadRequest)
+
+        try:
+            file = await bot.get_file(image.file_id)
+        except BadRequest as exc:
+            if "too big" in str(exc).lower():
+                return None
+            raise
+        if file.file_size is not None and file.file_size > self._max_download:
+            return None
+        data = await with_retries(
+            file.download_as_bytearray,
+            what="file download",
+            health=self._health,
+            retryable=retryable,
+        )
+        return bytes(data) if len(data) <= self._max_download else None
+
+    def _too_large(self) -> str:
+        return texts.TOO_LARGE.format(limit_mb=f"{self._max_download / 1_000_000:g}")
+
+    # --- buttons and reactions --------------------------------------------------------------
+
+    async def _on_button(
+        self, update_id: int, query: CallbackQuery, bot: Bot, answer: _Answer
+    ) -> None:
+        decoded = decode_button(query.data)
+        message = query.message
+        if decoded is None or message is None:
+            await answer.answer_query(texts.BUTTON_EXPIRED)
+            return
+        chat = chat_ref(message.chat)
+        dest = Destination(chat, reply_to=message.message_id, user_id=query.from_user.id)
+        action, payload = decoded
+        event = ButtonEvent(
+            chat=chat,
+            sender=sender_of(query.from_user),
+            update_id=str(update_id),
+            message_id=str(message.message_id),
+            is_admin=_member_admin_check(bot, message.chat.id, query.from_user.id, chat),
+            action=action,
+            payload=payload,
+        )
+        async with chat_action(bot, dest, ChatAction.TYPING), _answer_if_slow(answer):
+            replies = await self._game.handle(event)
+        await self._send_all(Outbox(bot), dest, replies, answer)
+
+    async def _on_reaction(
+        self, update_id: int, reaction: MessageReactionUpdated, bot: Bot
+    ) -> None:
+        if reaction.user is None or reaction.user.is_bot:
+            return
+        chat = chat_ref(reaction.chat)
+        sender = sender_of(reaction.user)
+        dest = Destination(chat, reply_to=reaction.message_id, user_id=reaction.user.id)
+        changes = reaction_changes(reaction.old_reaction, reaction.new_reaction)
+        for index, (emoji, added) in enumerate(changes):
+            event = ReactionEvent(
+                chat=chat,
+                sender=sender,
+                update_id=event_key(update_id, index),
+                message_id=str(reaction.message_id),
+                emoji=emoji,
+                added=added,
+            )
+            replies = await self._game.handle(event)
+            await self._send_all(Outbox(bot), dest, replies, _Answer(None))
+
+    # --- sending ----------------------------------------------------------------------------
+
+    async def _send_all(
+        self,
+        outbox: Outbox,
+        dest: Destination,
+        replies: list[Reply],
+        answer: _Answer,
+        *,
+        notify_private: bool = False,
+    ) -> None:
+        """Deliver replies in order, report tagged ones to the core, and say where private
+        ones went (a toast on the button, or a one-line note for a command)."""
+        told_private = False
+
+        async def alert(text: str) -> bool:
+            if utf16_len(text) > CallbackQueryLimit.ANSWER_CALLBACK_QUERY_TEXT_LENGTH:
+                return False
+            return await answer.answer_query(text, show_alert=True)
+
+        for reply in replies:
+            delivered = await outbox.deliver(reply, dest, alert=alert if answer.query else None)
+            answer.sent_anything = True
+            await self._report(reply, delivered)
+            if delivered.privately and not delivered.as_alert and not told_private:
+                told_private = True
+                if answer.query is not None:
+                    await answer.answer_query(to_plain(texts.SENT_PRIVATELY))
+                elif notify_private:
+                    await outbox.deliver(Reply(texts.SENT_PRIVATELY), dest)
+
+    async def _report(self, reply: Reply, delivered: Delivered) -> None:
+        """Tell the core a tagged reply went out (this marks its update answered); an alert
+        has no message id, and the core needs one only for photo results, never alerts."""
+        if reply.tag:
+            message_id = "" if delivered.message_id is None else str(delivered.message_id)
+            await self._game.reply_sent(delivered.chat, reply.tag, message_id)
+
+    async def _say(self, outbox: Outbox, dest: Destination, text: str, answer: _Answer) -> None:
+        await outbox.deliver(Reply(text), dest)
+        answer.sent_anything = True
+
+    async def _apologise(self, update: Update, bot: Bot, answer: _Answer) -> None:
+        """Tell the user something failed, unless part of the answer already went out."""
+        if answer.sent_anything:
+            return
+        if answer.query is not None:
+            await answer.answer_query(to_plain(texts.SOMETHING_WENT_WRONG), show_alert=True)
+            return
+        message = update.message
+        if message is None:
+            return
+        with contextlib.suppress(TelegramError):
+            dest = Destination(chat_ref(message.chat), reply_to=message.message_id)
+            await Outbox(bot).deliver(Reply(texts.SOMETHING_WENT_WRONG), dest)
+
+    # --- admin checks -----------------------------------------------------------------------
+
+    def _admin_check(self, bot: Bot, message: Message) -> Callable[[], Awaitable[bool]]:
+        chat = chat_ref(message.chat)
+        if is_anonymous_admin(message):
+            return _always(True)
+        user_id = message.from_user.id if message.from_user else None
+        if user_id is None:
+            return _always(False)
+        return _member_admin_check(bot, message.chat.id, user_id, chat)
+
+
+def _always(value: bool) -> Callable[[], Awaitable[bool]]:
+    async def check() -> bool:
+        return value
+
+    return check
+
+
+def _member_admin_check(
+    bot: Bot, chat_id: int, user_id: int, chat: ChatRef
+) -> Callable[[], Awaitable[bool]]:
+    """`is_admin` for the core: asked lazily (it costs a getChatMember call), then remembered.
+
+    In a private chat the user runs their own chat.
+    """
+    if chat.is_private:
+        return _always(True)
+    cached: list[bool] = []
+
+    async def check() -> bool:
+        if not cached:
+            member = await bot.get_chat_member(chat_id, user_id)
+            cached.append(member.status in ADMIN_STATUSES)
+        return cached[0]
+
+    return check
+
+
+def _with_help_addendum(replies: list[Reply]) -> list[Reply]:
+    """The core's help plus the Telegram-only paragraph about group privacy mode."""
+    if not replies:
+        return [Reply(texts.HELP_GROUP_PRIVACY)]
+    first, *rest = replies
+    return [dataclasses.replace(first, text=f"{first.text}\n\n{texts.HELP_GROUP_PRIVACY}"), *rest]
+
+
+@contextlib.asynccontextmanager
+async def _answer_if_slow(answer: _Answer) -> AsyncIterator[None]:
+    """Stop the button's spinner if the game takes a while (Telegram drops a query left
+    unanswered for long); a quick answer keeps the chance to reply with an alert instead."""
+
+    async def answer_later() -> None:
+        await asyncio.sleep(BUTTON_ANSWER_AFTER_S)
+        await asyncio.shield(answer.answer_query())  # once started, let it finish
+
+    task = asyncio.create_task(answer_later())
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+@contextlib.asynccontextmanager
+async def chat_action(bot: Bot, dest: Destination, action: str) -> AsyncIterator[None]:
+    """Show "sending photo…" (or "typing…") in the chat until the block finishes."""
+
+    async def keep_showing() -> None:
+        while True:
+            try:
+                await bot.send_chat_action(
+                    int(dest.chat.chat_id), action, message_thread_id=dest.thread_id
+                )
+            except TelegramError as exc:
+                log.debug("Chat action not shown: %s", exc)
+            await asyncio.sleep(CHAT_ACTION_EVERY_S)
+
+    task = asyncio.create_task(keep_showing())
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task

@@ -1,0 +1,188 @@
+"""Build and run the Telegram bot: long polling by default, a webhook server when configured.
+
+`serve` manages the PTB lifecycle by hand (initialize, start, stop, shutdown) instead of
+`Application.run_polling`, which would take over the event loop that the CLI shares with the
+Discord bot and the web page.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+from telegram import Bot, BotCommand, BotCommandScopeAllChatAdministrators, Update
+from telegram.constants import BotCommandLimit
+from telegram.ext import Application, ApplicationBuilder, TypeHandler
+
+from bot.core.commands import COMMANDS, CommandSpec
+from bot.settings import Settings
+from bot.telegram.adapter import TelegramAdapter, download_limit
+from bot.telegram.network import NetworkHealth, ResilientRateLimiter
+from bot.telegram.redact import redact, register_secret
+
+if TYPE_CHECKING:
+    from bot.core.game import Game
+
+log = logging.getLogger(__name__)
+
+ALLOWED_UPDATES = (Update.MESSAGE, Update.CALLBACK_QUERY, Update.MESSAGE_REACTION)
+"""Reactions are delivered only when asked for explicitly; edits and channel posts are not
+game input."""
+
+ANNOUNCE_JOB = "selfiebot-announcements"
+_SECRET_TOKEN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+
+
+def bot_token(settings: Settings) -> str:
+    if settings.telegram_bot_token is None or not settings.telegram_bot_token.get_secret_value():
+        raise ValueError("TELEGRAM_BOT_TOKEN is not set")
+    return settings.telegram_bot_token.get_secret_value()
+
+
+def webhook_secret(settings: Settings) -> str:
+    """The secret Telegram must send with every webhook request.
+
+    Without a configured one it is derived from the bot token, so every process behind a load
+    balancer agrees on it without extra configuration, and it reveals nothing about the token.
+    """
+    configured = settings.telegram_webhook_secret
+    if configured is not None and configured.get_secret_value():
+        secret = configured.get_secret_value()
+        if not _SECRET_TOKEN.match(secret):
+            raise ValueError(
+                "SELFIEBOT_TELEGRAM_WEBHOOK_SECRET may hold only A-Z, a-z, 0-9, _ and - "
+                "(1 to 256 characters)"
+            )
+        return secret
+    digest = hashlib.sha256(b"selfiebot-webhook:" + bot_token(settings).encode()).hexdigest()
+    return digest
+
+
+def build_application(game: Game, settings: Settings) -> Application:
+    """The PTB Application wired to `game`: handlers, rate limiter, announcement job."""
+    token = bot_token(settings)
+    register_secret(token)
+    if settings.telegram_webhook_url:
+        register_secret(webhook_secret(settings))
+    base = settings.telegram_api_base_url.rstrip("/")
+    health = NetworkHealth()
+    application = (
+        ApplicationBuilder()
+        .token(token)
+        .base_url(f"{base}/bot")
+        .base_file_url(f"{base}/file/bot")
+        .rate_limiter(ResilientRateLimiter(health))
+        .concurrent_updates(settings.telegram_concurrent_updates)
+        .build()
+    )
+    adapter = TelegramAdapter(
+        game,
+        health=health,
+        max_download_bytes=download_limit(settings.max_upload_bytes, base),
+    )
+    application.add_handler(TypeHandler(Update, adapter.on_update))
+    application.add_error_handler(adapter.on_error)
+    if application.job_queue is None:
+        raise RuntimeError('JobQueue missing: install "python-telegram-bot[job-queue]"')
+    application.job_queue.run_repeating(
+        adapter.announce,
+        interval=settings.telegram_announce_interval_seconds,
+        first=settings.telegram_announce_interval_seconds,
+        name=ANNOUNCE_JOB,
+    )
+    application.bot_data["health"] = health
+    return application
+
+
+def command_menu(admin: bool) -> list[BotCommand]:
+    """The `/` menu: everyone's commands, plus admin ones for chat administrators."""
+    return [
+        BotCommand(spec.name, _menu_description(spec))
+        for spec in COMMANDS
+        if admin or not spec.admin
+    ]
+
+
+def _menu_description(spec: CommandSpec) -> str:
+    text = f"{spec.description} {spec.arguments}".strip()
+    return text[: BotCommandLimit.MAX_DESCRIPTION]
+
+
+async def register_commands(bot: Bot) -> None:
+    """Publish the command menu; admins get a longer one through their own scope."""
+    await bot.set_my_commands(command_menu(admin=False))
+    await bot.set_my_commands(
+        command_menu(admin=True), scope=BotCommandScopeAllChatAdministrators()
+    )
+
+
+@asynccontextmanager
+async def running(application: Application, settings: Settings) -> AsyncIterator[None]:
+    """The application receiving updates (polling or webhook) for the duration of the block.
+
+    Stops whatever did start even when cancelled half-way through start-up, so shutdown never
+    finds a running updater.
+    """
+    health: NetworkHealth = application.bot_data["health"]
+    updater = application.updater
+    if updater is None:
+        raise RuntimeError("the Application was built without an Updater")
+    async with application:
+        try:
+            await register_commands(application.bot)
+            if settings.telegram_webhook_url:
+                await updater.start_webhook(
+                    listen=settings.telegram_webhook_listen,
+                    port=settings.telegram_webhook_port,
+                    url_path=urlsplit(settings.telegram_webhook_url).path.lstrip("/"),
+                    webhook_url=settings.telegram_webhook_url,
+                    secret_token=webhook_secret(settings),
+                    allowed_updates=list(ALLOWED_UPDATES),
+                )
+                mode = "webhook"
+            else:
+                await updater.start_polling(
+                    allowed_updates=list(ALLOWED_UPDATES), error_callback=health.polling_error
+                )
+                mode = "long polling"
+            await application.start()
+            log.info("Telegram bot @%s receiving updates by %s", application.bot.username, mode)
+            yield
+        finally:
+            if updater.running:
+                await updater.stop()
+            if application.running:
+                await application.stop()
+
+
+class TelegramBotError(RuntimeError):
+    """The bot stopped on an error; the message is redacted, details are in the log."""
+
+
+async def serve(game: Game, settings: Settings) -> None:
+    """Run the Telegram bot until cancelled.
+
+    A failure is logged with its (redacted) traceback and re-raised as a `TelegramBotError`
+    without the original chain: tracebacks that print frame locals (rich, pytest) would
+    otherwise show PTB objects whose repr contains the token.
+    """
+    try:
+        await _run(game, settings)
+    except Exception as exc:
+        log.exception("Telegram bot stopped")
+        message = redact(f"{type(exc).__name__}: {exc}")
+    else:
+        return
+    raise TelegramBotError(message) from None
+
+
+async def _run(game: Game, settings: Settings) -> None:
+    application = build_application(game, settings)
+    async with running(application, settings):
+        await asyncio.Event().wait()

@@ -1,0 +1,177 @@
+"""The JSON API: score a photo, read the web board, and a health check for load balancers.
+
+`POST /api/score` is stateless (the seed's upload page, as an API): it analyses with the game's
+shared analyzer but records nothing. The body is read by our own in-memory multipart reader,
+not FastAPI's `UploadFile` (which spools to disk), so the request schema is declared by hand
+for the OpenAPI docs.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from bot.web.app import web_state
+from bot.web.photos import photo_problem
+from bot.web.play import DEFAULT_PERIOD, PERIODS
+from bot.web.problems import PROBLEM_MEDIA_TYPE, Problem
+from bot.web.uploads import read_upload_form
+from inference import PhotoError
+
+router = APIRouter()
+
+PHOTO_FIELD = "photo"
+_PROBLEM_SCHEMA = {
+    "type": "object",
+    "required": ["type", "title", "status", "detail"],
+    "properties": {
+        "type": {"type": "string", "format": "uri-reference"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "instance": {"type": "string"},
+    },
+}
+
+
+def _problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    descriptions = {
+        400: "The photo is empty, damaged or the body is malformed",
+        413: "The file or its pixel count is over the limit",
+        415: "Not a photo, or not sent as multipart/form-data",
+        422: "No `photo` file field, or an invalid parameter",
+        503: "The popularity model is not installed",
+    }
+    return {
+        status: {
+            "description": descriptions[status],
+            "content": {PROBLEM_MEDIA_TYPE: {"schema": _PROBLEM_SCHEMA}},
+        }
+        for status in statuses
+    }
+
+
+class FaceOut(BaseModel):
+    """A face: `box` is [x, y, width, height] in pixels of the upright photo."""
+
+    model_config = ConfigDict(extra="allow")
+
+    box: list[int]
+    confidence: float
+    emotions: dict[str, float] = Field(description="Seven expression probabilities (fer).")
+    dominant_emotion: str
+    landmarks: dict[str, list[float]] | None = None
+
+
+class AnalysisOut(BaseModel):
+    """One photo's analysis, exactly as the chat bots compute it."""
+
+    model_config = ConfigDict(extra="allow")
+
+    score: int = Field(ge=0, le=100, description="round(popular_probability x 100)")
+    popular_probability: float = Field(ge=0, le=1)
+    width: int
+    height: int
+    faces: list[FaceOut]
+    quality: dict[str, float | None]
+    model_versions: dict[str, str] = Field(description="Model name -> SHA-256 of its ONNX file.")
+
+
+class BoardEntryOut(BaseModel):
+    rank: int
+    name: str
+    score: int
+
+
+class LeaderboardOut(BaseModel):
+    period: str
+    entries: list[BoardEntryOut]
+
+
+class HealthOut(BaseModel):
+    status: str
+    scoring: bool
+    detail: str | None = None
+
+
+@router.post(
+    "/api/score",
+    response_model=AnalysisOut,
+    summary="Analyse one photo",
+    tags=["api"],
+    responses=_problem_responses(400, 413, 415, 422, 503),
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "multipart/form-data": {
+                    "schema": {
+                        "type": "object",
+                        "required": [PHOTO_FIELD],
+                        "properties": {
+                            PHOTO_FIELD: {
+                                "type": "string",
+                                "format": "binary",
+                                "description": "JPEG, PNG, WebP, GIF or HEIC photo.",
+                            }
+                        },
+                    }
+                }
+            },
+        }
+    },
+)
+async def score(request: Request) -> dict[str, Any]:
+    """Score a photo and describe its faces; nothing is recorded and the photo is not kept."""
+    state = web_state(request)
+    form = await read_upload_form(
+        request.stream(),
+        content_type=request.headers.get("content-type"),
+        content_length=request.headers.get("content-length"),
+        max_file_bytes=state.settings.max_upload_bytes,
+    )
+    upload = form.file(PHOTO_FIELD)
+    if upload is None:
+        raise Problem("missing-photo")
+    if state.game is None:
+        raise Problem("model-missing", state.unavailable)
+    try:
+        analysis = await state.game.analyzer.analyze_async(upload.data)
+    except PhotoError as error:
+        raise photo_problem(error) from error
+    return analysis.to_dict()
+
+
+@router.get(
+    "/api/leaderboard",
+    response_model=LeaderboardOut,
+    summary="The web leaderboard",
+    tags=["api"],
+    responses=_problem_responses(422, 503),
+)
+async def leaderboard(
+    request: Request,
+    period: Annotated[
+        str,
+        Query(
+            pattern="^(" + "|".join(value for value, _ in PERIODS) + ")$",
+            description="week, season or all (time)",
+        ),
+    ] = DEFAULT_PERIOD,
+) -> dict[str, Any]:
+    """Best score per player on the web page's board, highest first."""
+    board = await web_state(request).play.leaderboard(None, period)
+    return board.to_dict()
+
+
+@router.get("/healthz", response_model=HealthOut, summary="Health check", tags=["ops"])
+async def healthz(request: Request) -> JSONResponse:
+    """200 when photos can be scored; 503 (with the reason) when the model is missing."""
+    state = web_state(request)
+    if state.game is None:
+        body = HealthOut(status="unavailable", scoring=False, detail=state.unavailable)
+        return JSONResponse(body.model_dump(), status_code=503)
+    return JSONResponse(HealthOut(status="ok", scoring=True).model_dump(exclude_none=True))

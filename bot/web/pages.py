@@ -1,0 +1,178 @@
+"""The server-rendered page: `GET /` shows the form and the board, `POST /` scores a photo.
+
+The form works without JavaScript (a plain multipart POST answered with the whole page); the
+script only swaps the changed sections of that same page in place. Errors are shown on the page
+with the HTTP status they would have in the API, so scripts and browsers agree on what happened.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from bot.web.app import WebState, web_state
+from bot.web.play import DEFAULT_PERIOD, PERIODS, BoardView, PhotoOutcome
+from bot.web.players import (
+    COOKIE_MAX_AGE,
+    NICKNAME_COOKIE,
+    PLAYER_COOKIE,
+    NicknameError,
+    Player,
+    is_valid_token,
+    new_player_id,
+    nickname_cookie_value,
+    player_from_cookies,
+    with_nickname,
+)
+from bot.web.problems import PROBLEM_TYPES, Problem
+from bot.web.uploads import read_upload_form
+
+router = APIRouter(include_in_schema=False)
+
+TIPS_HEADER = "x-selfiebot-tips"
+"""`later`: the script asks for the tips separately, so the score appears without waiting."""
+
+
+def _period(value: str | None) -> str:
+    return value if value in dict(PERIODS) else DEFAULT_PERIOD
+
+
+def _size_label(count: int) -> str:
+    return f"{count / (1024 * 1024):.0f} MB" if count >= 1024 * 1024 else f"{count // 1024} KB"
+
+
+async def _board(
+    state: WebState, player: Player, period: str, *, played: bool = False
+) -> BoardView | None:
+    """The board, seen by the player when they may be on it (returning, or just played)."""
+    if state.game is None:
+        return None
+    viewer = player if player.returning or played else None
+    return await state.play.leaderboard(viewer, period)
+
+
+def _page(
+    request: Request,
+    state: WebState,
+    player: Player,
+    *,
+    period: str,
+    board: BoardView | None,
+    problem: Problem | None = None,
+    outcome: PhotoOutcome | None = None,
+) -> Response:
+    limit = state.settings.max_upload_bytes
+    context = {
+        "player": player,
+        "key": new_player_id(),
+        "max_bytes": limit,
+        "max_label": _size_label(limit),
+        "period": period,
+        "board": board,
+        "problem": problem,
+        "notices": outcome.notices if outcome else (),
+        "result": outcome.result if outcome else None,
+        "unavailable": state.unavailable,
+    }
+    response = state.templates.TemplateResponse(
+        request, "index.html", context, status_code=problem.status if problem else 200
+    )
+    response.headers["Cache-Control"] = "no-store"
+    if player.save:
+        _remember(response, player, secure=state.settings.web_cookie_secure)
+    return response
+
+
+def _remember(response: Response, player: Player, *, secure: bool) -> None:
+    """Keep the player id and nickname for a year; script never needs to read them."""
+    for name, value in (
+        (PLAYER_COOKIE, player.player_id),
+        (NICKNAME_COOKIE, nickname_cookie_value(player.nickname)),
+    ):
+        response.set_cookie(
+            name,
+            value,
+            max_age=COOKIE_MAX_AGE,
+            httponly=True,
+            samesite="lax",
+            secure=secure,
+        )
+
+
+@router.get("/")
+async def index(request: Request, board: str | None = None) -> Response:
+    state = web_state(request)
+    player = player_from_cookies(request.cookies)
+    period = _period(board)
+    return _page(request, state, player, period=period, board=await _board(state, player, period))
+
+
+@router.post("/")
+async def submit(request: Request) -> Response:
+    """Score the uploaded photo for the player; the whole page comes back, result included."""
+    state = web_state(request)
+    player = player_from_cookies(request.cookies)
+    period = _period(request.query_params.get("board"))
+    problem: Problem | None = None
+    outcome: PhotoOutcome | None = None
+    try:
+        form = await read_upload_form(
+            request.stream(),
+            content_type=request.headers.get("content-type"),
+            content_length=request.headers.get("content-length"),
+            max_file_bytes=state.settings.max_upload_bytes,
+        )
+        try:
+            player = with_nickname(player, form.fields.get("nickname"))
+        except NicknameError as error:
+            raise Problem("invalid-input", str(error)) from error
+        upload = form.file("photo")
+        if upload is None:
+            raise Problem("missing-photo", "Pick or drop a photo first.")
+        key = form.fields.get("key")
+        outcome = await state.play.submit_photo(
+            player,
+            upload,
+            key if is_valid_token(key) else new_player_id(),
+            with_tips=request.headers.get(TIPS_HEADER) != "later",
+        )
+    except Problem as error:
+        problem = error
+    board = await _board(state, player, period, played=outcome is not None)
+    return _page(
+        request, state, player, period=period, board=board, problem=problem, outcome=outcome
+    )
+
+
+@router.post("/tips")
+async def tips(request: Request) -> Response:
+    """The tips section for the player's last photo, as an HTML fragment the script swaps in."""
+    state = web_state(request)
+    player = player_from_cookies(request.cookies)
+    try:
+        form = await read_upload_form(
+            request.stream(),
+            content_type=request.headers.get("content-type"),
+            content_length=request.headers.get("content-length"),
+            max_file_bytes=0,
+        )
+        key = form.fields.get("key")
+        if key is None or not is_valid_token(key):
+            raise Problem("invalid-input", "The tips request has no valid `key`.")
+        view = await state.play.tips(player, key)
+    except Problem as problem:
+        return state.templates.TemplateResponse(
+            request, "tips_problem.html", {"problem": problem}, status_code=problem.status
+        )
+    return state.templates.TemplateResponse(request, "tips.html", {"tips": view})
+
+
+@router.get("/problems/{slug}")
+async def problem_page(request: Request, slug: str) -> Response:
+    """What each problem `type` URI in an error response means (RFC 9457 asks for one)."""
+    kind = PROBLEM_TYPES.get(slug)
+    if kind is None:
+        raise Problem("not-found", f"There is no problem type called “{slug}”.")
+    return web_state(request).templates.TemplateResponse(
+        request, "problem.html", {"kind": kind, "detail": None}
+    )

@@ -1,0 +1,217 @@
+"""The web page as a game adapter: turns uploads and board views into Game events and back.
+
+The page plays the same game as the chat bots: every photo goes through `Game.handle` (rate
+limit, duplicates, recording, rank, badges), tips come from the core's tips button, and the
+board from its `/top` command, all in the one shared web chat. Delivery is confirmed with
+`Game.reply_sent` like any adapter, so a re-submitted form (browser refresh, double click)
+is recognised by its idempotency key and never counted twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from markupsafe import Markup
+
+from bot.core.events import CommandEvent, PhotoEvent, Sender
+from bot.core.replies import Reply
+from bot.web.photos import DisplayPhoto, bytes_data_url, display_copy
+from bot.web.players import PLATFORM, WEB_CHAT, Player
+from bot.web.uploads import UploadedFile
+from bot.web.views import (
+    ResultView,
+    TipsView,
+    face_views,
+    markup_html,
+    quality_measures,
+    sharpness_words,
+)
+
+if TYPE_CHECKING:
+    from bot.core.game import Game
+
+PERIODS: tuple[tuple[str, str], ...] = (
+    ("week", "This week"),
+    ("season", "This season"),
+    ("all", "All time"),
+)
+DEFAULT_PERIOD = "season"
+_MEDALS = {1: "🥇", 2: "🥈", 3: "🥉"}
+VIEWER = Sender(platform=PLATFORM, user_id="web-visitor", display_name="Visitor")
+"""Who asks for the board on behalf of someone who has not played yet: one shared identity,
+so merely opening the page never creates a player in the database."""
+
+
+@dataclass(frozen=True)
+class PhotoOutcome:
+    """What became of an upload: a scored result, or the game's explanation why not."""
+
+    result: ResultView | None
+    notices: tuple[Markup, ...]
+
+
+@dataclass(frozen=True)
+class BoardRow:
+    rank: int
+    name: str
+    score: int | None
+    is_you: bool
+    gap_before: bool = False
+
+    @property
+    def medal(self) -> str:
+        return _MEDALS.get(self.rank, "")
+
+
+@dataclass(frozen=True)
+class BoardView:
+    """One period's board; `rows` has the viewer's own line appended when outside the top."""
+
+    period: str
+    title: str
+    rows: tuple[BoardRow, ...]
+    viewer_rank: int | None
+    message: Markup | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "period": self.period,
+            "entries": [
+                {"rank": row.rank, "name": row.name, "score": row.score}
+                for row in self.rows
+                if not row.gap_before
+            ],
+        }
+
+
+def period_title(period: str) -> str:
+    return dict(PERIODS)[period]
+
+
+class WebPlay:
+    """The page's side of the game, for one shared `Game`."""
+
+    def __init__(self, game: Game, max_pixels: int) -> None:
+        self.game = game
+        self.max_pixels = max_pixels
+
+    async def _handle(self, event: Any) -> list[Reply]:
+        """Handle an event and confirm each tagged reply as shown, as every adapter does."""
+        replies = await self.game.handle(event)
+        for number, reply in enumerate(replies):
+            if reply.tag:
+                await self.game.reply_sent(WEB_CHAT, reply.tag, f"{event.update_id}/{number}")
+        return replies
+
+    async def submit_photo(
+        self, player: Player, upload: UploadedFile, key: str, *, with_tips: bool = True
+    ) -> PhotoOutcome:
+        """Score and record one upload; `key` makes re-submitting the same form harmless.
+
+        The photo is decoded for display first: a file the analyzer would refuse raises
+        `Problem` with its HTTP status instead of becoming a game message. `with_tips=False`
+        leaves the tips (seconds of re-scoring) for a later `tips` call, so the score shows
+        at once.
+        """
+        photo = await asyncio.to_thread(display_copy, upload.data, self.max_pixels)
+        replies = await self._handle(
+            PhotoEvent(
+                chat=WEB_CHAT,
+                sender=player.sender,
+                update_id=f"photo-{key}",
+                message_id=key,
+                photo=upload.data,
+                filename=upload.filename,
+                mime_type=upload.content_type,
+            )
+        )
+        if not replies:
+            return PhotoOutcome(
+                None,
+                (Markup("This upload was already scored: pick a new photo to play again."),),
+            )
+        scored = next((r for r in replies if r.data and "analysis" in r.data), None)
+        notices = tuple(markup_html(r.text) for r in replies if r is not scored)
+        if scored is None:
+            return PhotoOutcome(None, notices)
+        tips = await self.tips(player, key) if with_tips else None
+        return PhotoOutcome(result_view(scored, photo, tips, key), notices)
+
+    async def tips(self, player: Player, key: str) -> TipsView:
+        """The core's tips for the player's last photo (the `/tips` command, as in a chat)."""
+        replies = await self._handle(
+            CommandEvent(chat=WEB_CHAT, sender=player.sender, update_id=f"tips-{key}", name="tips")
+        )
+        if not replies:
+            return TipsView(Markup("These tips were already shown."), None, None)
+        return tips_view(replies)
+
+    async def leaderboard(self, player: Player | None, period: str) -> BoardView:
+        """The web board for `period`, with the player's own line when they are on it."""
+        replies = await self._handle(
+            CommandEvent(
+                chat=WEB_CHAT,
+                sender=player.sender if player is not None else VIEWER,
+                update_id=f"top-{uuid.uuid4().hex}",
+                name="top",
+                args=(period,),
+            )
+        )
+        reply = next((r for r in replies if r.data and "entries" in r.data), None)
+        if reply is None:
+            text = "\n".join(r.text for r in replies)
+            return BoardView(period, period_title(period), (), None, markup_html(text))
+        viewer_rank = reply.data.get("viewer_rank") if player is not None else None
+        return board_view(period, reply.data.get("entries") or (), viewer_rank, player)
+
+
+def board_view(
+    period: str,
+    entries: Sequence[Mapping[str, Any]],
+    viewer_rank: int | None,
+    player: Player | None,
+) -> BoardView:
+    """Rows for the table; the viewer's line is matched by rank (the core ranks uniquely)."""
+    rows = [
+        BoardRow(int(e["rank"]), str(e["name"]), int(e["score"]), int(e["rank"]) == viewer_rank)
+        for e in entries
+    ]
+    if viewer_rank is not None and player is not None and all(r.rank != viewer_rank for r in rows):
+        rows.append(BoardRow(viewer_rank, player.nickname, None, True, gap_before=True))
+    return BoardView(period, period_title(period), tuple(rows), viewer_rank)
+
+
+def result_view(scored: Reply, photo: DisplayPhoto, tips: TipsView | None, key: str) -> ResultView:
+    """The page's view of the core's scored-photo reply."""
+    data = scored.data or {}
+    analysis: Mapping[str, Any] = data["analysis"]
+    card = scored.image
+    return ResultView(
+        photo=photo,
+        score=int(data.get("score", analysis.get("score", 0))),
+        message=markup_html(scored.text),
+        faces=face_views(analysis.get("faces") or ()),
+        quality=quality_measures(analysis.get("quality") or {}),
+        sharpness=sharpness_words(analysis.get("quality") or {}),
+        card_url=bytes_data_url(card.data, card.mime_type) if card else None,
+        tips=tips,
+        key=key,
+    )
+
+
+def tips_view(replies: Sequence[Reply]) -> TipsView:
+    """The tips reply: the core's measured edits and observations, and the best edited photo."""
+    reply = next((r for r in replies if r.data and "tips" in r.data), replies[0])
+    data = reply.data or {}
+    image = reply.image if data.get("tips") else None
+    best, original = data.get("best_score"), data.get("original_score")
+    return TipsView(
+        message=markup_html(reply.text),
+        best_score=int(best) if best is not None else None,
+        image_url=bytes_data_url(image.data, image.mime_type) if image else None,
+        original_score=int(original) if original is not None else None,
+    )

@@ -1,0 +1,221 @@
+"""The analyzer: every ONNX session loaded once, one photo in, one typed `Analysis` out.
+
+Safe to share between threads: ONNX Runtime sessions may run concurrently and the analyzer
+keeps no per-call state. The batch call and the async wrapper use one thread pool sized by
+`settings.inference_workers`; each session keeps `settings.inference_threads` intra-op
+threads.
+
+Within one photo the two independent halves overlap: the popularity branch (LANCZOS resize +
+CNN, the larger half) runs on a second small pool while the calling thread finds faces, reads
+their expressions and measures quality. On an idle machine a single photo's latency is then
+roughly the longer half instead of the sum; under load the total CPU work is unchanged. The
+branch pool is separate from the worker pool, so a worker never waits on a task queued behind
+itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+from PIL import Image
+
+from inference.decode import DecodedPhoto, decode_photo, to_rgb
+from inference.emotions import EmotionModel
+from inference.errors import PhotoError
+from inference.faces import FACE_MODEL_DIR, DetectedFace, FaceDetector, detection_copy
+from inference.popularity import PopularityModel
+from inference.quality import measure, sharpness
+from inference.results import Analysis, Face
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
+    from models.registry import ModelFile
+
+DEFAULT_MAX_PIXELS = 40_000_000
+
+
+class Analyzer:
+    """Scores photos: faces, their expressions, the popularity probability, quality measures."""
+
+    def __init__(
+        self,
+        popularity: ModelFile,
+        emotions: ModelFile,
+        *,
+        intra_op_threads: int = 1,
+        workers: int = 2,
+        max_pixels: int = DEFAULT_MAX_PIXELS,
+        max_bytes: int | None = None,
+        face_model_dir: Path = FACE_MODEL_DIR,
+        overlap: bool = True,
+    ) -> None:
+        self._faces = FaceDetector(intra_op_threads, face_model_dir)
+        self._emotions = EmotionModel(emotions, intra_op_threads)
+        self._popularity = PopularityModel(popularity, intra_op_threads)
+        self.model_versions = {
+            "popularity": self._popularity.version,
+            "emotions": self._emotions.version,
+            "faces": self._faces.version,
+        }
+        self.max_pixels = max_pixels
+        self.max_bytes = max_bytes
+        self._workers = workers
+        self._overlap = overlap
+        self._executor: ThreadPoolExecutor | None = None
+        self._branches: ThreadPoolExecutor | None = None
+        self._executor_lock = threading.Lock()
+
+    @classmethod
+    def from_settings(cls, settings: Settings | None = None) -> Analyzer:
+        """The analyzer the settings describe; raises `models.registry.ModelMissingError`
+        (one sentence naming the fix) when no popularity model is available."""
+        from bot.settings import get_settings
+        from models.registry import emotion_model, popularity_model
+
+        settings = settings or get_settings()
+        return cls(
+            popularity_model(settings),
+            emotion_model(),
+            intra_op_threads=settings.inference_threads,
+            workers=settings.inference_workers,
+            max_pixels=settings.max_image_pixels,
+            max_bytes=settings.max_upload_bytes,
+        )
+
+    def analyze(self, data: bytes) -> Analysis:
+        """Analyse photo bytes; raises `PhotoError` for anything that is not a usable photo."""
+        return self._analyze(decode_photo(data, self.max_pixels, max_bytes=self.max_bytes))
+
+    def analyze_image(self, image: Image.Image) -> Analysis:
+        """Analyse an already-decoded image (e.g. a tip's edited photo), at full resolution.
+
+        Gives exactly the result `analyze` gives for a lossless PNG of the same pixels.
+        """
+        rgb = to_rgb(image)
+        return self._analyze(DecodedPhoto(rgb, rgb.width, rgb.height))
+
+    def analyze_batch(self, photos: Sequence[bytes]) -> list[Analysis | PhotoError]:
+        """Analyse several photos on the worker pool; a bad photo yields its `PhotoError` in
+        its place instead of failing the others."""
+        return list(self._pool().map(self._analyze_or_error, photos))
+
+    def analyze_images(self, images: Sequence[Image.Image]) -> list[Analysis]:
+        """`analyze_image` for several decoded images on the worker pool (the tips engine
+        re-scores many edited variants of one photo)."""
+        return list(self._pool().map(self.analyze_image, images))
+
+    async def analyze_async(self, data: bytes) -> Analysis:
+        """`analyze` on the worker pool, so an event loop never blocks on inference."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._pool(), self.analyze, data)
+
+    def close(self) -> None:
+        """Stop the thread pools (sessions are freed with the analyzer); usable again after."""
+        with self._executor_lock:
+            pools, self._executor, self._branches = (self._executor, self._branches), None, None
+        for pool in pools:
+            if pool is not None:
+                pool.shutdown(wait=True)
+
+    def __enter__(self) -> Analyzer:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def _pool(self) -> ThreadPoolExecutor:
+        with self._executor_lock:
+            if self._executor is None:
+                self._executor = ThreadPoolExecutor(
+                    max_workers=self._workers, thread_name_prefix="selfiebot-inference"
+                )
+            return self._executor
+
+    def _branch_pool(self) -> ThreadPoolExecutor:
+        with self._executor_lock:
+            if self._branches is None:
+                self._branches = ThreadPoolExecutor(
+                    max_workers=self._workers, thread_name_prefix="selfiebot-popularity"
+                )
+            return self._branches
+
+    def _popularity_branch(self, image: Image.Image) -> tuple[float, Image.Image]:
+        """P(popular) and the model-sized image (reused for the colour measures)."""
+        resized = self._popularity.resize(image)
+        return float(self._popularity.predict(self._popularity.tensor(resized))[0]), resized
+
+    def _analyze_or_error(self, data: bytes) -> Analysis | PhotoError:
+        try:
+            return self.analyze(data)
+        except PhotoError as error:
+            return error
+
+    def _analyze(self, photo: DecodedPhoto) -> Analysis:
+        image, scale = photo.image, photo.scale
+        # Load lazily opened images here, once: two threads read this image below.
+        image.load()
+        branch = (
+            self._branch_pool().submit(self._popularity_branch, image) if self._overlap else None
+        )
+
+        detection, detection_scale = detection_copy(image)
+        found = [face.scaled(detection_scale) for face in self._faces.detect(detection)]
+        boxes = [_pixel_box(face) for face in found]
+        emotions = (
+            self._emotions.predict(self._emotions.preprocess(np.asarray(image), boxes, scale))
+            if boxes
+            else []
+        )
+        faces = tuple(
+            _face(face, box, feelings, scale, photo.width, photo.height)
+            for face, box, feelings in zip(found, boxes, emotions, strict=True)
+        )
+        largest = max(faces, key=lambda face: face.area, default=None)
+        crispness = sharpness(detection)
+        probability, model_input = (
+            branch.result() if branch is not None else self._popularity_branch(image)
+        )
+        return Analysis(
+            popular_probability=probability,
+            score=round(probability * 100),
+            faces=faces,
+            quality=measure(model_input, crispness, largest, photo.width, photo.height),
+            width=photo.width,
+            height=photo.height,
+            model_versions=dict(self.model_versions),
+        )
+
+
+def _pixel_box(face: DetectedFace) -> tuple[int, int, int, int]:
+    """(x, y, w, h) in whole pixels of the image the face was found in, at least 1x1."""
+    x, y = round(face.x1), round(face.y1)
+    return x, y, max(1, round(face.x2) - x), max(1, round(face.y2) - y)
+
+
+def _face(
+    face: DetectedFace,
+    box: tuple[int, int, int, int],
+    emotions: dict[str, float],
+    scale: float,
+    width: int,
+    height: int,
+) -> Face:
+    """A detected face in the photo's own pixels (the analyzer may have worked on a draft)."""
+    x, y = min(width - 1, round(box[0] * scale)), min(height - 1, round(box[1] * scale))
+    w = max(1, min(width - x, round(box[2] * scale)))
+    h = max(1, min(height - y, round(box[3] * scale)))
+    return Face(
+        box=(x, y, w, h),
+        confidence=face.confidence,
+        landmarks={
+            name: (round(px * scale, 1), round(py * scale, 1))
+            for name, (px, py) in face.landmarks.items()
+        },
+        emotions=emotions,
+    )

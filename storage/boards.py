@@ -1,0 +1,294 @@
+"""Leaderboard and rank queries, shared by `Store` methods and the season rollover (which
+must compute the final board inside its own transaction)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from storage.records import Leaderboard, LeaderboardEntry, Metric, SubmissionStatus, Window
+from storage.schema import standings, submissions, users
+
+s = submissions
+st = standings
+
+
+def uses_standings(window: Window, metric: Metric) -> bool:
+    """All-time best and count boards come from the running totals, not from every photo."""
+    return window.since is None and window.until is None and metric in (Metric.BEST, Metric.COUNT)
+
+
+def _standing_order(metric: Metric) -> tuple[Any, Any]:
+    """(value, reached_at) columns of the standings table for a metric."""
+    if metric is Metric.BEST:
+        return st.c.best, st.c.best_at
+    return st.c.photos, st.c.last_at
+
+
+async def _standings_rank(
+    conn: AsyncConnection,
+    chat_id: int,
+    value_col: Any,
+    at_col: Any,
+    value: Any,
+    reached_at: Any,
+    user_id: int,
+) -> tuple[int, int]:
+    """(players, players ahead) under the tie rules, from index range counts on the standings
+    rather than a pass over every player of the chat."""
+    in_chat = st.c.chat_id == chat_id
+    tied_ahead = and_(
+        value_col == value,
+        or_(at_col < reached_at, and_(at_col == reached_at, st.c.user_id < user_id)),
+    )
+    row = (
+        await conn.execute(
+            select(
+                select(func.count()).where(in_chat).scalar_subquery(),
+                select(func.count()).where(in_chat, value_col > value).scalar_subquery(),
+                select(func.count()).where(in_chat, tied_ahead).scalar_subquery(),
+            )
+        )
+    ).one()
+    return int(row[0]), int(row[1]) + int(row[2])
+
+
+async def _standings_board(
+    conn: AsyncConnection,
+    chat_id: int,
+    *,
+    metric: Metric,
+    limit: int,
+    viewer_user_id: int | None,
+) -> Leaderboard:
+    value_col, at_col = _standing_order(metric)
+    columns = (st, users.c.display_name, users.c.username)
+    top = (
+        await conn.execute(
+            select(*columns)
+            .join(users, users.c.id == st.c.user_id)
+            .where(st.c.chat_id == chat_id)
+            .order_by(value_col.desc(), at_col, st.c.user_id)
+            .limit(limit)
+        )
+    ).all()
+    entries = [_standing_entry(rank, row, metric) for rank, row in enumerate(top, start=1)]
+    viewer = next((e for e in entries if e.user_id == viewer_user_id), None)
+    if viewer is None and viewer_user_id is not None:
+        row = (
+            await conn.execute(
+                select(*columns)
+                .join(users, users.c.id == st.c.user_id)
+                .where(st.c.chat_id == chat_id, st.c.user_id == viewer_user_id)
+            )
+        ).first()
+        if row is not None:
+            value, reached_at = _standing_value(row, metric)
+            _, ahead = await _standings_rank(
+                conn, chat_id, value_col, at_col, value, reached_at, viewer_user_id
+            )
+            viewer = _standing_entry(ahead + 1, row, metric)
+    players = (await conn.execute(select(func.count()).where(st.c.chat_id == chat_id))).scalar_one()
+    return Leaderboard(
+        chat_id=chat_id,
+        window=Window(),
+        metric=metric,
+        top_n=1,
+        entries=tuple(entries),
+        viewer=viewer,
+        players=int(players),
+    )
+
+
+def _standing_value(row: Any, metric: Metric) -> tuple[Any, Any]:
+    return (row.best, row.best_at) if metric is Metric.BEST else (row.photos, row.last_at)
+
+
+def _standing_entry(rank: int, row: Any, metric: Metric) -> LeaderboardEntry:
+    value, reached_at = _standing_value(row, metric)
+    return LeaderboardEntry(
+        rank=rank,
+        user_id=row.user_id,
+        display_name=row.display_name,
+        username=row.username,
+        value=float(value),
+        photos=row.photos,
+        best=float(row.best),
+        achieved_at=reached_at,
+    )
+
+
+def scored_in(chat_id: int, window: Window) -> list[ColumnElement[bool]]:
+    """WHERE terms for the scored photos of a chat inside a window."""
+    terms: list[ColumnElement[bool]] = [
+        s.c.chat_id == chat_id,
+        s.c.status == SubmissionStatus.SCORED.value,
+        s.c.score.is_not(None),
+    ]
+    if window.since is not None:
+        terms.append(s.c.created_at >= window.since)
+    if window.until is not None:
+        terms.append(s.c.created_at < window.until)
+    return terms
+
+
+def _per_user(chat_id: int, window: Window, metric: Metric, top_n: int) -> Select[Any]:
+    """One row per player: value, when it was reached, best score and photo count.
+
+    "When it was reached" decides ties: for BEST the first photo with that score, for
+    AVERAGE the latest of the N best photos, for COUNT the latest photo.
+    """
+    ranked = (
+        select(
+            s.c.user_id,
+            s.c.score,
+            s.c.created_at,
+            func.row_number()
+            .over(partition_by=s.c.user_id, order_by=(s.c.score.desc(), s.c.created_at, s.c.id))
+            .label("rn"),
+            func.count().over(partition_by=s.c.user_id).label("photos"),
+        )
+        .where(*scored_in(chat_id, window))
+        .cte("ranked")
+    )
+    if metric is Metric.BEST:
+        value: ColumnElement[Any] = func.max(ranked.c.score)
+        keep = ranked.c.rn == 1
+    elif metric is Metric.AVERAGE:
+        value = func.avg(ranked.c.score)
+        keep = ranked.c.rn <= top_n
+    else:
+        value = func.max(ranked.c.photos)
+        keep = None
+    query = select(
+        ranked.c.user_id,
+        value.label("value"),
+        func.max(ranked.c.created_at).label("achieved_at"),
+        func.max(ranked.c.score).label("best"),
+        func.max(ranked.c.photos).label("photos"),
+    ).group_by(ranked.c.user_id)
+    return query.where(keep) if keep is not None else query
+
+
+async def leaderboard(
+    conn: AsyncConnection,
+    chat_id: int,
+    *,
+    window: Window,
+    metric: Metric,
+    limit: int,
+    viewer_user_id: int | None,
+    top_n: int,
+) -> Leaderboard:
+    """The board: top `limit` lines and the viewer's line, ranks distinct and deterministic."""
+    if limit < 0 or top_n < 1:
+        raise ValueError("limit must be >= 0 and top_n >= 1")
+    if uses_standings(window, metric):
+        board = await _standings_board(
+            conn, chat_id, metric=metric, limit=limit, viewer_user_id=viewer_user_id
+        )
+        return replace(board, top_n=top_n)
+    per_user = _per_user(chat_id, window, metric, top_n).cte("per_user")
+    board = select(
+        per_user,
+        func.row_number()
+        .over(order_by=(per_user.c.value.desc(), per_user.c.achieved_at, per_user.c.user_id))
+        .label("rank"),
+        func.count().over().label("players"),
+    ).cte("board")
+    wanted = board.c.rank <= limit
+    if viewer_user_id is not None:
+        wanted = or_(wanted, board.c.user_id == viewer_user_id)
+    rows = (
+        await conn.execute(
+            select(board, users.c.display_name, users.c.username)
+            .join(users, users.c.id == board.c.user_id)
+            .where(wanted)
+            .order_by(board.c.rank)
+        )
+    ).all()
+    entries = [
+        LeaderboardEntry(
+            rank=row.rank,
+            user_id=row.user_id,
+            display_name=row.display_name,
+            username=row.username,
+            value=float(row.value),
+            photos=row.photos,
+            best=float(row.best),
+            achieved_at=row.achieved_at,
+        )
+        for row in rows
+    ]
+    if rows:
+        players = rows[0].players
+    else:
+        players = (
+            await conn.execute(
+                select(func.count(func.distinct(s.c.user_id))).where(*scored_in(chat_id, window))
+            )
+        ).scalar_one()
+    viewer = next((e for e in entries if e.user_id == viewer_user_id), None)
+    return Leaderboard(
+        chat_id=chat_id,
+        window=window,
+        metric=metric,
+        top_n=top_n,
+        entries=tuple(e for e in entries if e.rank <= limit),
+        viewer=viewer,
+        players=players,
+    )
+
+
+async def best_rank(
+    conn: AsyncConnection,
+    chat_id: int,
+    user_id: int,
+    *,
+    window: Window,
+    best: float,
+    reached_at: Any,
+) -> tuple[int, int]:
+    """(rank, players) of a user on the best-score board without building the board.
+
+    Counts the players who beat `best` (reached at `reached_at`) under the board's tie rules:
+    an index range on the standings for all time, one grouped pass over the window otherwise.
+    """
+    if uses_standings(window, Metric.BEST):
+        players, ahead = await _standings_rank(
+            conn, chat_id, st.c.best, st.c.best_at, best, reached_at, user_id
+        )
+        return ahead + 1, players
+    first_at_best = func.min(case((s.c.score == best, s.c.created_at)))
+    per_user = (
+        select(
+            s.c.user_id,
+            func.max(s.c.score).label("best"),
+            first_at_best.label("first_at"),
+        )
+        .where(*scored_in(chat_id, window))
+        .group_by(s.c.user_id)
+        .subquery()
+    )
+    beats = or_(
+        per_user.c.best > best,
+        and_(
+            per_user.c.best == best,
+            or_(
+                per_user.c.first_at < reached_at,
+                and_(per_user.c.first_at == reached_at, per_user.c.user_id < user_id),
+            ),
+        ),
+    )
+    row = (
+        await conn.execute(
+            select(func.count(), func.coalesce(func.sum(case((beats, 1), else_=0)), 0)).select_from(
+                per_user
+            )
+        )
+    ).one()
+    players, ahead = row
+    return int(ahead) + 1, int(players)

@@ -1,0 +1,87 @@
+"""`selfiebot db ...`: schema maintenance from the command line (the bot also migrates itself
+at start-up; this is for operators who want to do it ahead of a deploy)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated
+
+import typer
+
+app = typer.Typer(help="Database schema: upgrade and inspect.", no_args_is_help=True)
+
+UrlOption = Annotated[
+    str | None,
+    typer.Option(
+        "--url",
+        help="SQLAlchemy URL; default: SELFIEBOT_DATABASE_URL or the SQLite file in the data dir.",
+    ),
+]
+
+
+def _url(url: str | None) -> str:
+    if url:
+        return url
+    from bot.settings import get_settings
+
+    return get_settings().resolved_database_url
+
+
+def _safe(url: str) -> str:
+    """The URL with any password masked, fit for a terminal or a log."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+@app.command()
+def upgrade(
+    revision: Annotated[str, typer.Argument(help="Target revision.")] = "head",
+    url: UrlOption = None,
+) -> None:
+    """Apply pending migrations (safe to run while bots use the database)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from storage.engine import create_engine
+    from storage.migrate import upgrade as run_upgrade
+
+    target = _url(url)
+
+    async def go() -> str | None:
+        engine = create_engine(target)
+        try:
+            return await run_upgrade(engine, revision)
+        finally:
+            await engine.dispose()
+
+    try:
+        applied = asyncio.run(go())
+    except (SQLAlchemyError, OSError, ValueError) as exc:
+        typer.echo(f"Could not upgrade {_safe(target)}: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    typer.echo(f"{_safe(target)} is at revision {applied}")
+
+
+@app.command()
+def current(url: UrlOption = None) -> None:
+    """Show the database's revision and the newest one this code knows."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from storage.engine import create_engine
+    from storage.migrate import current_revision, head_revision
+
+    target = _url(url)
+
+    async def go() -> str | None:
+        engine = create_engine(target)
+        try:
+            return await current_revision(engine)
+        finally:
+            await engine.dispose()
+
+    try:
+        revision = asyncio.run(go())
+    except (SQLAlchemyError, OSError, ValueError) as exc:
+        typer.echo(f"Could not read {_safe(target)}: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    typer.echo(f"database: {revision or 'empty (never migrated)'}; code: {head_revision()}")

@@ -1,0 +1,107 @@
+"""Engines tuned per database: SQLite gets WAL, foreign keys, a busy timeout and up-front write
+locks; both get a retry for the transient errors concurrency can raise."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+from sqlalchemy import event
+from sqlalchemy.engine import URL, Connection, make_url
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+T = TypeVar("T")
+
+WRITE_OPTION = "selfiebot_write"
+"""Execution option marking transactions that will write: on SQLite they BEGIN IMMEDIATE."""
+
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+RETRY_ATTEMPTS = 8
+_PG_TRANSIENT = {"40001", "40P01"}  # serialization failure, deadlock detected
+
+
+def normalize_url(url: str) -> URL:
+    """Accept `sqlite:///x`, `postgresql://...` and `postgres://...` by picking async drivers."""
+    parsed = make_url(url)
+    driver = parsed.drivername
+    if driver == "sqlite":
+        parsed = parsed.set(drivername="sqlite+aiosqlite")
+    elif driver in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+asyncpg")
+    backend = parsed.get_backend_name()
+    if backend not in ("sqlite", "postgresql"):
+        raise ValueError(f"unsupported database {backend!r}: use SQLite or PostgreSQL")
+    return parsed
+
+
+def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
+    """An async engine for `url`; for a SQLite file its folder is created first."""
+    parsed = normalize_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        return _sqlite_engine(parsed, echo=echo)
+    return create_async_engine(parsed, echo=echo, pool_pre_ping=True)
+
+
+def _sqlite_engine(url: URL, *, echo: bool) -> AsyncEngine:
+    database = url.database or ""
+    in_memory = database in ("", ":memory:") or "mode=memory" in database
+    pool: dict[str, Any] = {}
+    if not in_memory:
+        if not database.startswith("file:"):
+            Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        # Writers queue for one lock anyway; a small pool and a long wait beat many threads.
+        pool = {"pool_size": 5, "max_overflow": 5, "pool_timeout": 120}
+    engine = create_async_engine(
+        url, echo=echo, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, **pool
+    )
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy, not the driver, decide when transactions begin (see _on_begin).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        # A writer that starts deferred and upgrades later can fail with SQLITE_BUSY at once
+        # (the busy handler is skipped to avoid deadlock); taking the write lock at BEGIN makes
+        # writers wait their turn under busy_timeout instead.
+        immediate = conn.get_execution_options().get(WRITE_OPTION, False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    return engine
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Errors a retry cures: SQLite lock contention, PostgreSQL serialization and deadlocks."""
+    if not isinstance(exc, DBAPIError):
+        return False
+    message = str(exc.orig).lower()
+    if "database is locked" in message or "database is busy" in message:
+        return True
+    code = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
+    return code in _PG_TRANSIENT or any(f"sqlstate={c}" in message for c in _PG_TRANSIENT)
+
+
+async def run_in_transaction(
+    engine: AsyncEngine, work: Callable[[AsyncConnection], Awaitable[T]]
+) -> T:
+    """Run `work` in one transaction, retrying it from scratch on transient errors."""
+    for attempt in range(RETRY_ATTEMPTS):
+        try:
+            async with engine.begin() as conn:
+                return await work(conn)
+        except DBAPIError as exc:
+            if attempt == RETRY_ATTEMPTS - 1 or not is_transient(exc):
+                raise
+            await asyncio.sleep(min(2.0, 0.02 * 2**attempt) * (0.5 + random.random()))
+    raise AssertionError("unreachable")

@@ -1,0 +1,187 @@
+"""Forgetting and exporting one user, each inside the caller's single transaction."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from storage.convert import submission_record
+from storage.records import ForgetReport
+from storage.schema import (
+    achievements,
+    chats,
+    duel_ratings,
+    duels,
+    memberships,
+    reactions,
+    seasons,
+    standings,
+    submissions,
+    users,
+)
+
+
+async def forget(conn: AsyncConnection, user_id: int) -> ForgetReport:
+    """Delete everything about the user; counts per table. Children go before parents so the
+    counts are exact rather than hidden inside ON DELETE CASCADE."""
+    own = select(submissions.c.id).where(submissions.c.user_id == user_id).scalar_subquery()
+    removed: dict[str, int] = {}
+
+    async def drop(name: str, statement: Any) -> None:
+        removed[name] = (await conn.execute(statement)).rowcount or 0
+
+    await drop(
+        "reactions",
+        delete(reactions).where(
+            or_(reactions.c.user_id == user_id, reactions.c.submission_id.in_(own))
+        ),
+    )
+    await drop(
+        "duels",
+        delete(duels).where(or_(duels.c.challenger_id == user_id, duels.c.opponent_id == user_id)),
+    )
+    await drop("duel_ratings", delete(duel_ratings).where(duel_ratings.c.user_id == user_id))
+    await drop("achievements", delete(achievements).where(achievements.c.user_id == user_id))
+    await conn.execute(
+        update(seasons).where(seasons.c.winner_user_id == user_id).values(winner_user_id=None)
+    )
+    await conn.execute(
+        update(submissions)
+        .where(submissions.c.duplicate_of.in_(own), submissions.c.user_id != user_id)
+        .values(duplicate_of=None)
+    )
+    await drop("standings", delete(standings).where(standings.c.user_id == user_id))
+    await drop("submissions", delete(submissions).where(submissions.c.user_id == user_id))
+    await drop("memberships", delete(memberships).where(memberships.c.user_id == user_id))
+    await drop("users", delete(users).where(users.c.id == user_id))
+    return ForgetReport(user_id=user_id, removed=removed)
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+async def export(conn: AsyncConnection, user_id: int) -> dict[str, Any]:
+    """Everything stored about the user as plain JSON types (empty dict: no such user)."""
+    user = (await conn.execute(select(users).where(users.c.id == user_id))).first()
+    if user is None:
+        return {}
+    chat_rows = (
+        await conn.execute(
+            select(chats.c.id, chats.c.platform_chat_id, chats.c.title, memberships)
+            .join(memberships, memberships.c.chat_id == chats.c.id)
+            .where(memberships.c.user_id == user_id)
+            .order_by(chats.c.id)
+        )
+    ).all()
+    chat_ref = {row.id: row.platform_chat_id for row in chat_rows}
+    sub_rows = (
+        await conn.execute(
+            select(submissions, chats.c.platform_chat_id)
+            .join(chats, chats.c.id == submissions.c.chat_id)
+            .where(submissions.c.user_id == user_id)
+            .order_by(submissions.c.created_at, submissions.c.id)
+        )
+    ).all()
+    badge_rows = (
+        await conn.execute(
+            select(achievements, chats.c.platform_chat_id)
+            .join(chats, chats.c.id == achievements.c.chat_id)
+            .where(achievements.c.user_id == user_id)
+            .order_by(achievements.c.earned_at)
+        )
+    ).all()
+    duel_rows = (
+        await conn.execute(
+            select(duels)
+            .where(or_(duels.c.challenger_id == user_id, duels.c.opponent_id == user_id))
+            .order_by(duels.c.created_at)
+        )
+    ).all()
+    rating_rows = (
+        await conn.execute(select(duel_ratings).where(duel_ratings.c.user_id == user_id))
+    ).all()
+    reaction_rows = (
+        await conn.execute(
+            select(reactions).where(reactions.c.user_id == user_id).order_by(reactions.c.created_at)
+        )
+    ).all()
+
+    def submission_json(row: Any) -> dict[str, Any]:
+        record = submission_record(row)
+        return {
+            "id": record.id,
+            "chat": row.platform_chat_id,
+            "created_at": _iso(record.created_at),
+            "status": record.status.value,
+            "score": record.score,
+            "popularity": record.popularity,
+            "emotions": dict(record.emotions),
+            "quality": dict(record.quality),
+            "face_count": record.face_count,
+            "model_version": record.model_version,
+            "sha256": record.sha256,
+            "phash": f"{record.phash:016x}" if record.phash is not None else None,
+            "message_id": record.message_id,
+            "update_id": record.update_id,
+        }
+
+    return {
+        "user": {
+            "platform": user.platform,
+            "platform_user_id": user.platform_user_id,
+            "display_name": user.display_name,
+            "username": user.username,
+            "language": user.language,
+            "created_at": _iso(user.created_at),
+        },
+        "chats": [
+            {
+                "chat": row.platform_chat_id,
+                "title": row.title,
+                "first_seen_at": _iso(row.first_seen_at),
+                "last_seen_at": _iso(row.last_seen_at),
+            }
+            for row in chat_rows
+        ],
+        "submissions": [submission_json(row) for row in sub_rows],
+        "badges": [
+            {"chat": row.platform_chat_id, "code": row.code, "earned_at": _iso(row.earned_at)}
+            for row in badge_rows
+        ],
+        "duels": [
+            {
+                "id": row.id,
+                "chat": chat_ref.get(row.chat_id),
+                "role": "challenger" if row.challenger_id == user_id else "opponent",
+                "status": row.status,
+                "created_at": _iso(row.created_at),
+                "your_score": row.challenger_score
+                if row.challenger_id == user_id
+                else row.opponent_score,
+                "won": None if row.winner_user_id is None else row.winner_user_id == user_id,
+            }
+            for row in duel_rows
+        ],
+        "duel_ratings": [
+            {
+                "chat": chat_ref.get(row.chat_id),
+                "rating": row.rating,
+                "wins": row.wins,
+                "losses": row.losses,
+                "draws": row.draws,
+            }
+            for row in rating_rows
+        ],
+        "reactions": [
+            {
+                "submission_id": row.submission_id,
+                "emoji": row.emoji,
+                "created_at": _iso(row.created_at),
+            }
+            for row in reaction_rows
+        ],
+    }

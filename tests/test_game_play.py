@@ -1,0 +1,69 @@
+"""`selfiebot play`: the real core on the embedded database, driven like a user would."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from bot.cli import app
+from bot.core.play import group_inputs
+from tests.conftest import needs_shared
+
+DATA = Path(__file__).parent / "data"
+ASTRONAUT = str(DATA / "astronaut.jpg")
+ROCKET = str(DATA / "rocket.jpg")
+
+
+def play(*args: str) -> str:
+    result = CliRunner().invoke(app, ["play", *args])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_words_after_a_command_are_its_arguments() -> None:
+    assert group_inputs([ASTRONAUT, "/top", "week", "/duel", "@ann", "press:me"]) == [
+        ASTRONAUT,
+        "/top week",
+        "/duel @ann",
+        "press:me",
+    ]
+    with pytest.raises(FileNotFoundError, match=r"No such photo: missing\.jpg"):
+        group_inputs(["missing.jpg"])
+
+
+def test_missing_photo_is_a_clear_error() -> None:
+    result = CliRunner().invoke(app, ["play", "--user", "ann", "missing.jpg"])
+    assert result.exit_code == 1
+    assert "No such photo: missing.jpg" in result.output
+
+
+@needs_shared
+def test_play_scores_saves_the_card_and_prints_buttons_as_commands(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    first = play("--chat", "fam", "--user", "ann", ASTRONAUT, "/top", "week", "--out", str(out))
+    assert "ann: 28/100 · Keep trying" in first  # plain text: markup removed
+    assert "**" not in first
+    assert f"[💡 Tips] -> selfiebot play --chat fam --user ann {ASTRONAUT} /tips" in first
+    assert "Leaderboard · this week" in first
+    saved = sorted(p.name for p in out.iterdir())
+    assert saved == ["01-result.png", "02-leaderboard.png"]
+    # State persists in the embedded database between invocations.
+    second = play("--chat", "fam", "--user", "bob", ROCKET, "/top", "all")
+    assert "couldn't find a face" in second
+    assert "1. ann · 28" in second
+    assert "You have no score in this period yet" in second
+
+
+@needs_shared
+def test_play_admin_flag_and_confirmation_buttons() -> None:
+    refused = play("--chat", "fam", "--user", "ann", "/duels", "off")
+    assert "Only chat admins" in refused
+    assert "Duels are off" in play("--chat", "fam", "--user", "ann", "--admin", "/duels", "off")
+    ask = play("--chat", "fam", "--user", "ann", "/forgetme")
+    assert "(only you)" in ask
+    assert "-> selfiebot play --chat fam --user ann press:forget_confirm:ann" in ask
+    assert "deleted everywhere" in play(
+        "--chat", "fam", "--user", "ann", "press:forget_confirm:ann"
+    )

@@ -1,0 +1,329 @@
+"""The analyzer end to end: seed parity from the JPEG files, the typed result, PNG parity with
+`analyze_image`, batch, async, threads, draft mapping, and fer's preprocessing."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import io
+import json
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+import pytest
+from onnx import TensorProto, helper
+from PIL import Image
+
+from bot.settings import Settings
+from inference import EMOTIONS, Analysis, Analyzer, PhotoError
+from inference.emotions import EmotionModel, fer_crop, grey, resize_linear
+from inference.faces import faces_version
+from inference.popularity import PopularityModel
+from models.registry import ModelFile, ModelMissingError, emotion_model
+from models.seed import popularity_card
+from tests.conftest import REFERENCE, SEED_MODEL, SELFIES_DEV, needs_shared
+
+DATA = Path(__file__).parent / "data"
+
+
+def tiny_popularity_model(directory: Path) -> ModelFile:
+    """A stand-in with the seed's contract, (N, 128, 128, 3) -> (N, 2): P(popular) is the mean
+    pixel value, so tests run without the seed's unlicensed weights."""
+    nodes = [
+        helper.make_node("ReduceMean", ["input"], ["mean4"], axes=[1, 2, 3], keepdims=1),
+        helper.make_node("Flatten", ["mean4"], ["mean"], axis=1),
+        helper.make_node("Sub", ["one", "mean"], ["rest"]),
+        helper.make_node("Concat", ["rest", "mean"], ["output"], axis=1),
+    ]
+    graph = helper.make_graph(
+        nodes,
+        "tiny_popularity",
+        [helper.make_tensor_value_info("input", TensorProto.FLOAT, ["batch", 128, 128, 3])],
+        [helper.make_tensor_value_info("output", TensorProto.FLOAT, ["batch", 2])],
+        initializer=[helper.make_tensor("one", TensorProto.FLOAT, [1, 1], [1.0])],
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+    model.ir_version = 8
+    data = model.SerializeToString()
+    path = directory / "tiny_popularity.onnx"
+    path.write_bytes(data)
+    card = popularity_card(
+        sha256=hashlib.sha256(data).hexdigest(), source_sha256="", source="tests"
+    )
+    path.with_suffix(".json").write_text(card.to_json(), encoding="utf-8")
+    return ModelFile(path, card)
+
+
+@pytest.fixture(scope="module")
+def analyzer(tmp_path_factory: pytest.TempPathFactory) -> Analyzer:
+    tiny = tiny_popularity_model(tmp_path_factory.mktemp("tiny-model"))
+    with Analyzer(tiny, emotion_model(), workers=2) as shared:
+        yield shared
+
+
+@pytest.fixture(scope="module")
+def seed_analyzer(tmp_path_factory: pytest.TempPathFactory) -> Analyzer:
+    if not SEED_MODEL.exists():
+        pytest.skip("../shared (seed model, reference outputs, selfies) is absent")
+    settings = Settings(
+        popularity_model=SEED_MODEL, cache_dir=tmp_path_factory.mktemp("seed-cache")
+    )
+    with Analyzer.from_settings(settings) as shared:
+        yield shared
+
+
+def jpeg(image: Image.Image, quality: int = 92) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, format="JPEG", quality=quality)
+    return buffer.getvalue()
+
+
+def png(image: Image.Image) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def astronaut() -> Image.Image:
+    return Image.open(DATA / "astronaut.jpg").convert("RGB")
+
+
+@needs_shared
+def test_popularity_matches_keras_reference_from_the_jpeg_files(seed_analyzer: Analyzer) -> None:
+    reference = json.loads((REFERENCE / "seed_outputs_dev.json").read_text())
+    assert len(reference) == 30
+    for name, outputs in reference.items():
+        analysis = seed_analyzer.analyze((SELFIES_DEV / name).read_bytes())
+        assert abs(analysis.popular_probability - outputs[1]) <= 1e-4, name
+        assert analysis.score == round(outputs[1] * 100)
+        assert analysis.width == analysis.height == 306
+
+
+@needs_shared
+def test_seed_result_names_the_model_versions(seed_analyzer: Analyzer) -> None:
+    versions = seed_analyzer.analyze((DATA / "astronaut.jpg").read_bytes()).model_versions
+    assert set(versions) == {"popularity", "emotions", "faces"}
+    assert versions["emotions"] == emotion_model().card.sha256
+    assert versions["faces"] == faces_version()
+    assert all(len(v) == 64 for v in versions.values())
+
+
+def test_astronaut_analysis_is_complete_and_consistent(analyzer: Analyzer) -> None:
+    analysis = analyzer.analyze((DATA / "astronaut.jpg").read_bytes())
+    assert isinstance(analysis, Analysis)
+    assert (analysis.width, analysis.height) == (512, 512)
+    assert 0.0 <= analysis.popular_probability <= 1.0
+    assert analysis.score == round(analysis.popular_probability * 100)
+    (face,) = analysis.faces
+    assert analysis.largest_face == face
+    x, y, w, h = face.box
+    assert all(isinstance(v, int) for v in face.box)
+    assert x >= 0 and y >= 0 and x + w <= 512 and y + h <= 512
+    assert w > 50 and h > 50
+    assert tuple(face.emotions) == EMOTIONS
+    assert abs(sum(face.emotions.values()) - 1.0) < 1e-4
+    assert face.dominant_emotion == max(face.emotions, key=face.emotions.get)
+    assert face.dominant_emotion == "happy"  # Eileen Collins smiles in this portrait
+    assert face.landmarks is not None and len(face.landmarks) == 5
+    quality = analysis.quality
+    assert 0 < quality.brightness < 1 and 0 < quality.contrast < 0.5
+    assert 0 < quality.saturation < 1 and quality.sharpness > 0
+    assert quality.face_area_ratio == pytest.approx(w * h / 512**2)
+    assert quality.face_center_x == pytest.approx((x + w / 2) / 512)
+    assert quality.face_center_y == pytest.approx((y + h / 2) / 512)
+    assert quality.face_tilt_degrees is not None and abs(quality.face_tilt_degrees) < 15
+
+
+def test_face_tilt_sign_matches_pil_rotate(analyzer: Analyzer) -> None:
+    upright = analyzer.analyze_image(astronaut()).quality.face_tilt_degrees
+    turned = astronaut().rotate(-20, resample=Image.Resampling.BILINEAR, center=(256, 160))
+    tilt = analyzer.analyze_image(turned).quality.face_tilt_degrees
+    assert tilt is not None and upright is not None
+    assert 12 < tilt - upright < 28  # turned clockwise: rotate(tilt) turns it back
+
+
+def test_to_dict_is_json_with_the_documented_keys(analyzer: Analyzer) -> None:
+    data = json.loads(json.dumps(analyzer.analyze((DATA / "astronaut.jpg").read_bytes()).to_dict()))
+    assert {"score", "popular_probability", "faces", "quality", "model_versions"} <= set(data)
+    face = data["faces"][0]
+    assert len(face["box"]) == 4 and set(face["emotions"]) == set(EMOTIONS)
+    assert face["dominant_emotion"] in EMOTIONS and "left_eye" in face["landmarks"]
+    assert "face_tilt_degrees" in data["quality"]
+
+
+def test_photo_without_a_face(analyzer: Analyzer) -> None:
+    analysis = analyzer.analyze_image(Image.new("RGB", (300, 200), (255, 255, 255)))
+    assert analysis.faces == () and analysis.largest_face is None
+    quality = analysis.quality
+    assert quality.brightness == pytest.approx(1.0) and quality.contrast == pytest.approx(0.0)
+    assert quality.saturation == 0.0 and quality.sharpness == pytest.approx(0.0)
+    assert quality.face_area_ratio is None and quality.face_tilt_degrees is None
+    assert analysis.popular_probability == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("size", [(1, 1), (11, 11), (4000, 20), (20, 3000)])
+def test_tiny_and_extreme_shapes(analyzer: Analyzer, size: tuple[int, int]) -> None:
+    analysis = analyzer.analyze(png(Image.new("RGB", size, (120, 90, 60))))
+    assert (analysis.width, analysis.height) == size and analysis.faces == ()
+    assert 0.0 <= analysis.popular_probability <= 1.0
+
+
+def test_lazily_opened_image_is_accepted(analyzer: Analyzer) -> None:
+    lazy = Image.open(DATA / "astronaut.jpg")
+    assert analyzer.analyze_image(lazy) == analyzer.analyze((DATA / "astronaut.jpg").read_bytes())
+
+
+def test_png_of_an_image_scores_exactly_like_analyze_image(analyzer: Analyzer) -> None:
+    image = astronaut().resize((400, 300), Image.Resampling.BICUBIC)
+    assert analyzer.analyze(png(image)) == analyzer.analyze_image(image)
+    assert analyzer.analyze_image(image.convert("RGBA")) == analyzer.analyze_image(image)
+
+
+@needs_shared
+def test_png_parity_with_the_seed_model(seed_analyzer: Analyzer) -> None:
+    image = Image.open(sorted(SELFIES_DEV.glob("*.jpg"))[1]).convert("RGB")
+    assert seed_analyzer.analyze(png(image)) == seed_analyzer.analyze_image(image)
+
+
+def test_large_jpeg_reports_faces_in_photo_pixels(analyzer: Analyzer) -> None:
+    small = analyzer.analyze_image(astronaut())
+    large = analyzer.analyze(jpeg(astronaut().resize((1536, 1536), Image.Resampling.LANCZOS)))
+    assert (large.width, large.height) == (1536, 1536)
+    assert len(large.faces) == 1
+    for a, b in zip(small.faces[0].box, large.faces[0].box, strict=True):
+        assert abs(3 * a - b) < 0.08 * 1536
+    assert abs(small.popular_probability - large.popular_probability) < 0.01
+    assert large.quality.face_area_ratio == pytest.approx(small.quality.face_area_ratio, rel=0.2)
+
+
+def test_bad_photos_raise_one_typed_error(analyzer: Analyzer) -> None:
+    for data in (b"", b"not a photo", jpeg(astronaut())[:2000]):
+        with pytest.raises(PhotoError) as caught:
+            analyzer.analyze(data)
+        assert caught.value.user_message.startswith("That file isn't a photo I can read: ")
+
+
+def test_settings_limits_reach_the_analyzer(tmp_path: Path) -> None:
+    settings = Settings(
+        popularity_model=tiny_popularity_model(tmp_path).onnx_path,
+        cache_dir=tmp_path,
+        max_image_pixels=5_000,
+        max_upload_bytes=10_000_000,
+    )
+    with Analyzer.from_settings(settings) as limited:
+        with pytest.raises(PhotoError) as caught:
+            limited.analyze(png(Image.new("RGB", (100, 100))))
+        assert caught.value.reason == "too_large"
+        assert limited.analyze(png(Image.new("RGB", (50, 100)))).width == 50
+
+
+def test_batch_keeps_order_and_puts_errors_in_place(analyzer: Analyzer) -> None:
+    good = (DATA / "astronaut.jpg").read_bytes()
+    rocket = (DATA / "rocket.jpg").read_bytes()
+    results = analyzer.analyze_batch([good, b"", rocket, b"\x00" * 50])
+    assert results[0] == analyzer.analyze(good)
+    assert isinstance(results[1], PhotoError) and results[1].reason == "empty"
+    assert results[2] == analyzer.analyze(rocket) and results[2].faces == ()
+    assert isinstance(results[3], PhotoError)
+    images = [astronaut(), Image.new("RGB", (64, 64), (10, 20, 30))]
+    assert analyzer.analyze_images(images) == [analyzer.analyze_image(i) for i in images]
+
+
+async def test_async_wrapper(analyzer: Analyzer) -> None:
+    data = (DATA / "astronaut.jpg").read_bytes()
+    results = await asyncio.gather(*(analyzer.analyze_async(data) for _ in range(3)))
+    assert all(result == analyzer.analyze(data) for result in results)
+    with pytest.raises(PhotoError):
+        await analyzer.analyze_async(b"")
+
+
+def test_concurrent_calls_match_sequential_ones(analyzer: Analyzer) -> None:
+    photos = [(DATA / name).read_bytes() for name in ("astronaut.jpg", "rocket.jpg", "grass.jpg")]
+    expected = [analyzer.analyze(p) for p in photos]
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        results = list(pool.map(analyzer.analyze, photos * 4))
+    assert results == expected * 4
+
+
+def test_overlapped_and_sequential_pipelines_agree(analyzer: Analyzer, tmp_path: Path) -> None:
+    tiny = tiny_popularity_model(tmp_path)
+    with Analyzer(tiny, emotion_model(), overlap=False) as sequential:
+        for name in ("astronaut.jpg", "rocket.jpg"):
+            data = (DATA / name).read_bytes()
+            assert sequential.analyze(data) == analyzer.analyze(data)
+
+
+def test_missing_popularity_model_is_one_clear_sentence(tmp_path: Path) -> None:
+    settings = Settings(popularity_model=None, cache_dir=tmp_path)
+    with pytest.raises(ModelMissingError) as caught:
+        Analyzer.from_settings(settings)
+    assert "selfiebot models" in str(caught.value)
+
+
+def test_popularity_card_contract_is_enforced(tmp_path: Path) -> None:
+    tiny = tiny_popularity_model(tmp_path)
+    odd = ModelFile(tiny.onnx_path, _replace(tiny, normalisation="x / 127"))
+    with pytest.raises(ValueError, match="normalisation"):
+        PopularityModel(odd)
+    model = PopularityModel(tiny)
+    resized = model.resize(Image.new("RGB", (300, 100), (255, 0, 0)))
+    assert resized.size == (128, 128)
+    tensor = model.tensor(resized)
+    assert tensor.shape == (1, 128, 128, 3) and tensor.dtype == np.float32
+    assert tensor[0, 0, 0].tolist() == [1.0, 0.0, 0.0]
+    assert model.predict(tensor)[0] == pytest.approx(1 / 3, abs=1e-6)
+
+
+def test_emotion_model_refuses_other_classes() -> None:
+    shipped = emotion_model()
+    reordered = ModelFile(shipped.onnx_path, _replace(shipped, labels=tuple(reversed(EMOTIONS))))
+    with pytest.raises(ValueError, match="fer"):
+        EmotionModel(reordered)
+
+
+def _replace(model: ModelFile, **changes: object):
+    import dataclasses
+
+    return dataclasses.replace(model.card, **changes)
+
+
+def _fer_reference_crop(rgb: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
+    """fer 25.10.3's steps written plainly (whole-image padding), to check `fer_crop`."""
+    gray = grey(rgb)
+    fill = np.rint(gray[-2:].mean())
+    padded = np.pad(gray, 40, constant_values=fill).astype(np.uint8)
+    x, y, w, h = box
+    if h > w:
+        x, w = x - (h - w) // 2, h
+    elif w > h:
+        y, h = y - (w - h) // 2, w
+    x1, x2, y1, y2 = x - 10 + 40, x + w + 10 + 40, y - 10 + 40, y + h + 10 + 40
+    return resize_linear(padded[max(0, y1) : y2, max(0, x1) : x2], 64)
+
+
+def test_fer_crop_matches_fers_padding_and_squaring() -> None:
+    rng = np.random.default_rng(11)
+    rgb = rng.integers(0, 256, (120, 160, 3), dtype=np.uint8)
+    boxes = [
+        (40, 30, 50, 60),
+        (0, 0, 30, 20),
+        (130, 90, 40, 40),
+        (-20, -5, 60, 45),
+        (5, 100, 10, 80),
+    ]
+    for box in boxes:
+        assert np.array_equal(fer_crop(rgb, box), _fer_reference_crop(rgb, box)), box
+
+
+def test_grey_and_resize_follow_opencv_arithmetic() -> None:
+    colours = np.array([[[255, 0, 0], [0, 255, 0], [0, 0, 255], [255, 255, 255]]], dtype=np.uint8)
+    assert grey(colours).tolist() == [[76, 150, 29, 255]]
+    image = np.arange(128 * 128, dtype=np.int64).reshape(128, 128) % 251
+    image = image.astype(np.uint8)
+    quads = image.reshape(64, 2, 64, 2).astype(np.int32).sum(axis=(1, 3))
+    assert np.array_equal(resize_linear(image, 64), ((quads + 2) >> 2).astype(np.uint8))
+    same = image[:64, :64]
+    assert np.array_equal(resize_linear(same, 64), same)
+    flat = np.full((37, 91), 77, dtype=np.uint8)
+    assert np.array_equal(resize_linear(flat, 64), np.full((64, 64), 77, dtype=np.uint8))

@@ -1,0 +1,491 @@
+"""The real PTB Application and adapter against the local fake Bot API, with a scripted game.
+
+A scripted game (exact, chosen replies) isolates what the adapter itself must do: which file it
+downloads or refuses, how a reply maps onto Bot API calls and Telegram's limits, private
+delivery, callback answers, reactions, duplicates, flood control. `test_telegram_e2e.py` runs
+the same machinery with the real game.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import traceback
+from collections.abc import Iterator
+
+import pytest
+from PIL import Image
+
+from bot.core.events import ButtonEvent, CommandEvent, Event, PhotoEvent, ReactionEvent
+from bot.core.replies import Announcement, Attachment, Button, Reply
+from bot.telegram import texts
+from bot.telegram.redact import MASK
+from bot.telegram.runner import TelegramBotError, serve
+from tests.conftest import ROOT
+from tests.telegram_fake.guard import loopback_only
+from tests.telegram_fake.harness import ScriptedGame, bot_settings, running_bot
+from tests.telegram_fake.people import Person, group_chat, private_chat
+from tests.telegram_fake.server import FakeBotApi
+
+SELFIE = (ROOT / "tests" / "data" / "astronaut.jpg").read_bytes()
+
+
+@pytest.fixture
+def api(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeBotApi]:
+    with loopback_only(monkeypatch) as refused, FakeBotApi() as server:
+        yield server
+    assert not refused, f"the test tried to reach the internet: {refused}"
+
+
+def card_png(color: str = "purple") -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (320, 200), color).save(out, "PNG")
+    return out.getvalue()
+
+
+def result_reply(
+    text: str = "**Ann**: **73/100** · Great shot", tag: str = "submission:1:x"
+) -> Reply:
+    return Reply(
+        text,
+        attachments=(Attachment(card_png(), "card.png", "image/png", "Result card"),),
+        buttons=(Button("💡 Tips", "tips", "1"), Button("🏆 Top", "top"), Button("👤 Me", "me")),
+        tag=tag,
+    )
+
+
+def is_image(data: bytes) -> str:
+    with Image.open(io.BytesIO(data)) as image:
+        image.load()
+        return image.format or ""
+
+
+async def test_private_selfie_gets_result_card_as_photo_reply(
+    api: FakeBotApi, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    game = ScriptedGame(rule=lambda event: [result_reply()])
+    ann = Person(api, "Ann", "ann")
+    chat = private_chat(api, ann)
+    async with running_bot(game, bot_settings(api, monkeypatch), api):
+        update = ann.send_photo(chat, SELFIE)
+        await api.wait_for(api.sent, what="the result card")
+
+    [event] = game.events
+    assert isinstance(event, PhotoEvent)
+    assert event.photo == SELFIE, "the largest photo size is downloaded, not the thumbnail"
+    assert event.mime_type == "image/jpeg"
+    assert event.update_id == str(update["update_id"])
+    assert event.message_id == str(update["message"]["message_id"])
+    assert event.chat.is_private and event.chat.chat_id == str(ann.user_id)
+    assert (event.sender.user_id, event.sender.username) == (str(ann.user_id), "ann")
+
+    largest = update["message"]["photo"][-1]["file_id"]
+    assert [c.params["file_id"] for c in api.calls("getFile")] == [largest]
+    actions = api.calls("sendChatAction")
+    assert actions and actions[0].params["action"] == "upload_photo"
+
+    [photo] = api.sent()
+    assert photo.method == "sendPhoto"
+    assert photo.params["reply_parameters"]["message_id"] == update["message"]["message_id"]
+    assert photo.params["parse_mode"] == "HTML"
+    assert "<b>73/100</b>" in photo.params["caption"]
+    assert is_image(photo.upload("photo").data) == "PNG"
+    buttons = [b for row in photo.params["reply_markup"]["inline_keyboard"] for b in row]
+    assert [b["callback_data"] for b in buttons] == ["tips:1", "top:", "me:"]
+    assert game.sent_tags == [(event.chat, "submission:1:x", str(photo.result["message_id"]))]
+
+
+async def test_text_over_caption_limit_follows_the_photo(
+    api: FakeBotApi, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    long_text = "\n".join(f"**Line {i}**: " + "é" * 60 for i in range(30))
+    game = ScriptedGame(rule=lambda event: [result_reply(long_text)])
+    ann = Person(api, "Ann")
+    chat = private_chat(api, ann)
+    async with running_bot(game, bot_settings(api, monkeypatch), api):
+        ann.send_photo(chat, SELFIE)
+        await api.wait_for(lambda: len(api.sent()) >= 2, what="photo and text")
+
+    photo, text = api.sent()
+    assert photo.method == "sendPhoto" and "caption" not in photo.params
+    assert "reply_markup" not in photo.params
+    assert text.method == "sendMessage" and "<b>Line 29</b>" in text.params["text"]
+    assert "reply_parameters" not in text.params, "only the first message quotes the photo"
+    assert text.params["reply_markup"]["inline_keyboard"]
+    assert game.sent_tags[0][2] == str(photo.result["message_id"])
+
+
+async def test_very_long_text_is_split_into_valid_messages(
+    api: FakeBotApi, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    text = "\n".join(f"{i}. **player {i}** with `code` & <angle> text " * 3 for i in range(200))
+    game = ScriptedGame(rule=lambda event: [Reply(text, buttons=(Button("Me", "me"),))])
+    ann = Person(api, "Ann")
+    chat = private_chat(api, ann)
+    async with running_bot(game, bot_settings(api, monkeypatch), api):
+        ann.send_text(chat, "/top all")
+        await api.wait_for(lambda: len(api.sent()) >= 5, what="all chunks")
+
+    sent = api.sent()
+    assert all(c.method == "sendMessage" and c.error is None for c in sent)
+    assert ["reply_markup" in c.params for c in sent] == [False] * (len(sent) - 1) + [True]
+    received = "\n".join(c.result["text"] for c in sent)
+    assert received.count("player 199") == 3 and "<angle>" in received
+
+
+async def test_non_image_document_is_refused_without_download(
+    api: FakeBotApi, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    game = ScriptedGame(rule=lambda event: [Reply("should not be asked")])
+    ann = Person(api, "Ann")
+    chat = private_chat(api, ann)
+    group = group_chat(api)
+    async with running_bot(game, bot_settings(api, monkeypatch), api):
+        ann.send_document(group, b"%PDF-1.4 minutes", "minutes.pdf", "application/pdf")
+        ann.send_document(chat, b"%PDF-1.4 resume", "cv.pdf", "application/pdf")
+        await api.wait_for(api.sent, what="the refusal")
+
+    [refusal] = api.sent()
+    assert refusal.params["chat_id"] == ann.user_id, "in a group an unrelated PDF is ignored"
+    assert refusal.result["text"] == texts.NOT_AN_IMAGE
+    assert not game.events and not api.calls("getFile")
+
+
+async def test_oversized_image_is_refused_before_download(
+    api: FakeBotApi, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    game = ScriptedGame(rule=lambda event: [Reply("should not be asked")])
+    ann = Person(api, "Ann")
+    chat = private_chat(api, ann)
+    async with running_bot(game, bot_settings(api, monkeypatch), api):
+        ann.send_document(chat, SELFIE, "huge.jpg", "image/jpeg", reported_size=25_000_000)
+        await api.wait_for(api.sent, what="the refusal")
+
+    [refusal] = api.sent()
+    assert "too large" in refusal.result["text"]
+    assert not game.events and not api.calls("getFile")
+
+
+async def test_heic_document_is_passed_as_image(
+    api: FakeBotApi, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    game = ScriptedGame(rule=lambda event: [Reply("scored", tag="update:1")])
+    ann = Person(api, "Ann")
+    chat = private_chat(api, ann)
+    async with running_bot(game, bot_settings(api, monkeypatch), api):
+        ann.send_document(chat, b"heic bytes", "IMG_0042.HEIC", None)
+        await api.wait_for(api.sent, what="the reply")
+
+    [event] = game.events
+    assert isinstance(event, PhotoEvent)
+    assert (event.photo, event.filename, event.mime_type) == (
+        b"heic bytes",
+        "IMG_0042.HEIC",
+        "image/heic",
+    )
+
+
+async def test_group_photos_follow_auto_score_and_rate(
+    api: FakeBotApi, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    game = ScriptedGame(rule=lambda event: [result_reply()], auto_score=False)
+    ann, bob = Person(api, "Ann", "ann"), Person(api, "Bob")
+    group = group_chat(api)
+    async with running_bot(game, bot_settings(api, monkeypatch), api):
+        ann.send_photo(group, SELFIE)  # not scored: this chat did not opt in
+        captioned = ann.send_photo(group, SELFIE, caption="/rate")["message"]
+        await api.wait_for(api.sent, what="the captioned photo's card")
+        plain = ann.send_photo(group, SELFIE)["message"]
+        ann.send_text(group, "/rate@selfie_test_bot", reply_to=plain)
+        await api.wait_for(lambda: len(api.sent()) >= 2, what="the replied /rate card")
+        bob.send_text(group, "/rate", reply_to=plain)
+        await api.wait_for(lambda: len(api.sent()) >= 3, what="the refusal")
+
+    first, second, refusal = api.sent()
+    assert [e.message_id for e in game.events] == [
+        str(captioned["message_id"]),
+        str(plain["message_id"]),
+    ]
+    assert first.params["reply_parameters"]["message_id"] == captioned["message_id"]
+    assert second.params["reply_parameters"]["message_id"] == plain["message_id"]
+    assert refusal.result["text"] == texts.RATE_NEEDS_OWN_PHOTO
+    assert len(api.calls("getFile")) == 2
+
+
+async def test_commands_reach_the_game_and_help_gets_the_privacy_note(
+    api: FakeBotApi, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def rule(event: Event) -> list[Reply]:
+        assert isinstance(event, CommandEvent)
+        return [Reply(f"core says {event.name}", tag=f"update:{event.update_id}")]
+
+    game = ScriptedGame(rule=rule)
+    ann, bob = Person(api, "Ann", "ann"), Person(api, "Bob", "bob")
+    group = group_chat(api)
+    async with running_bot(game, bot_settings(api, monkeypatch), api):
+        ann.send_text(group, "/top@other_bot week")  # another bot's command
+        ann.send_text(group, "/TOP@Selfie_Test_Bot week")
+        bobs = bob.send_text(group, "hello")["message"]
+        ann.send_text(group, "/duel", reply_to=bobs)
+        ann.send_text(group, "/help")
+        await api.wait_for(lambda: len(api.sent()) >= 3, what="three answers")
+
+    commands = {e.name: e for e in game.events if isinstance(e, CommandEvent)}
+    assert sorted(commands) == ["duel", "help", "top"] and len(game.events) == 3
+    assert commands["top"].args == ("week",)
+    assert [m.username for m in commands["duel"].mentions] == ["bob"]
+    texts_sent = {c.result["text"].split("\n")[0]: c.result["text"] for c in api.sent()}
+    help_text = texts_sent["core says help"]
+    assert "@BotFather" in help_text and "core says top" in texts_sent
+    assert "admin" in help_text
+
+
+async def test_admin_status_is_asked_from_telegram(
+    api: FakeBotApi, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def rule(event: Event) -> list[Reply]:
+        return [Reply(f"admin={await event.is_admin()}")]
+
+    game = ScriptedGame(rule=rule)
+    ann, bob = Person(api, "Ann"), Person(api, "Bob")
+    group = group_chat(api)
+    api.set_member_status(group["id"], ann.user_id, "creator")
+    async with running_bot(game, bot_settings(api, monkeypatch), api):
+        ann.send_text(group, "/resetseason")
+        await api.wait_for(api.sent, what="first answer")
+        bob.send_text(group, "/resetseason")
+        await api.wait_for(lambda: len(api.sent()) >= 2, what="second answer")
+
+    assert [c.result["text"] for c in api.sent()] == ["admin=True", "admin=False"]
+    assert [c.params["user_id"] for c in api.calls("getChatMember")] == [ann.user_id, bob.user_id]
+
+
+async def test_button_press_is_answered_and_reaches_the_game(
+    api: FakeBotApi, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def rule(event: Event) -> list[Reply]:
+        if isinstance(event, ButtonEvent):
+            if event.action == "me":
+                raise RuntimeError("core bug")
+            return [Reply("**Tip**: more light, +6", tag=f"update:{event.update_id}")]
+        return [result_reply()]
+
+    game = ScriptedGame(rule=rule)
+    ann = Person(api, "Ann")
+    chat = private_chat(api, ann)
+    async with running_bot(game, bot_settings(api, monkeypatch), api):
+        ann.send_photo(chat, SELFIE)
+        [card] = await api.wait_for(api.sent, what="the card")
+        ann.press(card.result, "💡 Tips")
+        await api.wait_for(lambda: len(api.sent()) >= 2, what="the tips")
+        ann.press(card.result, "👤 Me")
+        await api.wait_for(lambda: len(api.calls("answerCallbackQuery")) >= 2, what="answers")
+
+    tips_event = game.events[1]
+    assert isinstance(tips_event, ButtonEvent)
+    assert (tips_event.action, tips_event.payload) == ("tips", "1")
+    assert tips_event.message_id == str(card.result["message_id"])
+    tips = api.sent()[1]
+    assert tips.params["reply_parameters"]["message_id"] == card.result["message_id"]
+    first, second = api.calls("answerCallbackQuery")
+    assert "text" not in first.params
+    assert second.params["show_alert"] is True, "a failure is shown to the presser"
+    assert len(api.sent()) == 2, "the failing press sent no message"
+
+
+async def test_private_reply_in_group_goes_to_dm_or_falls_back(
+    api: FakeBotApi, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    export = Attachment(b'{"user": "ann"}', "selfiebot-export.json", "application/json")
+    game = ScriptedGame(rule=lambda e: [Reply("Your data", attachments=(export,), private=True)])
+    ann, bob = Person(api, "Ann"), Person(api, "Bob")
+    group = group_chat(api)
+    api.forbid_private(bob.user_id)
+    async with running_bot(game, bot_settings(api, monkeypatch), api):
+        ann.send_text(group, "/export")
+        await api.wait_for(lambda: len(api.sent()) >= 3, what="DM + note")
+        asked = bob.send_text(group, "/export")["message"]
+        await api.wait_for(lambda: len(api.sent(chat_id=group["id"])) >= 3, what="fallback")
+
+    dm_text, dm_file = api.sent(chat_id=ann.user_id)
+    assert dm_text.result["text"] == "Your data"
+    assert dm_file.method == "sendDocument"
+    assert dm_file.upload("document").data == export.data
+    assert dm_file.upload("document").filename == "selfiebot-export.json"
+    note, fallback_text, fallback_file = api.sent(chat_id=group["id"])
+    assert note.result["text"] == "📬 I sent you the answer in a private message."
+    assert fallback_text.params["reply_parameters"]["message_id"] == asked["message_id"]
+    assert fallback_file.method == "sendDocument"
+
+
+async def test_private_reply_to_button_in_group_is_an_alert(
+    api: FakeBotApi, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def rule(event: Event) -> list[Reply]:
+        if isinstance(event, ButtonEvent):
+            return [Reply("**#3** of 5 · best 73", private=True, tag="update:me")]
+        return [result_reply()]
+
+    game = ScriptedGame(rule=rule)
+    ann = Person(api, "Ann")
+    group = group_chat(api)
+    async with running_bot(game, bot_settings(api, monkeypatch), api):
+        ann.send_photo(group, SELFIE, caption="/rate")
+        [card] = await api.wait_for(api.sent, what="the card")
+        ann.press(card.result, "👤 Me")
+        [answer] = await api.wait_for(lambda: api.calls("answerCallbackQuery"), what="answer")
+
+    assert answer.params == {
+        "callback_query_id": answer.params["callback_query_id"],
+        "text": "#3 of 5 · best 73",
+        "show_alert": True,
+    }
+    assert len(api.sent()) == 1
+    assert game.sent_tags[-1][1] == "update:me", "the alert still marks the update answered"
+
+
+async def test_duplicate_updates_are_answered_once(
+    api: FakeBotApi, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    game = ScriptedGame(
+        rule=lambda e: [result_reply()] if isinstance(e, PhotoEvent) else [Reply("stats")]
+    )
+    ann = Person(api, "Ann")
+    chat = private_chat(api, ann)
+    async with running_bot(game, bot_settings(api, monkeypatch), api):
+        update = ann.send_photo(chat, SELFIE)
+        api.push(update)  # the same update twice in one batch
+        await api.wait_for(api.sent, what="the card")
+        api.push(update, ignore_offset=True)  # and re-delivered after it was confirmed
+        ann.send_text(chat, "/me")
+        await api.wait_for(lambda: len(game.events) >= 2, what="the next update")
+
+    assert [type(e) for e in game.events] == [PhotoEvent, CommandEvent]
+    assert [c.method for c in api.sent()] == ["sendPhoto", "sendMessage"]
+    assert len(api.calls("getFile")) == 1
+
+
+async def test_reactions_on_bot_messages_become_events(
+    api: FakeBotApi, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    game = ScriptedGame(
+        rule=lambda event: [] if isinstance(event, ReactionEvent) else [result_reply()]
+    )
+    ann, bob = Person(api, "Ann"), Person(api, "Bob")
+    group = group_chat(api)
+    async with running_bot(game, bot_settings(api, monkeypatch), api):
+        ann.send_photo(group, SELFIE)
+        [card] = await api.wait_for(api.sent, what="the card")
+        first = bob.react(group, card.result["message_id"], "🔥")
+        await api.wait_for(lambda: len(game.events) >= 2, what="the first reaction")
+        second = bob.react(group, card.result["message_id"], "❤", previous=("🔥",))
+        await api.wait_for(lambda: len(game.events) >= 4, what="reaction events")
+
+    reactions = [e for e in game.events if isinstance(e, ReactionEvent)]
+    assert [(e.emoji, e.added, e.update_id) for e in reactions] == [
+        ("🔥", True, str(first["update_id"])),
+        ("🔥", False, str(second["update_id"])),
+        ("❤", True, f"{second['update_id']}.1"),
+    ]
+    assert {e.message_id for e in reactions} == {str(card.result["message_id"])}
+    assert reactions[0].sender.user_id == str(bob.user_id)
+    assert len(api.sent()) == 1
+
+
+async def test_due_announcements_are_sent(api: FakeBotApi, monkeypatch: pytest.MonkeyPatch) -> None:
+    group = group_chat(api)
+    game = ScriptedGame()
+    game.announcements.append(
+        Announcement(
+            "telegram", str(group["id"]), Reply("🏁 **Season 3** is over!", tag="season:3")
+        )
+    )
+    game.announcements.append(Announcement("discord", "123", Reply("not for Telegram")))
+    settings = bot_settings(api, monkeypatch, SELFIEBOT_TELEGRAM_ANNOUNCE_INTERVAL_SECONDS="0.2")
+    async with running_bot(game, settings, api):
+        [sent] = await api.wait_for(api.sent, what="the announcement")
+
+    assert sent.params["chat_id"] == group["id"]
+    assert sent.result["text"] == "🏁 Season 3 is over!"
+    assert "reply_parameters" not in sent.params
+    assert game.sent_tags[0][1:] == ("season:3", str(sent.result["message_id"]))
+    assert [a.platform for a in game.announcements] == ["discord"]
+
+
+async def test_flood_control_waits_as_told(
+    api: FakeBotApi, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    game = ScriptedGame(rule=lambda event: [Reply("pong")])
+    ann = Person(api, "Ann")
+    chat = private_chat(api, ann)
+    api.fail("sendMessage", retry_after=1)
+    async with running_bot(game, bot_settings(api, monkeypatch), api):
+        ann.send_text(chat, "/me")
+        await api.wait_for(api.sent, what="the retried message")
+
+    attempts = api.calls("sendMessage")
+    assert [c.error is None for c in attempts] == [False, True]
+    assert len(api.sent()) == 1
+
+
+async def test_network_errors_are_retried_and_logged_once(
+    api: FakeBotApi, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    game = ScriptedGame(rule=lambda event: [result_reply()])
+    ann = Person(api, "Ann")
+    chat = private_chat(api, ann)
+    api.fail("sendPhoto", times=2, status=502)
+    async with running_bot(game, bot_settings(api, monkeypatch), api):
+        ann.send_photo(chat, SELFIE)
+        await api.wait_for(api.sent, what="the card after retries")
+
+    assert [c.error for c in api.calls("sendPhoto")] == ["Bad Gateway", "Bad Gateway", None]
+    outage = [r for r in caplog.records if r.name == "bot.telegram.network"]
+    assert [r.levelname for r in outage] == ["WARNING", "INFO"]
+    assert "unreachable" in outage[0].getMessage()
+
+
+async def test_token_never_reaches_the_logs(
+    api: FakeBotApi, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    game = ScriptedGame(rule=lambda event: [result_reply()])
+    ann = Person(api, "Ann")
+    chat = private_chat(api, ann)
+    api.fail("getFile", times=1, status=502)
+    async with running_bot(game, bot_settings(api, monkeypatch), api):
+        ann.send_photo(chat, SELFIE)
+        await api.wait_for(api.sent, what="the card")
+
+    assert api.token not in caplog.text
+    assert f"/bot{MASK}/getMe" in caplog.text, "httpx's request lines are kept, redacted"
+
+
+async def test_rejected_token_does_not_leak_in_the_error(
+    api: FakeBotApi, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings = bot_settings(api, monkeypatch, TELEGRAM_BOT_TOKEN="7000000001:WRONG-secret-value")
+    with pytest.raises(TelegramBotError, match="rejected by the server") as raised:
+        await serve(ScriptedGame(), settings)
+    shown = "".join(traceback.format_exception(raised.value))
+    assert "WRONG-secret-value" not in shown and MASK in shown
+    assert raised.value.__cause__ is None and raised.value.__suppress_context__
+    assert "WRONG-secret-value" not in caplog.text
+    assert "InvalidToken" in caplog.text, "the full traceback is logged, redacted"
+
+
+async def test_command_menu_is_registered(api: FakeBotApi, monkeypatch: pytest.MonkeyPatch) -> None:
+    async with running_bot(ScriptedGame(), bot_settings(api, monkeypatch), api):
+        pass
+    everyone, admins = api.calls("setMyCommands")
+    names = [c["command"] for c in everyone.params["commands"]]
+    admin_names = [c["command"] for c in admins.params["commands"]]
+    assert {"start", "help", "rate", "top", "me", "tips", "duel", "privacy", "forgetme"} <= set(
+        names
+    )
+    assert "resetseason" not in names and "resetseason" in admin_names
+    assert admins.params["scope"] == {"type": "all_chat_administrators"}
+    assert "scope" not in everyone.params
+    [poll] = api.calls("deleteWebhook")
+    assert poll.error is None

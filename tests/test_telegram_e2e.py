@@ -1,0 +1,218 @@
+"""End to end: the real PTB Application, the real game (models, SQLite) and a local Bot API.
+
+A simulated user sends a real selfie, a PDF, a corrupt JPEG and commands, presses buttons,
+reacts, and Telegram re-delivers updates; every assertion is on what the bot sent back over
+HTTP to the local server (or on what the game stored), never on adapter internals.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from pathlib import Path
+from typing import TypeVar
+
+import pytest
+from PIL import Image
+
+from bot.core.game import Game
+from bot.settings import Settings
+from bot.telegram import texts
+from inference.errors import PREFIX as UNREADABLE_PREFIX
+from storage.records import SubmissionRecord
+from tests.conftest import ROOT, needs_shared
+from tests.telegram_fake.guard import loopback_only
+from tests.telegram_fake.harness import bot_settings, running_bot
+from tests.telegram_fake.people import Person, group_chat, private_chat
+from tests.telegram_fake.server import ApiCall, FakeBotApi
+
+pytestmark = needs_shared
+
+SELFIE = (ROOT / "tests" / "data" / "astronaut.jpg").read_bytes()
+T = TypeVar("T")
+
+
+@pytest.fixture(scope="module")
+def model_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One cache for the module, so the seed model is converted to ONNX only once."""
+    return tmp_path_factory.mktemp("telegram-model-cache")
+
+
+@pytest.fixture
+def api(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeBotApi]:
+    with loopback_only(monkeypatch) as refused, FakeBotApi() as server:
+        yield server
+    assert not refused, f"the test tried to reach the internet: {refused}"
+
+
+@pytest.fixture
+def settings(api: FakeBotApi, monkeypatch: pytest.MonkeyPatch, model_cache: Path) -> Settings:
+    return bot_settings(
+        api, monkeypatch, SELFIEBOT_CACHE_DIR=str(model_cache), SELFIEBOT_STREAK_REMINDERS="false"
+    )
+
+
+@pytest.fixture
+async def game(settings: Settings) -> AsyncIterator[Game]:
+    game = await Game.open(settings)  # temp SQLite in the test's data dir, the seed model
+    yield game
+    await game.close()
+
+
+def image_format(data: bytes) -> str:
+    with Image.open(io.BytesIO(data)) as image:
+        image.load()
+        return image.format or ""
+
+
+def buttons_of(call_result: dict) -> dict[str, str]:
+    rows = call_result.get("reply_markup", {}).get("inline_keyboard", [])
+    return {b["text"]: b["callback_data"] for row in rows for b in row}
+
+
+def shown_text(call: ApiCall) -> str:
+    """What the user reads: a message's text or a photo's caption (as Telegram parsed it)."""
+    return call.result.get("text") or call.result.get("caption") or ""
+
+
+async def eventually(check: Callable[[], Awaitable[T]], what: str, timeout: float = 30.0) -> T:
+    """Poll an async `check` until it returns something truthy."""
+    deadline = time.monotonic() + timeout
+    while not (value := await check()):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await asyncio.sleep(0.05)
+    return value
+
+
+def corrupt_jpeg() -> bytes:
+    """A JPEG header and the start of the data, then garbage: what a broken upload looks like."""
+    return SELFIE[:3000] + bytes(range(256)) * 8
+
+
+async def test_selfie_scored_then_top_tips_and_a_reaction(
+    api: FakeBotApi, game: Game, settings: Settings
+) -> None:
+    expected = round(game.analyzer.analyze(SELFIE).score)
+    ann = Person(api, "Ann", "ann")
+    chat = private_chat(api, ann)
+    async with running_bot(game, settings, api):
+        photo_update = ann.send_photo(chat, SELFIE)
+        [card] = await api.wait_for(api.sent, what="the result card")
+        ann.send_text(chat, "/top")
+        await api.wait_for(lambda: len(api.sent()) >= 2, what="the leaderboard")
+        buttons = buttons_of(card.result)
+        tips_label = next(label for label, data in buttons.items() if data.startswith("tips:"))
+        ann.press(card.result, tips_label)
+        await api.wait_for(lambda: api.calls("answerCallbackQuery"), timeout=90, what="tips")
+        await api.wait_for(lambda: len(api.sent()) >= 3, timeout=90, what="the tips reply")
+        ann.react(chat, card.result["message_id"], "🔥")
+        submission = await eventually(
+            lambda: submission_of(game, ann.user_id, card.result["message_id"]), "the card's id"
+        )
+        counts = await eventually(lambda: game.store.reaction_counts(submission.id), "reaction")
+
+    # The card: a photo replying to the selfie, score in the caption, buttons under it.
+    assert card.method == "sendPhoto"
+    assert card.params["reply_parameters"]["message_id"] == photo_update["message"]["message_id"]
+    assert f"{expected}/100" in card.result["caption"]
+    assert "<b>" in card.params["caption"] and card.params["parse_mode"] == "HTML"
+    assert image_format(card.upload("photo").data) in {"PNG", "JPEG"}
+    assert {data.split(":")[0] for data in buttons.values()} >= {"tips", "top", "me"}
+    assert api.calls("sendChatAction")[0].params["action"] == "upload_photo"
+
+    leaderboard = api.sent()[1]
+    assert leaderboard.params["reply_parameters"]["message_id"] != card.result["message_id"]
+    assert "Ann" in shown_text(leaderboard) and str(expected) in shown_text(leaderboard)
+
+    [answered] = api.calls("answerCallbackQuery")
+    assert answered.error is None
+    tips = api.sent()[2]
+    assert tips.params["reply_parameters"]["message_id"] == card.result["message_id"]
+    assert f"score {expected}" in shown_text(tips)
+
+    assert counts == {"🔥": 1}, "the reaction on the card was recorded"
+
+
+async def submission_of(game: Game, user_id: int, message_id: int) -> SubmissionRecord | None:
+    chat = await game.store.get_chat_by_platform_id("telegram", str(user_id))
+    if chat is None:
+        return None
+    return await game.store.get_submission_by_bot_message(chat.id, str(message_id))
+
+
+async def test_non_photos_and_broken_photos_get_clear_replies(
+    api: FakeBotApi, game: Game, settings: Settings
+) -> None:
+    ann = Person(api, "Ann")
+    chat = private_chat(api, ann)
+    async with running_bot(game, settings, api):
+        ann.send_document(chat, b"%PDF-1.4\n%%EOF\n", "rules.pdf", "application/pdf")
+        await api.wait_for(api.sent, what="the PDF refusal")
+        ann.send_document(chat, b"just text\n", "notes.txt", "text/plain")
+        await api.wait_for(lambda: len(api.sent()) >= 2, what="the text refusal")
+        broken = ann.send_document(chat, corrupt_jpeg(), "broken.jpg", "image/jpeg")
+        await api.wait_for(lambda: len(api.sent()) >= 3, what="the corrupt JPEG answer")
+
+    pdf, txt, corrupt = api.sent()
+    assert pdf.result["text"] == texts.NOT_AN_IMAGE == txt.result["text"]
+    assert corrupt.method == "sendMessage"
+    assert shown_text(corrupt).startswith(UNREADABLE_PREFIX)
+    assert corrupt.params["reply_parameters"]["message_id"] == broken["message"]["message_id"]
+    assert len(api.calls("getFile")) == 1, "refused files are never downloaded"
+    assert not api.calls("sendPhoto")
+
+
+async def test_an_update_is_answered_once_even_across_restarts(
+    api: FakeBotApi, game: Game, settings: Settings
+) -> None:
+    ann = Person(api, "Ann")
+    chat = private_chat(api, ann)
+    async with running_bot(game, settings, api):
+        update = ann.send_photo(chat, SELFIE)
+        api.push(update)  # delivered twice in one batch
+        await api.wait_for(api.sent, what="the card")
+        ann.send_text(chat, "/me")
+        await api.wait_for(lambda: len(api.sent()) >= 2, what="/me")
+
+    # A fresh process (new Application, same database) receives the update again.
+    api.push(update, ignore_offset=True)
+    ann.send_text(chat, "/badges")
+    async with running_bot(game, settings, api):
+        await api.wait_for(lambda: len(api.sent()) >= 3, what="/badges after the restart")
+
+    methods = [c.method for c in api.sent()]
+    assert methods == ["sendPhoto", "sendMessage", "sendMessage"], methods
+    assert len(api.calls("getFile")) == 2, "the new process passed the re-delivery to the game"
+    stored = await game.store.get_chat_by_platform_id("telegram", str(ann.user_id))
+    player = await game.store.get_user_by_platform_id("telegram", str(ann.user_id))
+    assert stored is not None and player is not None
+    assert await game.store.count_submissions(stored.id, player.id) == 1
+
+
+async def test_group_rate_help_and_admin_commands(
+    api: FakeBotApi, game: Game, settings: Settings
+) -> None:
+    ann, bob = Person(api, "Ann", "ann"), Person(api, "Bob", "bob")
+    group = group_chat(api)
+    api.set_member_status(group["id"], ann.user_id, "creator")
+    async with running_bot(game, settings, api):
+        ann.send_photo(group, SELFIE, caption="/rate")
+        await api.wait_for(api.sent, what="the card")
+        ann.send_text(group, "/help")
+        await api.wait_for(lambda: len(api.sent()) >= 2, what="help")
+        bob.send_text(group, "/seasonlength 14")
+        await api.wait_for(lambda: len(api.sent()) >= 3, what="the refusal")
+        ann.send_text(group, "/seasonlength 14")
+        await api.wait_for(lambda: len(api.sent()) >= 4, what="the change")
+
+    card, help_, refused, changed = api.sent()
+    assert card.method == "sendPhoto"
+    assert "/rate" in shown_text(help_) and "@BotFather" in shown_text(help_)
+    assert shown_text(refused) != shown_text(changed)
+    assert "14" in shown_text(changed)
+    assert [c.params["user_id"] for c in api.calls("getChatMember")] == [bob.user_id, ann.user_id]
+    stored = await game.store.get_chat_by_platform_id("telegram", str(group["id"]))
+    assert stored is not None and stored.settings.season_days == 14
