@@ -192,14 +192,18 @@ async def _supervise(
     for sig in handled:
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, on_signal, sig)
-    tasks = {asyncio.create_task(server.serve(sockets=[sock]), name="Web page"): "Web page"}
+    web = asyncio.create_task(server.serve(sockets=[sock]), name="Web page")
+    tasks = {web: "Web page"}
     for name, run in runners.items():
         tasks[asyncio.create_task(run(game, settings), name=name)] = name
-    log.info(
-        "Started: web page at %s%s",
-        page_url(settings.web_host, settings.web_port),
-        "".join(f", {name}" for name in runners),
-    )
+    while not server.started and not web.done() and not stop.is_set():
+        await asyncio.sleep(0.02)
+    if server.started:
+        log.info(
+            "Started: web page at %s%s",
+            page_url(settings.web_host, settings.web_port),
+            "".join(f", {name}" for name in runners),
+        )
     stopper = asyncio.create_task(stop.wait())
     try:
         done, _ = await asyncio.wait({*tasks, stopper}, return_when=asyncio.FIRST_COMPLETED)

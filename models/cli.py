@@ -1,6 +1,7 @@
 """`selfiebot models ...`: install and inspect the popularity model (the emotion model ships).
 
-Heavy imports (h5py, onnx, httpx) stay inside the verbs so `selfiebot --help` stays instant.
+Heavy imports (h5py, onnx, httpx: `models.install`) stay inside the verbs that convert or
+download, so `selfiebot --help` and `models status` stay instant.
 """
 
 from __future__ import annotations
@@ -37,12 +38,9 @@ def fetch(
 ) -> None:
     """The seed's file has no licence, so it is fetched on the user's machine, never shipped."""
     from bot.settings import get_settings
-    from models.registry import (
-        PINNED_SHA256,
-        PINNED_URL,
-        ModelInstallError,
-        fetch_popularity_model,
-    )
+    from models.install import fetch_popularity_model
+    from models.registry import ModelInstallError
+    from models.seed import PINNED_SHA256, PINNED_URL
 
     try:
         installed = fetch_popularity_model(
@@ -64,7 +62,8 @@ def import_(
 ) -> None:
     """For machines without internet, or a retrained model with the seed's contract."""
     from bot.settings import get_settings
-    from models.registry import ModelInstallError, import_popularity_model
+    from models.install import import_popularity_model
+    from models.registry import ModelInstallError
 
     try:
         installed = import_popularity_model(get_settings(), path)
@@ -95,7 +94,7 @@ def status() -> None:
 
 
 def _report_installed(installed: ModelFile) -> None:
-    from models.registry import PINNED_SHA256
+    from models.seed import PINNED_SHA256
 
     typer.echo(f"Installed the popularity model at {installed.onnx_path}.")
     if installed.card.source_sha256 != PINNED_SHA256:

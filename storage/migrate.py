@@ -10,9 +10,9 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from storage.engine import WRITE_OPTION
+from storage.engine import WRITE_OPTION, run_in_transaction
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 _PG_MIGRATION_LOCK = 0x5E1F1EB0
@@ -49,9 +49,12 @@ async def upgrade(engine: AsyncEngine, revision: str = "head") -> str | None:
     concurrent start-ups queue instead of creating tables twice.
     """
     writer = engine.execution_options(**{WRITE_OPTION: True})
-    async with writer.begin() as conn:
+
+    async def work(conn: AsyncConnection) -> str | None:
         await conn.run_sync(_upgrade, revision)
         return await conn.run_sync(_current)
+
+    return await run_in_transaction(writer, work)
 
 
 async def current_revision(engine: AsyncEngine) -> str | None:

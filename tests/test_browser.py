@@ -163,6 +163,7 @@ def test_phone_layout_drag_and_drop(server: str, browser, tmp_path: Path) -> Non
     page = context.new_page()
     page.goto(server)
     assert page.locator("label.camera").is_visible(), "phones get the camera button"
+    page.screenshot(path=tmp_path / "phone-form.png")
     page.fill("#nickname", "Phone")
     page.evaluate(
         """async (b64) => {

@@ -4,7 +4,12 @@ fetching (from a loopback server) and importing, and the cards that travel with 
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
+import os
+import re
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -13,7 +18,7 @@ import onnxruntime as ort
 import pytest
 
 from bot.settings import Settings
-from models import registry
+from models import install, registry
 from models.card import ModelCard
 from models.download import DownloadError, download
 from models.keras_onnx import convert_keras_h5
@@ -27,7 +32,7 @@ from models.registry import (
     import_popularity_model,
     popularity_model,
 )
-from tests.conftest import REFERENCE, SEED_MODEL, needs_shared
+from tests.conftest import REFERENCE, ROOT, SEED_MODEL, needs_shared
 from tests.converter_kit import Layers, Spec, write_sequential
 from tests.models_kit import closed_port_url, serve_directory, sha256_of, tiny_popularity_h5
 
@@ -82,6 +87,21 @@ def test_emotion_model_is_bundled_with_a_matching_card():
     assert "MIT License" in licence and "Justin Shenk" in licence
 
 
+def test_emotion_card_states_the_grey_weights_the_analyzer_uses():
+    """The card is the contract a swapped-in emotion model is fed by, so its grey formula must
+    be the one inference/emotions.py implements (OpenCV 4.x's 15-bit weights)."""
+    from inference.emotions import grey
+
+    text = emotion_model().card.preprocessing
+    found = re.search(r"\((\d+) R \+ (\d+) G \+ (\d+) B \+ (\d+)\) >> (\d+)", text)
+    assert found is not None, text
+    r, g, b, bias, shift = (int(value) for value in found.groups())
+    assert "OpenCV 4.x" in text and (r + g + b, bias) == (1 << shift, 1 << (shift - 1))
+    rgb = np.random.default_rng(3).integers(0, 256, (64, 64, 3), dtype=np.uint8)
+    weighted = rgb.astype(np.int64) @ np.array([r, g, b]) + bias
+    assert np.array_equal(grey(rgb), (weighted >> shift).astype(np.uint8))
+
+
 def test_emotion_model_interface():
     session = ort.InferenceSession(
         str(emotion_model().onnx_path), providers=["CPUExecutionProvider"]
@@ -128,7 +148,7 @@ def test_configured_h5_is_converted_once_into_the_cache(settings, tmp_path, monk
     def no_conversion(*args, **kwargs):
         raise AssertionError("converted again although the cache is valid")
 
-    monkeypatch.setattr(registry, "convert_keras_model", no_conversion)
+    monkeypatch.setattr(install, "convert_keras_model", no_conversion)
     assert popularity_model(configured) == first
 
 
@@ -341,4 +361,61 @@ def test_download_stops_at_the_size_cap(tmp_path):
 def test_sha256_helper_agrees_with_hashlib(tmp_path):
     path = tmp_path / "f.bin"
     path.write_bytes(b"x" * (3 << 20))
-    assert registry._sha256_file(path) == hashlib.sha256(path.read_bytes()).hexdigest()
+    assert registry.sha256_file(path) == hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+# --- start-up stays light ---------------------------------------------------------------------
+
+# Imported only to convert, fetch or inspect a bare .onnx; a bot starting on an installed or
+# cached model must not pay for them (the issue's cold-start budget).
+HEAVY_MODULES = ("h5py", "onnx", "httpx", "models.keras_onnx", "models.install", "models.download")
+
+_FRESH_START = """
+import json, sys
+from pathlib import Path
+from bot.settings import Settings
+from inference import Analyzer
+from models.registry import popularity_model
+settings = Settings()
+seen = {}
+for name, path in json.loads(sys.argv[1]).items():
+    configured = settings.model_copy(update={"popularity_model": path and Path(path)})
+    seen[name] = popularity_model(configured).card.sha256
+Analyzer.from_settings(settings).close()
+heavy = [name for name in json.loads(sys.argv[2]) if name in sys.modules]
+print(json.dumps({"resolved": seen, "heavy": heavy}))
+"""
+
+
+def test_a_fresh_process_resolves_usable_models_without_the_install_machinery(settings, tmp_path):
+    h5 = tiny_popularity_h5(tmp_path / "mine.h5")
+    installed = import_popularity_model(settings, h5)
+    cached = popularity_model(settings.model_copy(update={"popularity_model": h5}))
+    carded = tmp_path / "carded.onnx"
+    carded.write_bytes(installed.onnx_path.read_bytes())
+    carded.with_suffix(".json").write_text(installed.card.to_json())
+    paths = {"installed": None, "configured .h5 (cached)": str(h5), "configured .onnx": str(carded)}
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "SELFIEBOT_CACHE_DIR": str(settings.cache_dir)}
+    env.pop("SELFIEBOT_POPULARITY_MODEL", None)
+    done = subprocess.run(
+        [sys.executable, "-c", _FRESH_START, json.dumps(paths), json.dumps(HEAVY_MODULES)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    assert report["resolved"] == {
+        "installed": installed.card.sha256,
+        "configured .h5 (cached)": cached.card.sha256,
+        "configured .onnx": installed.card.sha256,
+    }
+    assert report["heavy"] == []
+
+
+def test_install_functions_stay_importable_from_the_registry():
+    assert registry.fetch_popularity_model is install.fetch_popularity_model
+    assert registry.import_popularity_model is install.import_popularity_model
+    with pytest.raises(AttributeError, match="no attribute 'convert_keras_model'"):
+        registry.convert_keras_model  # noqa: B018

@@ -27,7 +27,9 @@ def test_every_setting_is_documented_in_env_example() -> None:
     assert undocumented == []
 
 
-def test_env_example_copied_to_dotenv_loads(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_env_example_copied_to_dotenv_loads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     shutil.copy(ROOT / ".env.example", tmp_path / ".env")
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("SELFIEBOT_POPULARITY_MODEL", raising=False)

@@ -23,6 +23,7 @@ from bot.web.app import create_app
 from bot.web.players import NICKNAME_COOKIE, PLAYER_COOKIE
 from inference import EMOTIONS, Analyzer
 from tests.conftest import needs_shared
+from tests.fake_adapter import FakeClock
 from tests.web_support import NO_FACE, SELFIE, altered_selfie, jpeg_bytes, web_settings
 
 pytestmark = needs_shared
@@ -214,6 +215,28 @@ async def test_two_players_share_the_web_board(settings, game: Game) -> None:
     assert "(you)" not in text_of(page.text), "a new visitor is nobody on the board"
 
 
+async def test_season_results_appear_as_news(settings, analyzer: Analyzer) -> None:
+    clock = FakeClock()
+    game = await Game.open(settings, analyzer=analyzer, clock=clock)
+    try:
+        app = create_app(settings, game=game)
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as browser:
+            assert "News from the board" not in (await browser.get("/")).text
+            score = int(
+                re.search(r"Your score: (\d+)", (await play(browser, SELFIE.read_bytes())).text)[1]
+            )
+            clock.advance(days=settings.season_days + 1)
+            assert await app.state.web.news.poll(game) >= 1
+            assert await app.state.web.news.poll(game) == 0, "each announcement comes once"
+            text = text_of((await browser.get("/")).text)
+    finally:
+        await game.close()
+    assert "News from the board" in text
+    assert "Season 1 is over!" in text
+    assert f"Champion: Ann with {score}" in text
+
+
 async def test_no_face_is_explained_and_not_counted(client: httpx.AsyncClient) -> None:
     response = await play(client, NO_FACE.read_bytes())
     assert response.status_code == 200
@@ -349,6 +372,19 @@ async def test_api_leaderboard(client: httpx.AsyncClient) -> None:
     assert body["errors"][0]["loc"] == ["query", "period"]
 
 
+async def test_visitors_board_is_reused_until_someone_plays(settings, game: Game) -> None:
+    app = create_app(settings, game=game)
+    play_adapter = app.state.web.play
+    first = await play_adapter.leaderboard(None, "season")
+    assert await play_adapter.leaderboard(None, "season") is first, "no update per page view"
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as browser:
+        await play(browser, SELFIE.read_bytes())
+    fresh = await play_adapter.leaderboard(None, "season")
+    assert fresh is not first
+    assert [row.name for row in fresh.rows] == ["Ann"]
+
+
 async def test_healthz_docs_and_openapi(client: httpx.AsyncClient) -> None:
     health = await client.get("/healthz")
     assert (health.status_code, health.json()) == (200, {"status": "ok", "scoring": True})
@@ -375,6 +411,14 @@ async def test_problem_types_are_documented(client: httpx.AsyncClient) -> None:
     assert page.status_code == 200
     assert "SELFIEBOT_MAX_UPLOAD_BYTES" in page.text
     assert (await client.get("/problems/no-such-thing")).status_code == 404
+
+
+async def test_security_headers(client: httpx.AsyncClient) -> None:
+    for response in (await client.get("/"), await client.get("/api/nothing")):
+        assert response.headers["x-content-type-options"] == "nosniff"
+        assert response.headers["x-frame-options"] == "DENY"
+        assert response.headers["referrer-policy"] == "same-origin"
+    assert (await client.get("/")).headers["cache-control"] == "no-store"
 
 
 async def test_static_assets(client: httpx.AsyncClient) -> None:

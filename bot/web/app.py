@@ -8,11 +8,13 @@ answers 503 to scoring, so an operator sees the fix instead of a dead port.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import importlib.metadata
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -22,8 +24,10 @@ from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot.settings import Settings, get_settings
+from bot.web.news import NewsFeed
 from bot.web.play import PERIODS, WebPlay
 from bot.web.problems import Problem, problem_for_status, problem_response
 
@@ -54,12 +58,17 @@ class WebState:
     templates: Jinja2Templates
     game: Game | None = None
     unavailable: str | None = None
+    news: NewsFeed = field(default_factory=NewsFeed)
+    _play: WebPlay | None = None
 
     @property
     def play(self) -> WebPlay:
+        """The page's game adapter; 503 (with the fix) while the model is missing."""
         if self.game is None:
             raise Problem("model-missing", self.unavailable)
-        return WebPlay(self.game, self.settings.max_image_pixels)
+        if self._play is None or self._play.game is not self.game:
+            self._play = WebPlay(self.game, self.settings.max_image_pixels)
+        return self._play
 
 
 def web_state(request: Request) -> WebState:
@@ -86,6 +95,38 @@ def _asset_version() -> str:
     return format(abs(hash(tuple(stamps))) % 16**8, "08x")
 
 
+SECURITY_HEADERS = (
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"same-origin"),
+    (b"x-frame-options", b"DENY"),
+)
+
+
+class SecurityHeaders:
+    """Headers every response gets: no MIME sniffing, no framing, no referrer leaks.
+
+    A plain ASGI middleware (not `BaseHTTPMiddleware`) so request bodies keep streaming
+    straight to the upload reader.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                present = {name.lower() for name, _ in message.get("headers", [])}
+                extra = [(k, v) for k, v in SECURITY_HEADERS if k not in present]
+                message["headers"] = [*message.get("headers", []), *extra]
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
 def create_app(settings: Settings | None = None, *, game: Game | None = None) -> FastAPI:
     """The web app; serves `game` when given, otherwise opens (and closes) its own."""
     settings = settings or get_settings()
@@ -96,12 +137,18 @@ def create_app(settings: Settings | None = None, *, game: Game | None = None) ->
         owned = None
         if state.game is None:
             owned = await _open_game(state)
+        news = asyncio.create_task(state.news.run(state.game)) if state.game else None
         try:
             yield
         finally:
+            if news is not None:
+                news.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await news
             if owned is not None:
                 state.game = None
                 await owned.close()
+                owned.analyzer.close()
 
     app = FastAPI(
         title="selfiebot",
@@ -112,6 +159,7 @@ def create_app(settings: Settings | None = None, *, game: Game | None = None) ->
         redoc_url=None,
     )
     app.state.web = state
+    app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     from bot.web import api, pages

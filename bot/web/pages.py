@@ -25,7 +25,7 @@ from bot.web.players import (
     with_nickname,
 )
 from bot.web.problems import PROBLEM_TYPES, Problem
-from bot.web.uploads import read_upload_form
+from bot.web.uploads import human_bytes, read_upload_form
 
 router = APIRouter(include_in_schema=False)
 
@@ -35,10 +35,6 @@ TIPS_HEADER = "x-selfiebot-tips"
 
 def _period(value: str | None) -> str:
     return value if value in dict(PERIODS) else DEFAULT_PERIOD
-
-
-def _size_label(count: int) -> str:
-    return f"{count / (1024 * 1024):.0f} MB" if count >= 1024 * 1024 else f"{count // 1024} KB"
 
 
 async def _board(
@@ -66,13 +62,14 @@ def _page(
         "player": player,
         "key": new_player_id(),
         "max_bytes": limit,
-        "max_label": _size_label(limit),
+        "max_label": human_bytes(limit),
         "period": period,
         "board": board,
         "problem": problem,
         "notices": outcome.notices if outcome else (),
         "result": outcome.result if outcome else None,
         "unavailable": state.unavailable,
+        "news": state.news.items,
     }
     response = state.templates.TemplateResponse(
         request, "index.html", context, status_code=problem.status if problem else 200

@@ -1,8 +1,8 @@
 """The web page as a game adapter: turns uploads and board views into Game events and back.
 
 The page plays the same game as the chat bots: every photo goes through `Game.handle` (rate
-limit, duplicates, recording, rank, badges), tips come from the core's tips button, and the
-board from its `/top` command, all in the one shared web chat. Delivery is confirmed with
+limit, duplicates, recording, rank, badges), tips come from its `/tips` command and the board
+from `/top`, all in the one shared web chat. Delivery is confirmed with
 `Game.reply_sent` like any adapter, so a re-submitted form (browser refresh, double click)
 is recognised by its idempotency key and never counted twice.
 """
@@ -10,6 +10,7 @@ is recognised by its idempotency key and never counted twice.
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup
 
-from bot.core.events import CommandEvent, PhotoEvent, Sender
+from bot.core.events import CommandEvent, Event, PhotoEvent, Sender
 from bot.core.replies import Reply
 from bot.web.photos import DisplayPhoto, bytes_data_url, display_copy
 from bot.web.players import PLATFORM, WEB_CHAT, Player
@@ -44,6 +45,10 @@ _MEDALS = {1: "🥇", 2: "🥈", 3: "🥉"}
 VIEWER = Sender(platform=PLATFORM, user_id="web-visitor", display_name="Visitor")
 """Who asks for the board on behalf of someone who has not played yet: one shared identity,
 so merely opening the page never creates a player in the database."""
+ANONYMOUS_BOARD_SECONDS = 15.0
+"""How long the board seen by visitors (and the JSON API) is reused: every `/top` is an update
+the game records, so a busy page or a polling script must not turn each view into a write.
+A photo scored on the page refreshes it at once."""
 
 
 @dataclass(frozen=True)
@@ -98,8 +103,9 @@ class WebPlay:
     def __init__(self, game: Game, max_pixels: int) -> None:
         self.game = game
         self.max_pixels = max_pixels
+        self._anonymous_boards: dict[str, tuple[float, BoardView]] = {}
 
-    async def _handle(self, event: Any) -> list[Reply]:
+    async def _handle(self, event: Event) -> list[Reply]:
         """Handle an event and confirm each tagged reply as shown, as every adapter does."""
         replies = await self.game.handle(event)
         for number, reply in enumerate(replies):
@@ -138,6 +144,7 @@ class WebPlay:
         notices = tuple(markup_html(r.text) for r in replies if r is not scored)
         if scored is None:
             return PhotoOutcome(None, notices)
+        self._anonymous_boards.clear()
         tips = await self.tips(player, key) if with_tips else None
         return PhotoOutcome(result_view(scored, photo, tips, key), notices)
 
@@ -152,6 +159,16 @@ class WebPlay:
 
     async def leaderboard(self, player: Player | None, period: str) -> BoardView:
         """The web board for `period`, with the player's own line when they are on it."""
+        if player is not None:
+            return await self._leaderboard(player, period)
+        cached = self._anonymous_boards.get(period)
+        if cached is not None and time.monotonic() - cached[0] < ANONYMOUS_BOARD_SECONDS:
+            return cached[1]
+        board = await self._leaderboard(None, period)
+        self._anonymous_boards[period] = (time.monotonic(), board)
+        return board
+
+    async def _leaderboard(self, player: Player | None, period: str) -> BoardView:
         replies = await self._handle(
             CommandEvent(
                 chat=WEB_CHAT,

@@ -119,12 +119,13 @@ class _PartCollector:
 def _too_large(limit: int) -> Problem:
     return Problem(
         "photo-too-large",
-        f"The photo is larger than the {_human_bytes(limit)} this server accepts.",
+        f"The photo is larger than the {human_bytes(limit)} this server accepts.",
         extra={"max_bytes": limit},
     )
 
 
-def _human_bytes(count: int) -> str:
+def human_bytes(count: int) -> str:
+    """A size as people read it: "20 MB", "512 KB"."""
     if count >= 1024 * 1024:
         return f"{count / (1024 * 1024):.0f} MB"
     if count >= 1024:

@@ -18,7 +18,7 @@
   const bar = document.getElementById("progress-bar");
   const progressText = document.getElementById("progress-text");
   const maxBytes = Number(form.dataset.maxBytes);
-  const swapped = ["outcome", "leaderboard"];
+  const swapped = ["outcome", "news", "leaderboard"];
   let photo = null;
   let previewUrl = null;
 

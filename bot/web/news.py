@@ -1,0 +1,67 @@
+"""What the game announces to the web board on its own (season results, weekly awards,
+streak reminders), kept in memory so the page can show the latest few.
+
+Like the chat adapters, the page polls `Game.due_announcements("web")`; each announcement is
+handed out once, to one process, so with several web processes each shows what it received.
+Nothing here is stored: after a restart the news start empty, the board itself is unaffected.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import deque
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from markupsafe import Markup
+
+from bot.web.players import PLATFORM, WEB_CHAT
+from bot.web.views import markup_html
+
+if TYPE_CHECKING:
+    from bot.core.game import Game
+
+log = logging.getLogger("selfiebot.web")
+
+POLL_SECONDS = 60.0
+KEEP = 5
+
+
+@dataclass(frozen=True)
+class NewsItem:
+    message: Markup
+    received_at: datetime
+
+
+class NewsFeed:
+    """The latest announcements for the web chat, newest first."""
+
+    def __init__(self, keep: int = KEEP) -> None:
+        self._items: deque[NewsItem] = deque(maxlen=keep)
+
+    @property
+    def items(self) -> tuple[NewsItem, ...]:
+        return tuple(self._items)
+
+    async def poll(self, game: Game) -> int:
+        """Take the web's due announcements; the number received."""
+        received = 0
+        for announcement in await game.due_announcements(PLATFORM):
+            if announcement.chat_id != WEB_CHAT.chat_id:
+                continue
+            self._items.appendleft(
+                NewsItem(markup_html(announcement.reply.text), datetime.now(UTC))
+            )
+            received += 1
+        return received
+
+    async def run(self, game: Game, every: float = POLL_SECONDS) -> None:
+        """Poll until cancelled; a failed poll is logged and retried on the next tick."""
+        while True:
+            try:
+                await self.poll(game)
+            except Exception:
+                log.exception("Polling the web announcements failed")
+            await asyncio.sleep(every)
