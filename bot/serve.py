@@ -262,6 +262,9 @@ def _configure_logging(level: str) -> None:
     if not root.handlers:
         logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     root.setLevel(level.upper())
+    # Alembic announces each built-in plugin at INFO when it is first imported (lazily, after
+    # this point): start-up noise, not news.
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 
 
 def start(host: str | None, port: int | None, *, bots: bool) -> None:

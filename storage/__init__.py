@@ -1,5 +1,13 @@
 """The game's memory: SQLAlchemy 2 async schema, Alembic migrations and the queries the game
-makes, on SQLite (default) or PostgreSQL. Everything public is re-exported here."""
+makes, on SQLite (default) or PostgreSQL. Everything public is re-exported here.
+
+`Store` and `COUNTED` pull in SQLAlchemy (about half a second), so they load on first use
+(PEP 562): importing a light submodule such as `storage.cli` or `storage.records` stays cheap.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
 
 from storage.records import (
     OPEN_DUEL_STATUSES,
@@ -35,7 +43,11 @@ from storage.records import (
     utcnow,
     week_start,
 )
-from storage.repository import COUNTED, Store
+
+if TYPE_CHECKING:
+    from storage.repository import COUNTED, Store
+
+_LAZY = frozenset({"COUNTED", "Store"})
 
 __all__ = [
     "COUNTED",
@@ -73,3 +85,11 @@ __all__ = [
     "utcnow",
     "week_start",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        from storage import repository
+
+        return getattr(repository, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -109,6 +109,11 @@ def _standing_value(row: Any, metric: Metric) -> tuple[Any, Any]:
 
 def _standing_entry(rank: int, row: Any, metric: Metric) -> LeaderboardEntry:
     value, reached_at = _standing_value(row, metric)
+    return _entry(row, rank, value, reached_at)
+
+
+def _entry(row: Any, rank: int, value: Any, achieved_at: Any) -> LeaderboardEntry:
+    """A board line from a row carrying the player (user_id, names) and their photos and best."""
     return LeaderboardEntry(
         rank=rank,
         user_id=row.user_id,
@@ -117,7 +122,7 @@ def _standing_entry(rank: int, row: Any, metric: Metric) -> LeaderboardEntry:
         value=float(value),
         photos=row.photos,
         best=float(row.best),
-        achieved_at=reached_at,
+        achieved_at=achieved_at,
     )
 
 
@@ -210,19 +215,7 @@ async def leaderboard(
             .order_by(board.c.rank)
         )
     ).all()
-    entries = [
-        LeaderboardEntry(
-            rank=row.rank,
-            user_id=row.user_id,
-            display_name=row.display_name,
-            username=row.username,
-            value=float(row.value),
-            photos=row.photos,
-            best=float(row.best),
-            achieved_at=row.achieved_at,
-        )
-        for row in rows
-    ]
+    entries = [_entry(row, row.rank, row.value, row.achieved_at) for row in rows]
     if rows:
         players = rows[0].players
     else:

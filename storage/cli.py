@@ -3,10 +3,15 @@ at start-up; this is for operators who want to do it ahead of a deploy)."""
 
 from __future__ import annotations
 
-import asyncio
-from typing import Annotated
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncEngine
+
+T = TypeVar("T")
 
 app = typer.Typer(help="Database schema: upgrade and inspect.", no_args_is_help=True)
 
@@ -34,54 +39,53 @@ def _safe(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
+def _on_database(
+    url: str | None, work: Callable[[AsyncEngine], Awaitable[T]], failure: str
+) -> tuple[str, T]:
+    """Run `work` on a fresh engine for `url`; a database error exits 1 with `failure TARGET`.
+
+    Returns the resolved URL (for messages) and what `work` returned.
+    """
+    import asyncio
+
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from storage.engine import create_engine
+
+    target = _url(url)
+
+    async def go() -> T:
+        engine = create_engine(target)
+        try:
+            return await work(engine)
+        finally:
+            await engine.dispose()
+
+    try:
+        return target, asyncio.run(go())
+    except (SQLAlchemyError, OSError, ValueError) as exc:
+        typer.echo(f"{failure} {_safe(target)}: {exc}", err=True)
+        raise typer.Exit(1) from exc
+
+
 @app.command()
 def upgrade(
     revision: Annotated[str, typer.Argument(help="Target revision.")] = "head",
     url: UrlOption = None,
 ) -> None:
     """Apply pending migrations (safe to run while bots use the database)."""
-    from sqlalchemy.exc import SQLAlchemyError
-
-    from storage.engine import create_engine
     from storage.migrate import upgrade as run_upgrade
 
-    target = _url(url)
-
-    async def go() -> str | None:
-        engine = create_engine(target)
-        try:
-            return await run_upgrade(engine, revision)
-        finally:
-            await engine.dispose()
-
-    try:
-        applied = asyncio.run(go())
-    except (SQLAlchemyError, OSError, ValueError) as exc:
-        typer.echo(f"Could not upgrade {_safe(target)}: {exc}", err=True)
-        raise typer.Exit(1) from exc
+    target, applied = _on_database(
+        url, lambda engine: run_upgrade(engine, revision), "Could not upgrade"
+    )
     typer.echo(f"{_safe(target)} is at revision {applied}")
 
 
 @app.command()
 def current(url: UrlOption = None) -> None:
     """Show the database's revision and the newest one this code knows."""
-    from sqlalchemy.exc import SQLAlchemyError
-
-    from storage.engine import create_engine
     from storage.migrate import current_revision, head_revision
 
-    target = _url(url)
-
-    async def go() -> str | None:
-        engine = create_engine(target)
-        try:
-            return await current_revision(engine)
-        finally:
-            await engine.dispose()
-
-    try:
-        revision = asyncio.run(go())
-    except (SQLAlchemyError, OSError, ValueError) as exc:
-        typer.echo(f"Could not read {_safe(target)}: {exc}", err=True)
-        raise typer.Exit(1) from exc
+    _, revision = _on_database(url, current_revision, "Could not read")
     typer.echo(f"database: {revision or 'empty (never migrated)'}; code: {head_revision()}")

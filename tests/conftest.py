@@ -1,4 +1,4 @@
-"""Shared test fixtures: paths to `../shared`, isolation from the user's real dirs."""
+"""Shared test fixtures: paths to `../shared`, isolation from the user's real dirs and network."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ import os
 from pathlib import Path
 
 import pytest
+
+from tests.netguard import _offline, net_guard  # noqa: F401 (fixtures: every test stays offline)
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"

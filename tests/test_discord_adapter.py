@@ -11,7 +11,6 @@ from __future__ import annotations
 import io
 import logging
 import socket
-from collections.abc import AsyncIterator
 
 import pytest
 from PIL import Image
@@ -28,14 +27,15 @@ from tests.fakes.discord_kit import (
     BOB,
     TOKEN,
     ScriptedGame,
+    bot,
     discord_settings,
     fake_discord,
     logged_in,
 )
 from tests.fakes.discord_payloads import ADMIN_ROLE_ID, CHANNEL_ID, GUILD_ID, DiscordWorld
-from tests.fakes.netguard import NetworkBlockedError
+from tests.netguard import NetGuard, NetworkAccessRefused
 
-__all__ = ["fake_discord"]
+__all__ = ["bot", "fake_discord"]
 
 
 def _png(color: tuple[int, int, int] = (200, 120, 90)) -> bytes:
@@ -47,15 +47,6 @@ def _png(color: tuple[int, int, int] = (200, 120, 90)) -> bytes:
 @pytest.fixture
 def game() -> ScriptedGame:
     return ScriptedGame()
-
-
-@pytest.fixture
-async def bot(
-    fake_discord: FakeDiscord, game: ScriptedGame
-) -> AsyncIterator[tuple[SelfieBotClient, DiscordWorld]]:
-    client, world = await logged_in(fake_discord, game, discord_settings())
-    yield client, world
-    await client.close()
 
 
 async def test_login_syncs_all_commands_globally_with_admin_gating(
@@ -80,13 +71,10 @@ async def test_login_syncs_all_commands_globally_with_admin_gating(
 async def test_dev_guild_gets_the_commands_instantly(
     fake_discord: FakeDiscord, game: ScriptedGame
 ) -> None:
-    client, _ = await logged_in(fake_discord, game, discord_settings(discord_dev_guild_id=GUILD_ID))
-    try:
+    async with logged_in(fake_discord, game, discord_settings(discord_dev_guild_id=GUILD_ID)):
         assert "global" not in fake_discord.synced_commands
         names = {c["name"] for c in fake_discord.synced_commands[str(GUILD_ID)]}
         assert {"score", "autoscore"} <= names
-    finally:
-        await client.close()
 
 
 async def test_top_becomes_a_command_event_and_the_reply_an_embed_with_buttons(
@@ -193,14 +181,12 @@ async def test_slow_work_is_deferred_then_replaces_the_thinking_message(
     fake_discord: FakeDiscord, game: ScriptedGame
 ) -> None:
     game.hold = fake_discord.deferred.wait  # the work finishes only once it was deferred
-    client, world = await logged_in(
-        fake_discord, game, discord_settings(discord_defer_after_seconds=0)
-    )
-    try:
+    async with logged_in(fake_discord, game, discord_settings(discord_defer_after_seconds=0)) as (
+        _,
+        world,
+    ):
         world.slash("me", ANN)
         await world.settle()
-    finally:
-        await client.close()
     callback = fake_discord.calls("POST", r"/interactions/\d+/.+/callback")[0]
     assert callback.json["type"] == 5  # deferred, "thinking…"
     assert fake_discord.calls("PATCH", r"/webhooks/\d+/.+/messages/@original")
@@ -213,14 +199,12 @@ async def test_deferred_private_reply_to_a_public_command_is_not_shown_to_everyo
 ) -> None:
     game.script = lambda event: [Reply("Send a photo first.", private=True)]
     game.hold = fake_discord.deferred.wait
-    client, world = await logged_in(
-        fake_discord, game, discord_settings(discord_defer_after_seconds=0)
-    )
-    try:
+    async with logged_in(fake_discord, game, discord_settings(discord_defer_after_seconds=0)) as (
+        _,
+        world,
+    ):
         world.slash("tips", ANN)
         await world.settle()
-    finally:
-        await client.close()
     assert fake_discord.calls("DELETE", r"/webhooks/\d+/.+/messages/@original")
     (message,) = fake_discord.visible()
     assert message.ephemeral and message.text == "Send a photo first."
@@ -266,13 +250,10 @@ async def test_is_admin_checks_manage_server_or_the_configured_role(
     expected: bool,
 ) -> None:
     settings = discord_settings(discord_admin_role=role_setting)
-    client, world = await logged_in(fake_discord, game, settings)
-    try:
+    async with logged_in(fake_discord, game, settings) as (_, world):
         world.slash("duels", ANN, [{"name": "state", "type": 3, "value": "off"}], admin=admin,
                     roles=roles)  # fmt: skip
         await world.settle()
-    finally:
-        await client.close()
     assert game.admin_answers == [expected]
     assert game.events[0].args == ("off",)  # type: ignore[union-attr]
 
@@ -395,12 +376,9 @@ async def test_tokens_never_reach_the_logs(
     fake_discord: FakeDiscord, game: ScriptedGame, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
-    client, world = await logged_in(fake_discord, game, discord_settings())
-    try:
+    async with logged_in(fake_discord, game, discord_settings()) as (_, world):
         token = world.slash("me", ANN)
         await world.settle()
-    finally:
-        await client.close()
     assert fake_discord.visible()  # the flow ran, with discord.py's debug logging on
     assert "callback" in caplog.text
     assert TOKEN not in caplog.text
@@ -423,15 +401,15 @@ def test_redacting_filter_masks_secrets_in_messages_args_and_tracebacks() -> Non
     assert "s3cret" not in (record.exc_text or "") and REDACTED in (record.exc_text or "")
 
 
-async def test_the_network_guard_blocks_the_real_discord(fake_discord: FakeDiscord) -> None:
-    with pytest.raises(NetworkBlockedError):
-        socket.getaddrinfo("discord.com", 443)
-    sock = socket.socket()
-    try:
-        with pytest.raises(NetworkBlockedError):
+async def test_the_network_guard_blocks_the_real_discord(
+    fake_discord: FakeDiscord, net_guard: NetGuard
+) -> None:
+    with net_guard.expecting_refusals() as refused:
+        with pytest.raises(NetworkAccessRefused):
+            socket.getaddrinfo("discord.com", 443)
+        with socket.socket() as sock, pytest.raises(NetworkAccessRefused):
             sock.connect(("162.159.128.233", 443))
-    finally:
-        sock.close()
+    assert refused == ["resolve 'discord.com'", "connect ('162.159.128.233', 443)"]
 
 
 def test_render_names_files_safely_and_shows_the_first_picture() -> None:

@@ -19,10 +19,10 @@ from bot.discord.client import SelfieBotClient
 from inference.errors import PREFIX as UNREADABLE_PREFIX
 from tests.conftest import SELFIES_DEV, needs_shared
 from tests.fakes.discord_http import FakeDiscord, Message
-from tests.fakes.discord_kit import ANN, BOB, discord_settings, fake_discord, logged_in
+from tests.fakes.discord_kit import ANN, BOB, bot, discord_settings, fake_discord
 from tests.fakes.discord_payloads import DiscordWorld
 
-__all__ = ["fake_discord"]
+__all__ = ["bot", "fake_discord"]
 
 pytestmark = needs_shared
 
@@ -35,15 +35,6 @@ async def game() -> AsyncIterator[Game]:
     game = await Game.open(discord_settings())
     yield game
     await game.close()
-
-
-@pytest.fixture
-async def bot(
-    fake_discord: FakeDiscord, game: Game
-) -> AsyncIterator[tuple[SelfieBotClient, DiscordWorld]]:
-    client, world = await logged_in(fake_discord, game, discord_settings())
-    yield client, world
-    await client.close()
 
 
 def _image_size(data: bytes) -> tuple[int, int]:

@@ -266,7 +266,7 @@ async def test_update_recorded_but_never_answered_is_answered_again_the_same_way
     assert again[0].reply.data["submission_id"] == first[0].reply.data["submission_id"]
     assert "First selfie" in again[0].text
     await bot.command("ann", "/me")
-    assert "· 1 photos" in bot.outbox[-1].text
+    assert "· 1 photo\n" in bot.outbox[-1].text
     assert await bot.photo("ann", ASTRONAUT, update_id="7") == []
 
 
@@ -332,7 +332,7 @@ async def test_me_shows_best_average_count_rank_streak_and_badges(bot: FakeAdapt
     )
     assert "2 photos" in text
     assert "Season rank: #1 of 1" in text
-    assert "Streak: 1 day(s) (longest 1)" in text
+    assert "Streak: 1 day (longest 1)" in text
     assert "📸 First selfie" in text and "😁 Best smile" in text
 
 
@@ -422,7 +422,7 @@ async def test_streak_badges_after_three_and_seven_days(bot: FakeAdapter) -> Non
     assert "streak_3" in earned[2] and "streak_3" not in earned[1]
     assert "streak_7" in earned[6] and not any("streak_7" in e for e in earned[:6])
     await bot.command("ann", "/me")
-    assert "Streak: 7 day(s) (longest 7)" in bot.pop().text
+    assert "Streak: 7 days (longest 7)" in bot.pop().text
 
 
 async def test_streak_reminder_names_who_posted_yesterday_but_not_today(

@@ -223,6 +223,14 @@ def test_unknown_language_falls_back_to_english() -> None:
     assert Translator("xx")("movement.same") == Translator("en")("movement.same")
 
 
+def test_counts_read_in_singular_and_plural() -> None:
+    t = Translator("en")
+    assert t.plural("top.players", 1) == "1 player"
+    assert t.plural("top.players", 3) == "3 players"
+    assert t.plural("me.streak", 1, longest=4) == "Streak: 1 day (longest 4)"
+    assert t.plural("me.streak", 0, longest=4) == "Streak: 0 days (longest 4)"
+
+
 def test_render_helpers() -> None:
     t = Translator("en")
     assert [verdict(t, s) for s in (0, 40, 60, 80, 100)] == [

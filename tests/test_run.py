@@ -53,6 +53,19 @@ def command_env(tmp_path: Path, **extra: str) -> dict[str, str]:
     return env
 
 
+def run_selfiebot(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """Run the real `selfiebot` to completion in `tmp_path`, capturing its output."""
+    return subprocess.run(
+        [*SELFIEBOT, *args],
+        env=command_env(tmp_path),
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
 def wait_until_up(url: str, process: subprocess.Popen | None = None, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -71,14 +84,7 @@ def wait_until_up(url: str, process: subprocess.Popen | None = None, timeout: fl
 
 
 def test_run_without_a_model_says_how_to_fix_it(tmp_path: Path) -> None:
-    result = subprocess.run(
-        [*SELFIEBOT, "run", "--port", str(free_port())],
-        env=command_env(tmp_path),
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    result = run_selfiebot(tmp_path, "run", "--port", str(free_port()))
     assert result.returncode == 1
     message = result.stderr.strip().splitlines()
     assert len(message) == 1, result.stderr
@@ -91,14 +97,7 @@ def test_busy_port_is_one_clear_sentence(tmp_path: Path) -> None:
         busy.bind(("127.0.0.1", 0))
         busy.listen()
         port = busy.getsockname()[1]
-        result = subprocess.run(
-            [*SELFIEBOT, "web", "--port", str(port)],
-            env=command_env(tmp_path),
-            cwd=tmp_path,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+        result = run_selfiebot(tmp_path, "web", "--port", str(port))
     assert result.returncode == 1
     assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
     assert "SELFIEBOT_WEB_PORT" in result.stderr

@@ -11,7 +11,6 @@ from __future__ import annotations
 import io
 import logging
 import traceback
-from collections.abc import Iterator
 
 import pytest
 from PIL import Image
@@ -22,19 +21,13 @@ from bot.telegram import texts
 from bot.telegram.redact import MASK
 from bot.telegram.runner import TelegramBotError, serve
 from tests.conftest import ROOT
-from tests.telegram_fake.guard import loopback_only
-from tests.telegram_fake.harness import ScriptedGame, bot_settings, running_bot
+from tests.telegram_fake.harness import ScriptedGame, api, bot_settings, running_bot
 from tests.telegram_fake.people import Person, group_chat, private_chat
 from tests.telegram_fake.server import FakeBotApi
 
+__all__ = ["api"]
+
 SELFIE = (ROOT / "tests" / "data" / "astronaut.jpg").read_bytes()
-
-
-@pytest.fixture
-def api(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeBotApi]:
-    with loopback_only(monkeypatch) as refused, FakeBotApi() as server:
-        yield server
-    assert not refused, f"the test tried to reach the internet: {refused}"
 
 
 def card_png(color: str = "purple") -> bytes:
@@ -58,6 +51,16 @@ def is_image(data: bytes) -> str:
     with Image.open(io.BytesIO(data)) as image:
         image.load()
         return image.format or ""
+
+
+async def selfie_until_card(api: FakeBotApi, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ann sends a selfie in private; returns once the scripted result card was sent."""
+    game = ScriptedGame(rule=lambda event: [result_reply()])
+    ann = Person(api, "Ann")
+    chat = private_chat(api, ann)
+    async with running_bot(game, bot_settings(api, monkeypatch), api):
+        ann.send_photo(chat, SELFIE)
+        await api.wait_for(api.sent, what="the result card")
 
 
 async def test_private_selfie_gets_result_card_as_photo_reply(
@@ -432,13 +435,8 @@ async def test_network_errors_are_retried_and_logged_once(
     api: FakeBotApi, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.INFO)
-    game = ScriptedGame(rule=lambda event: [result_reply()])
-    ann = Person(api, "Ann")
-    chat = private_chat(api, ann)
     api.fail("sendPhoto", times=2, status=502)
-    async with running_bot(game, bot_settings(api, monkeypatch), api):
-        ann.send_photo(chat, SELFIE)
-        await api.wait_for(api.sent, what="the card after retries")
+    await selfie_until_card(api, monkeypatch)
 
     assert [c.error for c in api.calls("sendPhoto")] == ["Bad Gateway", "Bad Gateway", None]
     outage = [r for r in caplog.records if r.name == "bot.telegram.network"]
@@ -450,13 +448,8 @@ async def test_token_never_reaches_the_logs(
     api: FakeBotApi, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
-    game = ScriptedGame(rule=lambda event: [result_reply()])
-    ann = Person(api, "Ann")
-    chat = private_chat(api, ann)
     api.fail("getFile", times=1, status=502)
-    async with running_bot(game, bot_settings(api, monkeypatch), api):
-        ann.send_photo(chat, SELFIE)
-        await api.wait_for(api.sent, what="the card")
+    await selfie_until_card(api, monkeypatch)
 
     assert api.token not in caplog.text
     assert f"/bot{MASK}/getMe" in caplog.text, "httpx's request lines are kept, redacted"

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import io
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import TypeVar
 
@@ -23,10 +23,11 @@ from bot.telegram import texts
 from inference.errors import PREFIX as UNREADABLE_PREFIX
 from storage.records import SubmissionRecord
 from tests.conftest import ROOT, needs_shared
-from tests.telegram_fake.guard import loopback_only
-from tests.telegram_fake.harness import bot_settings, running_bot
+from tests.telegram_fake.harness import api, bot_settings, running_bot
 from tests.telegram_fake.people import Person, group_chat, private_chat
 from tests.telegram_fake.server import ApiCall, FakeBotApi
+
+__all__ = ["api"]
 
 pytestmark = needs_shared
 
@@ -38,13 +39,6 @@ T = TypeVar("T")
 def model_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One cache for the module, so the seed model is converted to ONNX only once."""
     return tmp_path_factory.mktemp("telegram-model-cache")
-
-
-@pytest.fixture
-def api(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeBotApi]:
-    with loopback_only(monkeypatch) as refused, FakeBotApi() as server:
-        yield server
-    assert not refused, f"the test tried to reach the internet: {refused}"
 
 
 @pytest.fixture

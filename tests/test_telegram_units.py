@@ -35,7 +35,7 @@ from bot.telegram.translate import (
     reaction_changes,
     sender_of_message,
 )
-from tests.telegram_fake.guard import NonLocalNetworkAccess, loopback_only
+from tests.netguard import NetGuard, NetworkAccessRefused
 
 ANN = {"id": 11, "is_bot": False, "first_name": "Ann", "last_name": "Lee", "username": "ann"}
 BOB = {"id": 12, "is_bot": False, "first_name": "Bob"}
@@ -295,14 +295,14 @@ def test_secrets_are_masked_in_messages_args_and_tracebacks(
 # --- the no-internet guard ----------------------------------------------------------------
 
 
-async def test_guard_refuses_non_local_addresses(monkeypatch: pytest.MonkeyPatch) -> None:
-    with loopback_only(monkeypatch) as refused:
+async def test_guard_refuses_non_local_addresses(net_guard: NetGuard) -> None:
+    with net_guard.expecting_refusals() as refused:
         async with httpx.AsyncClient() as client:
-            with pytest.raises((NonLocalNetworkAccess, httpx.HTTPError)):
+            with pytest.raises((NetworkAccessRefused, httpx.HTTPError)):
                 await client.get("https://api.telegram.org/")
-        with pytest.raises(NonLocalNetworkAccess):
+        with pytest.raises(NetworkAccessRefused):
             socket.create_connection(("1.1.1.1", 443), timeout=1)
-        with socket.socket() as sock, pytest.raises(NonLocalNetworkAccess):
+        with socket.socket() as sock, pytest.raises(NetworkAccessRefused):
             sock.connect(("1.1.1.1", 443))
     assert refused == [
         "resolve 'api.telegram.org'",

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import json
 import socket
-from collections.abc import Iterator
 
 import httpx
 import pytest
@@ -14,20 +13,14 @@ from bot.core.events import CommandEvent
 from bot.core.replies import Reply
 from bot.settings import Settings
 from bot.telegram.runner import webhook_secret
-from tests.telegram_fake.guard import loopback_only
-from tests.telegram_fake.harness import ScriptedGame, bot_settings, running_bot
+from tests.telegram_fake.harness import ScriptedGame, api, bot_settings, running_bot
 from tests.telegram_fake.people import Person, private_chat
 from tests.telegram_fake.server import FakeBotApi
 
+__all__ = ["api"]
+
 SECRET = "s3cret-Token_for-webhook"
 HOOK_URL = "https://bot.example.org/telegram/hook"
-
-
-@pytest.fixture
-def api(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeBotApi]:
-    with loopback_only(monkeypatch) as refused, FakeBotApi() as server:
-        yield server
-    assert not refused, f"the test tried to reach the internet: {refused}"
 
 
 def free_port() -> int:

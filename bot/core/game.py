@@ -1,4 +1,4 @@
-"""The game facade adapters talk to (contract: notes/CORE_API.md).
+"""The game facade adapters talk to (contract: bot/core/CONTRACT.md).
 
 `handle` turns one platform-free event into replies; `due_announcements` hands out what the
 core wants to say on its own. Idempotency lives here: every update is registered in storage

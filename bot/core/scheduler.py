@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import uuid
+from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -21,7 +22,14 @@ from bot.core.flows.seasons import rollover
 from bot.core.i18n import Translator
 from bot.core.render import board_image, board_lines, moment, points
 from bot.core.replies import Announcement, Reply
-from storage.records import AnnouncementRecord, DuelOutcome, Window, day_start, week_start
+from storage.records import (
+    AnnouncementRecord,
+    ChatRecord,
+    DuelOutcome,
+    Window,
+    day_start,
+    week_start,
+)
 
 log = logging.getLogger(__name__)
 
@@ -75,11 +83,7 @@ class Scheduler:
         store = self._svc.store
         this_week = week_start(now)
         last_week = this_week - timedelta(days=7)
-        for chat in await store.active_chats(since=last_week, platform=platform):
-            key = f"most_improved:{chat.id}:{last_week.date().isoformat()}"
-            if key in self._done:
-                continue
-            self._done.add(key)
+        async for chat, key in self._chats_to_visit("most_improved", platform, last_week):
             board = await store.leaderboard(
                 chat.id, window=Window(last_week, this_week), limit=_BOARD_SCAN
             )
@@ -118,11 +122,7 @@ class Scheduler:
         store = self._svc.store
         today = day_start(now)
         yesterday = today - timedelta(days=1)
-        for chat in await store.active_chats(since=yesterday, platform=platform):
-            key = f"streak:{chat.id}:{today.date().isoformat()}"
-            if key in self._done:
-                continue
-            self._done.add(key)
+        async for chat, key in self._chats_to_visit("streak", platform, yesterday, today):
             posted_yesterday = await store.best_per_user(chat.id, window=Window(yesterday, today))
             posted_today = await store.best_per_user(chat.id, window=Window(today, None))
             at_risk = []
@@ -134,6 +134,18 @@ class Scheduler:
                 await store.enqueue_announcement(
                     chat.id, STREAK_REMINDER, {"user_ids": at_risk}, dedupe_key=key, due_at=now
                 )
+
+    async def _chats_to_visit(
+        self, job: str, platform: str, since: datetime, period: datetime | None = None
+    ) -> AsyncIterator[tuple[ChatRecord, str]]:
+        """Chats active since `since` that `job` has not visited for `period` (default: `since`)
+        in this process, each with its dedupe key `job:chat:period-date`; marks them visited."""
+        day = (period or since).date().isoformat()
+        for chat in await self._svc.store.active_chats(since=since, platform=platform):
+            key = f"{job}:{chat.id}:{day}"
+            if key not in self._done:
+                self._done.add(key)
+                yield chat, key
 
     # --- delivery ---------------------------------------------------------------------------
 

@@ -148,49 +148,38 @@ class _Candidate:
         return round(self.probability * 100)
 
 
+# Makes an edit of a given strength.
+_EditFactory = Callable[[float], Callable[[Image.Image], Image.Image]]
+
+
 def colour_variants() -> dict[str, tuple[_Variant, ...]]:
     """Tone and colour edits by family; the strongest useful strengths for each."""
 
     def brightness(factor: float) -> Callable[[Image.Image], Image.Image]:
         return lambda image: ImageEnhance.Brightness(image).enhance(factor)
 
-    def percent(factor: float) -> int:
-        return round(abs(factor - 1) * 100)
+    def up_down(
+        up: str, down: str, family: str, edit: _EditFactory, factors: tuple[float, ...]
+    ) -> tuple[_Variant, ...]:
+        """One variant per factor: `up` above 1, `down` below, worded with its strength in %."""
+        variants = []
+        for factor in factors:
+            code = up if factor > 1 else down
+            percent = round(abs(factor - 1) * 100)
+            variants.append(
+                _Variant(code, text(f"tips.edit.{code}", percent=percent), family, edit(factor))
+            )
+        return tuple(variants)
 
-    exposure = tuple(
-        _Variant(
-            "brighter" if f > 1 else "darker",
-            text("tips.edit.brighter" if f > 1 else "tips.edit.darker", percent=percent(f)),
-            "exposure",
-            brightness(f),
-        )
-        for f in (0.85, 1.15, 1.3, 1.5)
-    )
+    exposure = up_down("brighter", "darker", "exposure", brightness, (0.85, 1.15, 1.3, 1.5))
     shadows = (
         _Variant("lift_shadows", text("tips.edit.lift_shadows"), "shadows", _gamma(0.7)),
         _Variant("deepen_shadows", text("tips.edit.deepen_shadows"), "shadows", _gamma(1.3)),
     )
-    contrast = tuple(
-        _Variant(
-            "more_contrast" if f > 1 else "less_contrast",
-            text(
-                "tips.edit.more_contrast" if f > 1 else "tips.edit.less_contrast",
-                percent=percent(f),
-            ),
-            "contrast",
-            _contrast(f),
-        )
-        for f in (0.85, 1.15, 1.3, 1.5, 1.7)
+    contrast = up_down(
+        "more_contrast", "less_contrast", "contrast", _contrast, (0.85, 1.15, 1.3, 1.5, 1.7)
     )
-    colour = tuple(
-        _Variant(
-            "more_colour" if f > 1 else "less_colour",
-            text("tips.edit.more_colour" if f > 1 else "tips.edit.less_colour", percent=percent(f)),
-            "colour",
-            _saturation(f),
-        )
-        for f in (0.7, 1.3)
-    )
+    colour = up_down("more_colour", "less_colour", "colour", _saturation, (0.7, 1.3))
     warmth = tuple(
         _Variant(
             "warmer" if a > 0 else "cooler",

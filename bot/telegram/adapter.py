@@ -12,7 +12,7 @@ import contextlib
 import dataclasses
 import logging
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from typing import TYPE_CHECKING, Any
 
 from telegram import Bot, CallbackQuery, Message, MessageReactionUpdated, Update
@@ -473,13 +473,8 @@ async def _answer_if_slow(answer: _Answer) -> AsyncIterator[None]:
         await asyncio.sleep(BUTTON_ANSWER_AFTER_S)
         await asyncio.shield(answer.answer_query())  # once started, let it finish
 
-    task = asyncio.create_task(answer_later())
-    try:
+    async with _alongside(answer_later()):
         yield
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
 
 
 @contextlib.asynccontextmanager
@@ -496,7 +491,14 @@ async def chat_action(bot: Bot, dest: Destination, action: str) -> AsyncIterator
                 log.debug("Chat action not shown: %s", exc)
             await asyncio.sleep(CHAT_ACTION_EVERY_S)
 
-    task = asyncio.create_task(keep_showing())
+    async with _alongside(keep_showing()):
+        yield
+
+
+@contextlib.asynccontextmanager
+async def _alongside(work: Coroutine[Any, Any, None]) -> AsyncIterator[None]:
+    """Run `work` as a task for as long as the block runs, then cancel it and wait it out."""
+    task = asyncio.create_task(work)
     try:
         yield
     finally:

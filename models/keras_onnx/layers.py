@@ -54,6 +54,11 @@ def _pair(value: Any) -> tuple[int, int]:
     return int(value[0]), int(value[1])
 
 
+def _bias(layer: KerasLayer) -> np.ndarray | None:
+    """The layer's bias weights, or None when Keras built it with `use_bias=False`."""
+    return _weight(layer, "bias") if layer.config.get("use_bias", True) else None
+
+
 def _require_image(layer: KerasLayer, tensor: Tensor) -> None:
     if not tensor.is_image:
         raise UnsupportedLayerError(
@@ -138,12 +143,14 @@ def _conv(
     tensor: Tensor,
     weight: np.ndarray,
     bias: np.ndarray | None,
-    kernel: tuple[int, int],
-    strides: tuple[int, int],
-    dilation: tuple[int, int],
     group: int,
     base: str,
 ) -> Tensor:
+    """A spatial Conv node with the layer's kernel size, strides, dilation and padding."""
+    cfg = layer.config
+    kernel = _pair(cfg["kernel_size"])
+    strides = _pair(cfg.get("strides", 1))
+    dilation = _pair(cfg.get("dilation_rate", 1))
     (height, width), pad_attrs = _spatial(layer, tensor, kernel, strides, dilation)
     inputs = [tensor.name, builder.constant(f"{base}_W", weight)]
     if bias is not None:
@@ -170,19 +177,7 @@ def conv2d(builder: GraphBuilder, layer: KerasLayer, inputs: list[Tensor]) -> Te
     kernel = _weight(layer, "kernel")
     _expect_size(layer, "input channels", kernel.shape[2] * groups, tensor.shape[2])
     kernel = kernel.transpose(3, 2, 0, 1)
-    bias = _weight(layer, "bias") if cfg.get("use_bias", True) else None
-    conv = _conv(
-        builder,
-        layer,
-        tensor,
-        kernel,
-        bias,
-        _pair(cfg["kernel_size"]),
-        _pair(cfg.get("strides", 1)),
-        _pair(cfg.get("dilation_rate", 1)),
-        groups,
-        layer.name,
-    )
+    conv = _conv(builder, layer, tensor, kernel, _bias(layer), groups, layer.name)
     return apply_activation(builder, layer, conv)
 
 
@@ -194,25 +189,13 @@ def separable_conv2d(builder: GraphBuilder, layer: KerasLayer, inputs: list[Tens
     """
     (tensor,) = inputs
     _require_image(layer, tensor)
-    cfg = layer.config
     depthwise = _weight(layer, "depthwise_kernel")
     kh, kw, channels, multiplier = depthwise.shape
     _expect_size(layer, "input channels", channels, tensor.shape[2])
     depthwise = depthwise.reshape(kh, kw, channels * multiplier).transpose(2, 0, 1)[:, None]
     pointwise = _weight(layer, "pointwise_kernel").transpose(3, 2, 0, 1)
-    bias = _weight(layer, "bias") if cfg.get("use_bias", True) else None
-    deep = _conv(
-        builder,
-        layer,
-        tensor,
-        depthwise,
-        None,
-        _pair(cfg["kernel_size"]),
-        _pair(cfg.get("strides", 1)),
-        _pair(cfg.get("dilation_rate", 1)),
-        channels,
-        f"{layer.name}_depthwise",
-    )
+    bias = _bias(layer)
+    deep = _conv(builder, layer, tensor, depthwise, None, channels, f"{layer.name}_depthwise")
     point_inputs = [deep.name, builder.constant(f"{layer.name}_pointwise_W", pointwise)]
     if bias is not None:
         point_inputs.append(builder.constant(f"{layer.name}_B", bias))
@@ -332,9 +315,11 @@ def dense(builder: GraphBuilder, layer: KerasLayer, inputs: list[Tensor]) -> Ten
     kernel = _weight(layer, "kernel")
     _expect_size(layer, "input features", kernel.shape[0], tensor.shape[0])
     weight = builder.constant(f"{layer.name}_W", kernel)
-    if layer.config.get("use_bias", True):
-        bias = builder.constant(f"{layer.name}_B", _weight(layer, "bias"))
-        out = builder.node("Gemm", [tensor.name, weight, bias], layer.name)
+    bias = _bias(layer)
+    if bias is not None:
+        out = builder.node(
+            "Gemm", [tensor.name, weight, builder.constant(f"{layer.name}_B", bias)], layer.name
+        )
     else:
         out = builder.node("MatMul", [tensor.name, weight], layer.name)
     return apply_activation(builder, layer, Tensor(out, (kernel.shape[1],)))

@@ -85,8 +85,38 @@ class _Interaction:
     thinking: bool = False
 
 
-def _now() -> str:
+def now_iso() -> str:
     return datetime.now(UTC).isoformat()
+
+
+def message_fields(
+    message_id: int,
+    author: dict[str, Any],
+    content: str,
+    *,
+    attachments: list[dict[str, Any]],
+    embeds: list[dict[str, Any]],
+    components: list[dict[str, Any]],
+    flags: int = 0,
+) -> dict[str, Any]:
+    """What every Discord message object carries, whether the bot or a member sent it."""
+    return {
+        "id": str(message_id),
+        "author": author,
+        "content": content,
+        "timestamp": now_iso(),
+        "edited_timestamp": None,
+        "tts": False,
+        "mention_everyone": False,
+        "mentions": [],
+        "mention_roles": [],
+        "attachments": attachments,
+        "embeds": embeds,
+        "components": components,
+        "pinned": False,
+        "type": 0,
+        "flags": flags,
+    }
 
 
 def user_json(user_id: int, username: str, *, bot: bool = False, global_name: str | None = None):
@@ -176,32 +206,27 @@ class FakeDiscord:
 
     def message_json(self, message: Message) -> dict[str, Any]:
         """The message as Discord's API returns it (also used in component payloads)."""
+        attachments = [
+            {
+                "id": str(self.next_id()),
+                "filename": upload.filename,
+                "size": len(upload.data),
+                "url": f"{self.url}/cdn/sent/{upload.filename}",
+                "proxy_url": f"{self.url}/cdn/sent/{upload.filename}",
+            }
+            for upload in message.files
+        ]
         return {
-            "id": str(message.id),
+            **message_fields(
+                message.id,
+                self.bot_user,
+                message.content,
+                attachments=attachments,
+                embeds=message.embeds,
+                components=message.components,
+                flags=EPHEMERAL if message.ephemeral else 0,
+            ),
             "channel_id": str(message.channel_id),
-            "author": self.bot_user,
-            "content": message.content,
-            "timestamp": _now(),
-            "edited_timestamp": None,
-            "tts": False,
-            "mention_everyone": False,
-            "mentions": [],
-            "mention_roles": [],
-            "attachments": [
-                {
-                    "id": str(self.next_id()),
-                    "filename": upload.filename,
-                    "size": len(upload.data),
-                    "url": f"{self.url}/cdn/sent/{upload.filename}",
-                    "proxy_url": f"{self.url}/cdn/sent/{upload.filename}",
-                }
-                for upload in message.files
-            ],
-            "embeds": message.embeds,
-            "components": message.components,
-            "pinned": False,
-            "type": 0,
-            "flags": EPHEMERAL if message.ephemeral else 0,
             **({"webhook_id": str(APP_ID)} if message.interaction_token else {}),
         }
 

@@ -1,8 +1,9 @@
-"""Shared by the Discord tests: the guarded fake Discord, a logged-in client, a scripted game."""
+"""Shared by the Discord tests: the fake Discord, a logged-in client, a scripted game."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
 import discord
@@ -15,7 +16,6 @@ from bot.discord.runner import build_client
 from bot.settings import Settings
 from tests.fakes.discord_http import FakeDiscord
 from tests.fakes.discord_payloads import DiscordWorld, Person
-from tests.fakes.netguard import block_non_loopback
 
 TOKEN = "MTAxNjYx.fake-bot-token.for-tests-only"
 ANN = Person(600_000_000_000_000_001, "ann", "Ann")
@@ -24,8 +24,7 @@ BOB = Person(600_000_000_000_000_002, "bob", "Bob")
 
 @pytest.fixture
 async def fake_discord(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FakeDiscord]:
-    """A local Discord on 127.0.0.1; the library's REST base points at it; no other network."""
-    block_non_loopback(monkeypatch)
+    """A local Discord on 127.0.0.1; the library's REST base points at it (conftest: no network)."""
     fake = FakeDiscord(TOKEN)
     await fake.start()
     monkeypatch.setattr(discord.http.Route, "BASE", fake.api_base)
@@ -34,16 +33,30 @@ async def fake_discord(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FakeDis
     assert fake.unhandled == [], "the bot called Discord routes the fake does not know"
 
 
+@asynccontextmanager
 async def logged_in(
     fake: FakeDiscord, game: object, settings: Settings
-) -> tuple[SelfieBotClient, DiscordWorld]:
-    """Log the real client in against the fake (runs setup_hook: sync, dynamic items, loop)."""
+) -> AsyncIterator[tuple[SelfieBotClient, DiscordWorld]]:
+    """The real client logged in against the fake (runs setup_hook: sync, dynamic items, loop)
+    for the block, then closed."""
     client = build_client(game, settings)  # type: ignore[arg-type]
     await client.login(TOKEN)
-    client.announcer.cancel()
-    world = DiscordWorld(fake, client)
-    world.guild_create()
-    return client, world
+    try:
+        client.announcer.cancel()
+        world = DiscordWorld(fake, client)
+        world.guild_create()
+        yield client, world
+    finally:
+        await client.close()
+
+
+@pytest.fixture
+async def bot(
+    fake_discord: FakeDiscord, game: object
+) -> AsyncIterator[tuple[SelfieBotClient, DiscordWorld]]:
+    """The client logged in with default settings, playing the test module's `game` fixture."""
+    async with logged_in(fake_discord, game, discord_settings()) as logged:
+        yield logged
 
 
 def discord_settings(**overrides: object) -> Settings:

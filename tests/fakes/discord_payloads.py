@@ -11,12 +11,20 @@ from __future__ import annotations
 import asyncio
 import itertools
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 import discord
 
-from tests.fakes.discord_http import APP_ID, BOT_ID, OWNER_ID, FakeDiscord, Message, user_json
+from tests.fakes.discord_http import (
+    APP_ID,
+    BOT_ID,
+    OWNER_ID,
+    FakeDiscord,
+    Message,
+    message_fields,
+    now_iso,
+    user_json,
+)
 
 GUILD_ID = 800_000_000_000_000_001
 CHANNEL_ID = 800_000_000_000_000_002
@@ -35,10 +43,6 @@ class Person:
 
     def json(self) -> dict[str, Any]:
         return user_json(self.id, self.username, global_name=self.global_name)
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat()
 
 
 def _settled_names(name: str) -> bool:
@@ -94,7 +98,7 @@ def guild_payload() -> dict[str, Any]:
         "large": False,
         "unavailable": False,
         "preferred_locale": "en-US",
-        "joined_at": _now(),
+        "joined_at": now_iso(),
     }
 
 
@@ -104,7 +108,7 @@ def member_payload(
     member: dict[str, Any] = {
         "user": person.json(),
         "roles": [str(r) for r in roles],
-        "joined_at": _now(),
+        "joined_at": now_iso(),
         "deaf": False,
         "mute": False,
         "flags": 0,
@@ -128,24 +132,10 @@ def message_payload(
     if dm_channel_id is None:
         member = {k: v for k, v in member_payload(person, (), None).items() if k != "user"}
         where = {"channel_id": str(CHANNEL_ID), "guild_id": str(GUILD_ID), "member": member}
-    return {
-        "id": str(message_id),
-        **where,
-        "author": person.json(),
-        "content": content,
-        "timestamp": _now(),
-        "edited_timestamp": None,
-        "tts": False,
-        "mention_everyone": False,
-        "mentions": [],
-        "mention_roles": [],
-        "attachments": attachments,
-        "embeds": [],
-        "pinned": False,
-        "type": 0,
-        "flags": 0,
-        "components": [],
-    }
+    fields = message_fields(
+        message_id, person.json(), content, attachments=attachments, embeds=[], components=[]
+    )
+    return {**fields, **where}
 
 
 class DiscordWorld:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import inspect
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,6 +16,13 @@ from bot.core.replies import Announcement, Reply
 from bot.settings import Settings
 from bot.telegram.runner import serve
 from tests.telegram_fake.server import FakeBotApi
+
+
+@pytest.fixture
+def api() -> Iterator[FakeBotApi]:
+    """The fake Bot API on 127.0.0.1 for one test (conftest keeps everything else offline)."""
+    with FakeBotApi() as server:
+        yield server
 
 
 def bot_settings(api: FakeBotApi, monkeypatch: pytest.MonkeyPatch, **env: str) -> Settings:

@@ -72,10 +72,7 @@ class Person:
     ) -> dict[str, Any]:
         """A text message; a leading `/command` gets its bot_command entity like Telegram's."""
         message = self._message(chat, reply_to)
-        message["text"] = text
-        entities = _command_entities(text)
-        if entities:
-            message["entities"] = entities
+        _put_text(message, text, "text", "entities")
         return self._push("message", message)
 
     def send_photo(
@@ -91,11 +88,7 @@ class Person:
             {**small, "width": 90, "height": 90},
             {**large, "width": width, "height": height},
         ]
-        if caption:
-            message["caption"] = caption
-            entities = _command_entities(caption)
-            if entities:
-                message["caption_entities"] = entities
+        _put_text(message, caption, "caption", "caption_entities")
         return self._push("message", message)
 
     def send_document(
@@ -115,11 +108,7 @@ class Person:
         if mime_type:
             document["mime_type"] = mime_type
         message["document"] = document
-        if caption:
-            message["caption"] = caption
-            entities = _command_entities(caption)
-            if entities:
-                message["caption_entities"] = entities
+        _put_text(message, caption, "caption", "caption_entities")
         return self._push("message", message)
 
     def press(self, bot_message: dict[str, Any], label: str) -> dict[str, Any]:
@@ -155,8 +144,12 @@ class Person:
         return self._push("message_reaction", reaction)
 
 
-def _command_entities(text: str) -> list[dict[str, Any]]:
-    if not text.startswith("/"):
-        return []
-    command = text.split()[0]
-    return [{"type": "bot_command", "offset": 0, "length": len(command.encode("utf-16-le")) // 2}]
+def _put_text(message: dict[str, Any], text: str | None, key: str, entities_key: str) -> None:
+    """Add a text or caption; a leading `/command` gets its bot_command entity like Telegram's."""
+    if not text:
+        return
+    message[key] = text
+    if text.startswith("/"):
+        command = text.split()[0]
+        length = len(command.encode("utf-16-le")) // 2  # Telegram counts UTF-16 code units
+        message[entities_key] = [{"type": "bot_command", "offset": 0, "length": length}]

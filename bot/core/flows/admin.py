@@ -94,23 +94,26 @@ async def _language(svc: Services, turn: Turn, args: tuple[str, ...]) -> str:
 
 
 async def _duels(svc: Services, turn: Turn, args: tuple[str, ...]) -> str:
-    choice = args[0].lower() if args else ""
-    if choice not in ("on", "off"):
+    enabled = _on_off(args)
+    if enabled is None:
         return turn.t("admin.duels_usage")
-    enabled = choice == "on"
     await svc.store.update_chat_settings(turn.chat.id, duels_enabled=enabled)
     return turn.t("admin.duels_on" if enabled else "admin.duels_off")
 
 
 async def _auto_score(svc: Services, turn: Turn, args: tuple[str, ...]) -> str:
-    choice = args[0].lower() if args else ""
-    if choice not in ("on", "off"):
+    enabled = _on_off(args)
+    if enabled is None:
         return turn.t("admin.autoscore_usage")
-    enabled = choice == "on"
     await svc.store.update_chat_settings(turn.chat.id, auto_score=enabled)
     if enabled:
         return turn.t("admin.autoscore_on")
     return turn.t("admin.autoscore_off", rate_command=turn.rate_command)
+
+
+def _on_off(args: tuple[str, ...]) -> bool | None:
+    """The switch an admin typed: `on` is True, `off` False, anything else None (usage)."""
+    return {"on": True, "off": False}.get(args[0].lower() if args else "")
 
 
 def _int(args: tuple[str, ...], index: int) -> int | None:

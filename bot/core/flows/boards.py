@@ -39,7 +39,7 @@ async def top(svc: Services, turn: Turn, args: tuple[str, ...]) -> list[Reply]:
         lines.extend(board_lines(t, board))
         if board.viewer is None:
             lines.append(t("top.not_ranked"))
-        lines.append(t("top.players", players=board.players))
+        lines.append(t.plural("top.players", board.players))
     if period == "season":
         lines.append(t("top.ends", when=moment(season.ends_at)))
     reply = Reply(
@@ -72,18 +72,18 @@ async def me(svc: Services, turn: Turn) -> list[Reply]:
             turn.chat.id, turn.user.id, window=Window(season.starts_at, None), now=turn.now
         )
         lines.append(
-            t(
+            t.plural(
                 "me.scores",
+                overall.count,
                 best=points(overall.best),
                 average=f"{overall.average or 0:.1f}",
-                count=overall.count,
             )
         )
         if in_season.rank is not None:
             lines.append(t("me.rank", rank=in_season.rank, players=in_season.players))
         else:
             lines.append(t("me.no_rank"))
-        lines.append(t("me.streak", current=overall.current_streak, longest=overall.longest_streak))
+        lines.append(t.plural("me.streak", overall.current_streak, longest=overall.longest_streak))
     rating = await store.duel_rating(turn.chat.id, turn.user.id)
     if rating.wins + rating.losses + rating.draws:
         lines.append(

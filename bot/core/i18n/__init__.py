@@ -37,3 +37,11 @@ class Translator:
         if template is None:
             template = self._fallback[key]
         return template.format(**values)
+
+    def plural(self, key: str, count: int, /, **values: Any) -> str:
+        """`key.one` for a count of 1, else `key.other`: sentences like "1 photo" read right.
+
+        English needs only these two forms; a language with more adds its own rule here.
+        """
+        form = "one" if count == 1 else "other"
+        return self(f"{key}.{form}", count=count, **values)
