@@ -6,12 +6,17 @@ is applied; CMYK, palette, grey, 16-bit and transparent photos become plain RGB 
 composited on white, which is how chat apps show such images).
 
 Size is checked from the header before any pixel is decoded, so a decompression bomb costs
-nothing. Large JPEGs are decoded in draft mode (the decoder's own 1/2, 1/4, 1/8 DCT scaling),
-keeping the shorter side at least `DRAFT_MIN_SIDE` pixels: measured on the 30 dev selfies
-upscaled to 1280x960 and 4032x3024, the popularity probability then moves by at most 0.0022
-(0.2 score points) against a full decode, while decoding is ~5x faster. Photos whose shorter
-side is under 2 x `DRAFT_MIN_SIDE` (such as the 306x306 dev selfies) are always decoded fully,
-so their results match the seed's reference outputs exactly.
+nothing. Pillow's process-wide `Image.MAX_IMAGE_PIXELS` is left alone (it guards every other
+`Image.open` in the process too); the configured limit is enforced here even if that global
+is raised or switched off, and a photo Pillow's guard refuses first (it warns above the global
+and refuses above twice it, before our check runs) gets the same `too_large` answer.
+
+Large JPEGs are decoded in draft mode (the decoder's own 1/2, 1/4, 1/8 DCT scaling), keeping
+the shorter side at least `DRAFT_MIN_SIDE` pixels: measured on the 30 dev selfies upscaled to
+1280x960 and 4032x3024, the popularity probability then moves by at most 0.0022 (0.2 score
+points) against a full decode, while decoding is ~5x faster. Photos whose shorter side is
+under 2 x `DRAFT_MIN_SIDE` (such as the 306x306 dev selfies) are always decoded fully, so their
+results match the seed's reference outputs exactly.
 """
 
 from __future__ import annotations
@@ -87,7 +92,10 @@ def decode_photo(
         return _decode(data, max_pixels, draft_min_side)
     except PhotoError:
         raise
-    except Image.DecompressionBombError as exc:
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        # Pillow's own global guard (`Image.MAX_IMAGE_PIXELS`) runs inside `Image.open`,
+        # before our limit: the error above 2x it, a warning above 1x, which becomes an
+        # exception wherever warnings are errors (`-W error`). Either way it is a photo too big.
         raise PhotoError("too_large", "it has far too many pixels.") from exc
     except UnidentifiedImageError as exc:
         raise PhotoError("not_an_image", f"it is not an image ({KNOWN_KINDS}).") from exc

@@ -14,6 +14,11 @@ from typing import Any
 
 CARD_FORMAT = 1
 
+NORMALISATIONS = ("x / 255", "(x / 255 - 0.5) * 2", "x")
+"""The `normalisation` values a card may state: the analyzer implements exactly these
+(`inference.popularity.NORMALISATIONS`; a test keeps the two lists equal), so the registry can
+refuse any other card up front without importing the analyzer."""
+
 
 @dataclass(frozen=True)
 class ModelCard:

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from models.card import ModelCard
-from models.seed import PINNED_SHA256, PINNED_URL
+from models.seed import PINNED_SHA256, PINNED_URL, check_card
 
 if TYPE_CHECKING:
     from bot.settings import Settings
@@ -147,8 +147,10 @@ def _configured(path: Path, settings: Settings) -> ModelFile:
 
 def _onnx_with_card(path: Path) -> ModelFile:
     """An .onnx brings its card as <name>.json; without one, the seed's contract is assumed
-    (checked against the graph's shapes, which needs onnx). The card's sha256 is always the
-    file's real one, so results never claim a version they did not run."""
+    (checked against the graph's shapes, which needs onnx). A card must state a contract the
+    analyzer can feed (`check_card`), else the wrong model would fail on every photo instead
+    of once here. The card's sha256 is always the file's real one, so results never claim a
+    version they did not run."""
     digest = sha256_file(path)
     card_path = path.with_suffix(".json")
     if not card_path.is_file():
@@ -156,6 +158,7 @@ def _onnx_with_card(path: Path) -> ModelFile:
 
         return ModelFile(path, bare_onnx_card(path, digest))
     card = ModelCard.load(card_path)
+    check_card(card)
     if card.sha256 != digest:
         log.warning("Card %s describes another file; using %s's own SHA-256.", card_path, path)
         card = dataclasses.replace(card, sha256=digest)

@@ -6,7 +6,7 @@ users fetch it from the pinned commit or import a copy they have.
 
 from __future__ import annotations
 
-from models.card import ModelCard
+from models.card import NORMALISATIONS, ModelCard
 
 PINNED_COMMIT = "5f9cc5734d9bcda6e9688dfa72b922dc367e56ea"
 PINNED_URL = (
@@ -39,6 +39,26 @@ def check_contract(input_shape: Shape, output_shape: Shape) -> None:
         raise ContractError(f"its input size {_shape(input_shape)} is not fixed")
     if len(output_shape) != 2 or output_shape[1] != 2:
         raise ContractError(f"its output is {_shape(output_shape)}, not (N, 2)")
+
+
+def check_card(card: ModelCard) -> None:
+    """Refuse a card the analyzer cannot follow for P(popular): it feeds RGB pixels scaled one
+    of the card format's ways and reads one column of a two-column output. Judged from the card
+    alone (no onnx or ONNX Runtime import), so a wrong model set in SELFIEBOT_POPULARITY_MODEL,
+    such as the emotion model, is refused when it is resolved, not on every photo later."""
+    if card.channels != 3 or card.colour.upper() != "RGB":
+        raise ContractError(
+            f"its card says the input is {card.channels}-channel {card.colour}, not RGB"
+        )
+    if min(card.input_size) < 1:
+        raise ContractError(f"its card gives no usable input size {card.input_size}")
+    if " ".join(card.normalisation.split()) not in NORMALISATIONS:
+        raise ContractError(
+            f"its card asks for normalisation {card.normalisation!r}, which is not one of "
+            + ", ".join(repr(name) for name in NORMALISATIONS)
+        )
+    if card.output_index is not None and card.output_index not in (0, 1):
+        raise ContractError(f"its card reads output[{card.output_index}] of a two-column output")
 
 
 def _shape(shape: Shape) -> str:

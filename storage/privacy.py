@@ -1,17 +1,23 @@
-"""Forgetting and exporting one user, each inside the caller's single transaction."""
+"""Forgetting and exporting one user, each inside the caller's single transaction.
+
+A private chat (a one-to-one conversation with the bot) is itself about its one member: on
+Telegram its id is the user's own id. So forgetting a user also deletes the private chats
+nobody else was ever seen in, with their seasons and queued announcements.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.convert import submission_record
 from storage.records import ForgetReport
 from storage.schema import (
     achievements,
+    announcements,
     chats,
     duel_ratings,
     duels,
@@ -28,6 +34,7 @@ async def forget(conn: AsyncConnection, user_id: int) -> ForgetReport:
     """Delete everything about the user; counts per table. Children go before parents so the
     counts are exact rather than hidden inside ON DELETE CASCADE."""
     own = select(submissions.c.id).where(submissions.c.user_id == user_id).scalar_subquery()
+    private = await _private_chats(conn, user_id)
     removed: dict[str, int] = {}
 
     async def drop(name: str, statement: Any) -> None:
@@ -57,7 +64,29 @@ async def forget(conn: AsyncConnection, user_id: int) -> ForgetReport:
     await drop("submissions", delete(submissions).where(submissions.c.user_id == user_id))
     await drop("memberships", delete(memberships).where(memberships.c.user_id == user_id))
     await drop("users", delete(users).where(users.c.id == user_id))
+    await drop("announcements", delete(announcements).where(announcements.c.chat_id.in_(private)))
+    await drop("seasons", delete(seasons).where(seasons.c.chat_id.in_(private)))
+    await drop("chats", delete(chats).where(chats.c.id.in_(private)))
     return ForgetReport(user_id=user_id, removed=removed)
+
+
+async def _private_chats(conn: AsyncConnection, user_id: int) -> list[int]:
+    """The user's private chats that no other user was seen in (read before memberships go).
+
+    A private chat someone else also appears in is left alone: it is not only about them.
+    """
+    others = memberships.alias("others")
+    someone_else = (
+        select(others.c.user_id)
+        .where(others.c.chat_id == memberships.c.chat_id, others.c.user_id != user_id)
+        .exists()
+    )
+    rows = await conn.execute(
+        select(memberships.c.chat_id)
+        .join(chats, chats.c.id == memberships.c.chat_id)
+        .where(memberships.c.user_id == user_id, chats.c.is_private.is_(True), ~someone_else)
+    )
+    return list(rows.scalars())
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -65,13 +94,23 @@ def _iso(value: datetime | None) -> str | None:
 
 
 async def export(conn: AsyncConnection, user_id: int) -> dict[str, Any]:
-    """Everything stored about the user as plain JSON types (empty dict: no such user)."""
+    """Everything stored about the user as plain JSON types (empty dict: no such user).
+
+    Covers every table `forget` deletes from, so what a user can download is what forgetting
+    them removes. Other people appear only as counts (reactions received), never by name.
+    """
     user = (await conn.execute(select(users).where(users.c.id == user_id))).first()
     if user is None:
         return {}
     chat_rows = (
         await conn.execute(
-            select(chats.c.id, chats.c.platform_chat_id, chats.c.title, memberships)
+            select(
+                chats.c.id,
+                chats.c.platform_chat_id,
+                chats.c.title,
+                chats.c.is_private,
+                memberships,
+            )
             .join(memberships, memberships.c.chat_id == chats.c.id)
             .where(memberships.c.user_id == user_id)
             .order_by(chats.c.id)
@@ -109,6 +148,29 @@ async def export(conn: AsyncConnection, user_id: int) -> dict[str, Any]:
             select(reactions).where(reactions.c.user_id == user_id).order_by(reactions.c.created_at)
         )
     ).all()
+    received_rows = (
+        await conn.execute(
+            select(reactions.c.submission_id, reactions.c.emoji, func.count().label("n"))
+            .join(submissions, submissions.c.id == reactions.c.submission_id)
+            .where(submissions.c.user_id == user_id)
+            .group_by(reactions.c.submission_id, reactions.c.emoji)
+        )
+    ).all()
+    received: dict[int, dict[str, int]] = {}
+    for row in received_rows:
+        received.setdefault(row.submission_id, {})[row.emoji] = int(row.n)
+    standing_rows = (
+        await conn.execute(
+            select(standings).where(standings.c.user_id == user_id).order_by(standings.c.chat_id)
+        )
+    ).all()
+    won_rows = (
+        await conn.execute(
+            select(seasons)
+            .where(seasons.c.winner_user_id == user_id)
+            .order_by(seasons.c.chat_id, seasons.c.number)
+        )
+    ).all()
 
     def submission_json(row: Any) -> dict[str, Any]:
         record = submission_record(row)
@@ -126,7 +188,10 @@ async def export(conn: AsyncConnection, user_id: int) -> dict[str, Any]:
             "sha256": record.sha256,
             "phash": f"{record.phash:016x}" if record.phash is not None else None,
             "message_id": record.message_id,
+            "bot_message_id": record.bot_message_id,
             "update_id": record.update_id,
+            "duplicate_of": record.duplicate_of,
+            "reactions_received": received.get(record.id, {}),
         }
 
     return {
@@ -142,15 +207,41 @@ async def export(conn: AsyncConnection, user_id: int) -> dict[str, Any]:
             {
                 "chat": row.platform_chat_id,
                 "title": row.title,
+                "private": bool(row.is_private),
                 "first_seen_at": _iso(row.first_seen_at),
                 "last_seen_at": _iso(row.last_seen_at),
             }
             for row in chat_rows
         ],
         "submissions": [submission_json(row) for row in sub_rows],
+        "totals": [
+            {
+                "chat": chat_ref.get(row.chat_id),
+                "best": row.best,
+                "best_at": _iso(row.best_at),
+                "photos": row.photos,
+                "total": row.total,
+                "last_at": _iso(row.last_at),
+            }
+            for row in standing_rows
+        ],
         "badges": [
-            {"chat": row.platform_chat_id, "code": row.code, "earned_at": _iso(row.earned_at)}
+            {
+                "chat": row.platform_chat_id,
+                "code": row.code,
+                "earned_at": _iso(row.earned_at),
+                "details": dict(row.details or {}),
+            }
             for row in badge_rows
+        ],
+        "seasons_won": [
+            {
+                "chat": chat_ref.get(row.chat_id),
+                "number": row.number,
+                "starts_at": _iso(row.starts_at),
+                "closed_at": _iso(row.closed_at),
+            }
+            for row in won_rows
         ],
         "duels": [
             {
@@ -159,6 +250,11 @@ async def export(conn: AsyncConnection, user_id: int) -> dict[str, Any]:
                 "role": "challenger" if row.challenger_id == user_id else "opponent",
                 "status": row.status,
                 "created_at": _iso(row.created_at),
+                "accepted_at": _iso(row.accepted_at),
+                "finished_at": _iso(row.finished_at),
+                "your_submission_id": row.challenger_submission_id
+                if row.challenger_id == user_id
+                else row.opponent_submission_id,
                 "your_score": row.challenger_score
                 if row.challenger_id == user_id
                 else row.opponent_score,

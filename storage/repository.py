@@ -1536,8 +1536,10 @@ class Store:
     async def forget_user(self, user_id: int) -> ForgetReport:
         """Delete every row about the user in every chat in one transaction and say what went.
 
-        Their submissions, reactions (given and received), badges, duels, ratings, memberships
-        and the user row go; seasons they won keep existing with no winner.
+        Their submissions, reactions (given and received), badges, duels, ratings, totals,
+        memberships and the user row go, and so do private chats only they were seen in (with
+        those chats' seasons and announcements); seasons they won elsewhere keep existing with
+        no winner.
         """
         return await self._write(lambda conn: privacy.forget(conn, user_id))
 

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import io
+import random
 import struct
+import warnings
 import zlib
+from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image
 
-from inference import PhotoError, decode_photo
+from inference import Analysis, Analyzer, PhotoError, decode_photo
 from inference.decode import DRAFT_MIN_SIDE, to_rgb
 from inference.errors import PREFIX
+from models.registry import emotion_model
 
 LIMIT = 40_000_000
 
@@ -210,3 +214,118 @@ def test_unreadable_exif_keeps_the_photo(monkeypatch: pytest.MonkeyPatch) -> Non
     monkeypatch.setattr("inference.decode.ImageOps.exif_transpose", broken)
     decoded = decode_photo(encode(halves(), "JPEG"), LIMIT)
     assert (decoded.width, decoded.height) == (40, 20)
+
+
+def test_pillow_bomb_warning_is_too_large_even_when_warnings_are_errors() -> None:
+    """Above Pillow's own `MAX_IMAGE_PIXELS` (about 89 MP) `Image.open` warns before our check
+    runs; where warnings are errors that warning is the exception, and it still means too big,
+    not damaged."""
+    header = _png_header_only(10_000, 9_000)
+    assert Image.MAX_IMAGE_PIXELS < 10_000 * 9_000
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert _bad(header).reason == "too_large"
+
+
+def test_pixel_limit_does_not_depend_on_pillows_global(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Another module switching Pillow's guard off must not switch ours off, and decoding must
+    not change that global for the rest of the process."""
+    before = Image.MAX_IMAGE_PIXELS
+    decode_photo(encode(halves(), "PNG"), LIMIT)
+    _bad(_png_header_only(100_000, 100_000))
+    assert before == Image.MAX_IMAGE_PIXELS
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", None)
+    bomb = _bad(_png_header_only(100_000, 100_000))
+    assert bomb.reason == "too_large" and "100000x100000" in bomb.user_message
+
+
+def _fuzz_seeds() -> dict[str, bytes]:
+    """One small photo per accepted format (HEIC where this pillow-heif can write it)."""
+    rng = np.random.default_rng(11)
+    photo = Image.fromarray(rng.integers(0, 256, (24, 32, 3), dtype=np.uint8))
+    seeds = {
+        "jpeg": encode(photo, "JPEG"),
+        "progressive-jpeg": encode(photo, "JPEG", progressive=True),
+        "png": encode(photo, "PNG"),
+        "palette-png": encode(photo.convert("P"), "PNG"),
+        "gif": encode(photo.convert("P"), "GIF"),
+        "webp": encode(photo, "WEBP"),
+        "lossless-webp": encode(photo, "WEBP", lossless=True),
+    }
+    try:
+        import pillow_heif
+
+        buffer = io.BytesIO()
+        pillow_heif.from_pillow(photo).save(buffer, quality=80)
+        seeds["heic"] = buffer.getvalue()
+    except Exception:  # no HEVC encoder in this build: the other formats still run
+        pass
+    return seeds
+
+
+def _mutants(data: bytes, rng: random.Random, count: int) -> list[bytes]:
+    """Truncations, flipped bytes (anywhere and in the header, where sizes and lengths live),
+    inserted junk and cut-out runs: the ways uploads arrive broken or hostile."""
+    out = []
+    for n in range(count):
+        mutant = bytearray(data)
+        kind = n % 5
+        if kind == 0:
+            mutant = mutant[: rng.randrange(1, len(mutant))]
+        elif kind == 1:
+            for _ in range(rng.randint(1, 8)):
+                mutant[rng.randrange(len(mutant))] = rng.randrange(256)
+        elif kind == 2:
+            for _ in range(rng.randint(1, 4)):
+                mutant[rng.randrange(min(48, len(mutant)))] = rng.choice([0, 0x7F, 0xFF])
+        elif kind == 3:
+            at = rng.randrange(len(mutant))
+            mutant[at:at] = bytes(rng.randrange(256) for _ in range(rng.randint(1, 64)))
+        else:
+            at = rng.randrange(len(mutant))
+            del mutant[at : at + rng.randint(1, 200)]
+        out.append(bytes(mutant))
+    return out
+
+
+@pytest.mark.timeout(120)
+def test_mutated_photos_decode_or_raise_photo_error_only() -> None:
+    """Whatever the decoders throw on broken bytes (OSError, SyntaxError, struct.error,
+    ValueError, EOFError, MemoryError...), the caller sees a PhotoError or a usable photo."""
+    rng = random.Random(2026)
+    outcomes: dict[str, set[str]] = {}
+    for name, data in _fuzz_seeds().items():
+        for mutant in _mutants(data, rng, 15):
+            try:
+                decoded = decode_photo(mutant, LIMIT, max_bytes=1 << 20)
+            except PhotoError as error:
+                assert error.user_message.startswith(PREFIX + ": ")
+                outcomes.setdefault(name, set()).add(error.reason)
+            else:
+                assert decoded.image.mode == "RGB" and decoded.width >= 1
+                outcomes.setdefault(name, set()).add("decoded")
+    assert all(reasons & {"damaged", "not_an_image"} for reasons in outcomes.values()), outcomes
+
+
+@pytest.fixture(scope="module")
+def tiny_analyzer(tmp_path_factory: pytest.TempPathFactory) -> Analyzer:
+    from tests.test_inference import tiny_popularity_model
+
+    model = tiny_popularity_model(Path(tmp_path_factory.mktemp("tiny-model")))
+    with Analyzer(model, emotion_model(), workers=1) as analyzer:
+        yield analyzer
+
+
+@pytest.mark.timeout(120)
+def test_analyzer_survives_odd_shapes_and_mutated_photos(tiny_analyzer: Analyzer) -> None:
+    """Bytes that decode are not yet safe: slivers and broken-but-readable photos go on to the
+    face detector, the crops and the resizes. Each gives an Analysis or a PhotoError."""
+    slivers = [(1, 1), (1, 2), (2, 1), (1, 3000), (3000, 1), (5, 4000), (4000, 5), (3, 3)]
+    photos = [encode(Image.new("RGB", size, (128, 90, 60)), "PNG") for size in slivers]
+    astronaut = (Path(__file__).parent / "data" / "astronaut.jpg").read_bytes()
+    photos += _mutants(astronaut, random.Random(5), 20)
+    for photo in photos:
+        try:
+            assert isinstance(tiny_analyzer.analyze(photo), Analysis)
+        except PhotoError as error:
+            assert error.user_message.startswith(PREFIX + ": ")

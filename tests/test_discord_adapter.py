@@ -17,6 +17,7 @@ from PIL import Image
 
 from bot.core.commands import ButtonAction
 from bot.core.events import ButtonEvent, ChatRef, CommandEvent, Event, PhotoEvent, ReactionEvent
+from bot.core.i18n import Translator
 from bot.core.replies import Announcement, Attachment, Button, Reply
 from bot.discord.client import SelfieBotClient
 from bot.discord.logsafe import REDACTED, RedactingFilter
@@ -121,6 +122,20 @@ async def test_private_replies_are_ephemeral(
     assert "image" not in message.embeds[0]
 
 
+async def test_privacy_is_answered_ephemerally_even_when_the_core_answers_in_public(
+    bot: tuple[SelfieBotClient, DiscordWorld], game: ScriptedGame, fake_discord: FakeDiscord
+) -> None:
+    game.script = lambda event: [Reply("🔒 **Privacy**\nStored: ...", tag="update:p")]
+    _, world = bot
+    world.slash("privacy", ANN)
+    world.slash("top", ANN)
+    await world.settle()
+    privacy, top = fake_discord.visible()
+    assert privacy.ephemeral and privacy.text.startswith("🔒 **Privacy**")
+    assert not top.ephemeral, "other answers keep the core's visibility"
+    assert game.sent[0][1:] == ("update:p", str(privacy.id)), "still reported as answered"
+
+
 async def test_score_downloads_the_attachment_and_shows_the_card_in_the_embed(
     bot: tuple[SelfieBotClient, DiscordWorld], game: ScriptedGame, fake_discord: FakeDiscord
 ) -> None:
@@ -175,6 +190,57 @@ async def test_score_refuses_before_downloading(
     (message,) = fake_discord.visible()
     assert message.ephemeral
     assert expected in message.text and filename in message.text
+
+
+def _closed_port() -> int:
+    """A loopback port nobody listens on: connecting to it is refused at once."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+async def test_an_attachment_the_cdn_cannot_deliver_gets_a_send_again_reply(
+    bot: tuple[SelfieBotClient, DiscordWorld], game: ScriptedGame, fake_discord: FakeDiscord
+) -> None:
+    game.auto_channels.add(str(CHANNEL_ID))
+    _, world = bot
+    unreachable = f"http://127.0.0.1:{_closed_port()}/cdn/gone.png"
+
+    def broken(filename: str) -> dict[str, object]:
+        attachment = world.attachment_json(filename, _png(), "image/png")
+        return {**attachment, "url": unreachable, "proxy_url": unreachable}
+
+    world.slash_score(ANN, broken("slash.png"))
+    await world.settle()
+    world.post(ANN, [broken("posted.png")])
+    await world.settle()
+
+    assert game.events == [], "nothing reached the game"
+    answered, posted = fake_discord.visible()
+    t = Translator("en")
+    assert answered.ephemeral and answered.text == t("upload.download_failed", filename="slash.png")
+    assert posted.kind == "channel"
+    assert posted.text == t("upload.download_failed", filename="posted.png")
+
+
+async def test_admin_numbers_are_left_for_the_core_to_check(
+    bot: tuple[SelfieBotClient, DiscordWorld], game: ScriptedGame, fake_discord: FakeDiscord
+) -> None:
+    _, world = bot
+    options = [
+        {"name": "photos", "type": 4, "value": 10},
+        {"name": "minutes", "type": 4, "value": 2880},
+    ]
+    world.slash("ratelimit", ANN, options, admin=True)
+    await world.settle()
+
+    (event,) = game.events
+    assert isinstance(event, CommandEvent)
+    assert (event.name, event.args) == ("ratelimit", ("10", "2880"))
+    synced = {c["name"]: c for c in fake_discord.synced_commands["global"]}
+    for name in ("ratelimit", "seasonlength"):
+        for option in synced[name]["options"]:
+            assert "min_value" not in option and "max_value" not in option, (name, option)
 
 
 async def test_slow_work_is_deferred_then_replaces_the_thinking_message(

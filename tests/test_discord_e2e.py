@@ -191,6 +191,25 @@ async def test_autoscore_opt_in_then_channel_uploads_are_scored(
     _assert_result(result)
 
 
+async def test_a_redelivered_channel_upload_is_scored_once(
+    bot: tuple[SelfieBotClient, DiscordWorld], fake_discord: FakeDiscord, game: Game
+) -> None:
+    _, world = bot
+    world.slash("autoscore", BOB, [{"name": "state", "type": 3, "value": "on"}], admin=True)
+    await world.settle()
+    world.post(ANN, [world.attachment_json("a.jpg", ASTRONAUT, "image/jpeg")])
+    await world.settle()
+    before = fake_discord.visible()
+    world.redeliver_last("MESSAGE_CREATE")  # a gateway resume replays the dispatch
+    await world.settle()
+
+    assert fake_discord.visible() == before, "no second answer"
+    chat = await game.store.get_chat_by_platform_id("discord", str(before[-1].channel_id))
+    player = await game.store.get_user_by_platform_id("discord", str(ANN.id))
+    assert chat is not None and player is not None
+    assert await game.store.count_submissions(chat.id, player.id) == 1
+
+
 async def test_reactions_on_a_result_are_recorded(
     bot: tuple[SelfieBotClient, DiscordWorld], game: Game
 ) -> None:

@@ -12,11 +12,12 @@ import contextlib
 import io
 import logging
 
+import discord
 import pytest
 from PIL import Image
 
 from bot.core.replies import Announcement, Reply
-from bot.discord.runner import MissingTokenError, serve
+from bot.discord.runner import MissingTokenError, build_client, serve
 from bot.settings import Settings
 from tests.fakes.discord_http import MESSAGE_CONTENT_INTENT, FakeDiscord
 from tests.fakes.discord_kit import ANN, TOKEN, ScriptedGame, discord_settings, fake_discord
@@ -99,3 +100,24 @@ async def test_serve_runs_without_message_content_when_the_portal_refuses_it(
 async def test_serve_needs_a_token() -> None:
     with pytest.raises(MissingTokenError):
         await serve(ScriptedGame(), Settings(_env_file=None))  # type: ignore[arg-type]
+
+
+def test_build_client_runs_the_configured_shards() -> None:
+    """Never logged in, so there is nothing to close (discord.py sets shards up in `login`)."""
+    settings = discord_settings(discord_shard_count=4, discord_shard_ids=[0, 1])
+    client = build_client(ScriptedGame(), settings)  # type: ignore[arg-type]
+    assert isinstance(client, discord.AutoShardedClient)
+    assert (client.shard_count, client.shard_ids) == (4, [0, 1])
+
+
+def test_the_token_comes_from_the_environment_or_dotenv(monkeypatch: pytest.MonkeyPatch) -> None:
+    """conftest runs each test in its own empty directory, so `.env` here is this test's."""
+    with open(".env", "w", encoding="utf-8") as dotenv:
+        dotenv.write("DISCORD_BOT_TOKEN=from-dotenv.token\n")
+    from_file = Settings()
+    monkeypatch.setenv("DISCORD_BOT_TOKEN", "from-env.token")
+    from_env = Settings()
+    assert from_file.discord_bot_token is not None and from_env.discord_bot_token is not None
+    assert from_file.discord_bot_token.get_secret_value() == "from-dotenv.token"
+    assert from_env.discord_bot_token.get_secret_value() == "from-env.token"
+    assert "from-env.token" not in repr(from_env), "a SecretStr never prints itself"

@@ -39,6 +39,16 @@ def test_missing_photo_is_a_clear_error() -> None:
     assert "No such photo: missing.jpg" in result.output
 
 
+def test_a_missing_absolute_path_is_a_missing_photo_not_a_command(tmp_path: Path) -> None:
+    missing = str(tmp_path / "me.jpg")
+    with pytest.raises(FileNotFoundError, match="No such photo"):
+        group_inputs([missing])
+    result = CliRunner().invoke(app, ["play", "--user", "ann", missing])
+    assert result.exit_code == 1
+    assert f"No such photo: {missing}" in result.output
+    assert "I don't know" not in result.output
+
+
 @needs_shared
 def test_play_scores_saves_the_card_and_prints_buttons_as_commands(tmp_path: Path) -> None:
     out = tmp_path / "out"
@@ -67,3 +77,14 @@ def test_play_admin_flag_and_confirmation_buttons() -> None:
     assert "deleted everywhere" in play(
         "--chat", "fam", "--user", "ann", "press:forget_confirm:ann"
     )
+
+
+@needs_shared
+def test_duel_buttons_are_printed_for_the_challenged_person() -> None:
+    play("--chat", "arena", "--user", "bob", "/help")  # bob has written here
+    challenge = play("--chat", "arena", "--user", "ann", "/duel", "@bob")
+    assert "ann challenges bob to a duel" in challenge
+    assert "-> selfiebot play --chat arena --user bob press:duel_accept:" in challenge
+    line = next(x for x in challenge.splitlines() if "press:duel_accept:" in x)
+    accepted = play("--chat", "arena", "--user", "bob", line.split()[-1])
+    assert "Duel on: ann vs bob" in accepted

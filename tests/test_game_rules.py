@@ -193,7 +193,10 @@ def _literal_keys() -> set[str]:
             if (
                 isinstance(node, ast.Call)
                 and isinstance(node.func, ast.Name | ast.Attribute)
-                and (getattr(node.func, "id", None) == "t" or getattr(node.func, "attr", "") == "t")
+                and (
+                    getattr(node.func, "id", None) in ("t", "text")
+                    or getattr(node.func, "attr", "") == "t"
+                )
                 and node.args
                 and isinstance(node.args[0], ast.Constant)
                 and isinstance(node.args[0].value, str)
@@ -206,6 +209,75 @@ def test_every_key_the_code_uses_is_in_the_english_catalogue() -> None:
     used = _literal_keys()
     assert len(used) > 50
     assert used - set(CATALOGUES["en"]) == set()
+
+
+class RecordingTranslator(Translator):
+    """English, remembering every key asked for: proves text comes from the catalogue."""
+
+    def __init__(self) -> None:
+        super().__init__("en")
+        self.keys: list[str] = []
+
+    def __call__(self, key: str, /, **values: object) -> str:
+        self.keys.append(key)
+        return super().__call__(key, **values)
+
+
+def test_reply_images_word_every_label_through_the_catalogue() -> None:
+    from bot.core import cards
+    from inference.results import EMOTIONS, Analysis, Face, Quality
+
+    photo = Image.new("RGB", (200, 200), (90, 120, 150))
+    emotions = dict.fromkeys(EMOTIONS, 0.1)
+    face = Face(box=(50, 50, 80, 80), confidence=0.99, landmarks=None, emotions=emotions)
+    quality = Quality(0.5, 0.3, 0.01, 0.4)
+    t = RecordingTranslator()
+    cards.result_card(
+        photo,
+        Analysis(0.5, 50, (face,), quality, 200, 200, {}),
+        None,
+        None,
+        [("📸", "First selfie")],
+        "",
+        t=t,
+    )
+    cards.result_card(photo, Analysis(0.5, 50, (), quality, 200, 200, {}), 2, 1, [], "Ann", t=t)
+    cards.leaderboard_image("Week", [], t=t)
+    cards.tips_image(photo, photo, 1, scores=(50, 51), t=t)
+    expected = {
+        "card.you", "card.popularity", "card.not_ranked", "card.in_chat", "card.expression",
+        "card.no_face", "card.new_badge", "card.board_empty", "card.gain.one", "card.before",
+        "card.after", "verdict.1", *(f"emotion.{name}" for name in EMOTIONS),
+    }  # fmt: skip
+    assert expected <= set(t.keys)
+    assert Translator("en").plural("card.gain", 1, signed="+1") == "+1 point"
+    assert Translator("en").plural("card.gain", 3, signed="-3") == "-3 points"
+
+
+def test_reply_images_draw_no_literal_words() -> None:
+    """Every word drawn on a card comes from the catalogue; only the brand is literal."""
+    tree = ast.parse((CORE / "cards.py").read_text())
+    literal = [
+        node.args[1].value
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and getattr(node.func, "attr", "") == "text"
+        and len(node.args) > 1
+        and isinstance(node.args[1], ast.Constant)
+        and isinstance(node.args[1].value, str)
+        and any(char.isalpha() for char in node.args[1].value)
+    ]
+    assert literal == ["selfiebot"]
+
+
+def test_tips_engine_wording_lives_in_the_catalogue() -> None:
+    from bot.core import tips
+
+    english = CATALOGUES["en"]
+    assert tips.TEXTS and all(english[key] == value for key, value in tips.TEXTS.items())
+    assert tips.text("tips.edit.sharpen", strength=tips.text("tips.edit.strength.strong")) == (
+        english["tips.edit.sharpen"].format(strength=english["tips.edit.strength.strong"])
+    )
 
 
 def test_every_language_has_the_english_keys_and_placeholders() -> None:

@@ -3,6 +3,7 @@ fetching (from a loopback server) and importing, and the cards that travel with 
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import logging
@@ -19,7 +20,7 @@ import pytest
 
 from bot.settings import Settings
 from models import install, registry
-from models.card import ModelCard
+from models.card import NORMALISATIONS, ModelCard
 from models.download import DownloadError, download
 from models.keras_onnx import convert_keras_h5
 from models.registry import (
@@ -111,6 +112,18 @@ def test_emotion_model_interface():
     assert (out.name, out.shape[1:]) == ("output", [7])
     probs = session.run(None, {"input": np.zeros((2, 64, 64, 1), np.float32)})[0]
     assert np.allclose(probs.sum(axis=1), 1.0, atol=1e-5)
+
+
+def test_bundled_face_detector_card_matches_its_files():
+    """The face networks ship with a card too; it must name the exact bytes that ship, since
+    the combined digest is what results report as model_versions['faces']."""
+    folder = ROOT / "models" / "faces"
+    card = json.loads((folder / "card.json").read_text())
+    names = ("pnet.onnx", "rnet.onnx", "onet.onnx")
+    assert card["files_sha256"] == {name: sha256_of(folder / name) for name in names}
+    combined = hashlib.sha256(b"".join((folder / name).read_bytes() for name in names))
+    assert card["sha256"] == combined.hexdigest()
+    assert "MIT" in card["licence"] and (folder / "LICENSE").is_file()
 
 
 # --- popularity: nothing configured -------------------------------------------------------------
@@ -212,6 +225,44 @@ def test_configured_unusable_file_says_why_and_how_to_fix(settings, tmp_path, co
     message = str(info.value)
     assert reason in message and str(path) in message
     assert "`selfiebot models fetch`" in message and _is_one_sentence(message)
+
+
+def test_configured_onnx_whose_card_breaks_the_contract_is_refused(settings):
+    """The emotion model is a perfectly good .onnx with a card, but grey 64x64 in and seven
+    columns out: as the popularity model it would fail on every photo, so it is refused once,
+    when resolved, in the one sentence every entry point already prints."""
+    wrong = settings.model_copy(update={"popularity_model": emotion_model().onnx_path})
+    with pytest.raises(ModelMissingError) as info:
+        popularity_model(wrong)
+    message = str(info.value)
+    assert "1-channel grey, not RGB" in message and "`selfiebot models fetch`" in message
+    assert _is_one_sentence(message)
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        ({"normalisation": "x / 127"}, "normalisation 'x / 127'"),
+        ({"output_index": 5}, "output[5]"),
+        ({"input_size": (0, 128)}, "no usable input size"),
+    ],
+)
+def test_configured_onnx_card_the_analyzer_cannot_follow_is_refused(
+    settings, tmp_path, change, reason
+):
+    path = tmp_path / "other.onnx"
+    onnx.save(convert_keras_h5(tiny_popularity_h5(tmp_path / "m.h5")), path)
+    card = popularity_model(settings.model_copy(update={"popularity_model": path})).card
+    dataclasses.replace(card, **change).save(path.with_suffix(".json"))
+    with pytest.raises(ModelMissingError) as info:
+        popularity_model(settings.model_copy(update={"popularity_model": path}))
+    assert reason in str(info.value) and _is_one_sentence(str(info.value))
+
+
+def test_card_normalisations_are_exactly_the_ones_the_analyzer_implements():
+    from inference.popularity import NORMALISATIONS as implemented
+
+    assert set(implemented) == set(NORMALISATIONS)
 
 
 def test_configured_onnx_that_is_not_onnx_is_refused(settings, tmp_path):

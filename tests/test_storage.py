@@ -9,6 +9,7 @@ import random
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import func, select
 
 from storage import (
     ChatSettings,
@@ -20,7 +21,10 @@ from storage import (
     SubmissionStatus,
     UpdateState,
     Window,
+    privacy,
 )
+from storage.schema import metadata
+from storage.schema import users as users_table
 from tests.storage_support import BACKENDS, database_url, record_kwargs
 
 T0 = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)  # a Monday noon
@@ -249,6 +253,40 @@ async def test_leaderboard_windows_and_metrics(store: Store):
     assert empty.entries == () and empty.viewer is None and empty.players == 0
     nobody_shown = await store.leaderboard(chat.id, limit=0, viewer_user_id=bob.id)
     assert nobody_shown.entries == () and nobody_shown.viewer.rank == 2
+
+
+@pytest.mark.parametrize("metric", list(Metric))
+async def test_windowed_board_ties_and_the_viewer_outside_the_top(store: Store, metric: Metric):
+    """Week and season boards are built from the photos, not the running totals: the same
+    rules must hold there for every metric. Equal values rank by who got there first, and the
+    asker sees their own line (rank and value) even far below the shown top."""
+    chat, (ann, bob, cat, dan) = await setup_chat(store, "ann", "bob", "cat", "dan")
+    await add(store, chat.id, dan.id, 99, T0 - timedelta(days=3))  # last week: not counted
+    await add(store, chat.id, bob.id, 80, T0 + timedelta(minutes=5))
+    await add(store, chat.id, ann.id, 80, T0 + timedelta(minutes=1))  # same value, earlier
+    await add(store, chat.id, cat.id, 80, T0 + timedelta(minutes=9))
+    await add(store, chat.id, dan.id, 10, T0 + timedelta(minutes=2))
+    week = Window.week_of(T0)
+
+    board = await store.leaderboard(
+        chat.id, window=week, metric=metric, limit=1, viewer_user_id=dan.id, top_n=1
+    )
+    if metric is Metric.COUNT:
+        # One photo each this week: first to reach one photo wins, Dan (minute 2) is second.
+        assert [e.user_id for e in board.entries] == [ann.id]
+        assert (board.viewer.rank, board.viewer.value) == (2, 1.0)
+    else:
+        assert [(e.user_id, e.value) for e in board.entries] == [(ann.id, 80.0)]
+        assert (board.viewer.rank, board.viewer.value, board.viewer.photos) == (4, 10.0, 1)
+    assert board.players == 4
+    again = await store.leaderboard(chat.id, window=week, metric=metric, limit=4, top_n=1)
+    assert [e.rank for e in again.entries] == [1, 2, 3, 4]
+    if metric is Metric.COUNT:
+        assert [e.user_id for e in again.entries] == [ann.id, dan.id, bob.id, cat.id]
+    else:
+        assert [e.user_id for e in again.entries] == [ann.id, bob.id, cat.id, dan.id]
+        stats = await store.user_stats(chat.id, dan.id, window=week, now=T0)
+        assert stats.rank == 4
 
 
 async def test_user_stats_streaks_and_rank(store: Store):
@@ -538,6 +576,9 @@ async def test_forget_user_removes_everything_about_them_only(store: Store):
         "submissions": 2,
         "memberships": 2,
         "users": 1,
+        "announcements": 0,
+        "seasons": 0,
+        "chats": 0,
     }
     assert report.total == 12
     assert await store.get_user(ann.id) is None
@@ -549,6 +590,154 @@ async def test_forget_user_removes_everything_about_them_only(store: Store):
     board = await store.leaderboard(chat.id)
     assert [e.user_id for e in board.entries] == [bob.id]
     assert (await store.forget_user(ann.id)).total == 0
+
+
+async def test_forget_user_removes_their_private_chat_and_leaves_no_row_pointing_at_them(
+    store: Store,
+):
+    """A one-to-one chat with the bot carries the user's own platform id (Telegram), so it
+    goes with them, with its season and queued announcements; a private chat someone else was
+    also seen in stays. Afterwards no column that refers to users holds their id anywhere."""
+    chat, (ann, bob) = await setup_chat(store, "ann", "bob")
+    dm = await store.upsert_chat("telegram", "id-ann", is_private=True, now=T0)
+    await store.upsert_user("telegram", "id-ann", "Ann", chat_id=dm.id)
+    shared = await store.upsert_chat("telegram", "shared-dm", is_private=True, now=T0)
+    for user in ("ann", "bob"):
+        await store.upsert_user("telegram", f"id-{user}", user.title(), chat_id=shared.id)
+    await add(store, dm.id, ann.id, 75, T0)
+    await add(store, chat.id, ann.id, 90, T0)
+    await add(store, chat.id, bob.id, 60, T0)
+    await store.award_badge(ann.id, dm.id, "first_selfie", now=T0)
+    season = await store.current_season(dm.id, now=T0)
+    await store.rollover_season(season.id, now=T0 + timedelta(days=1), force=True)
+    won = await store.rollover_season(
+        (await store.current_season(chat.id, now=T0)).id, now=T0 + timedelta(days=1), force=True
+    )
+    assert won.closed.winner_user_id == ann.id
+
+    report = await store.forget_user(ann.id)
+    assert (report.removed["chats"], report.removed["seasons"]) == (1, 2)
+    assert report.removed["announcements"] == 1
+    assert await store.get_chat_by_platform_id("telegram", "id-ann") is None
+    assert await store.get_chat(shared.id) is not None and await store.get_chat(chat.id)
+    assert (await store.seasons(chat.id))[1].winner_user_id is None
+
+    user_columns = [
+        (table, fk.parent)
+        for table in metadata.sorted_tables
+        for fk in table.foreign_keys
+        if fk.column.table is users_table
+    ]
+    assert len(user_columns) >= 10
+    async with store._engine.connect() as conn:
+        for table, column in user_columns:
+            left = select(func.count()).select_from(table).where(column == ann.id)
+            assert (await conn.execute(left)).scalar_one() == 0, f"{table.name}.{column.name}"
+        for table in metadata.sorted_tables:
+            if "platform_chat_id" in table.c:
+                named = select(func.count()).where(table.c.platform_chat_id == "id-ann")
+                assert (await conn.execute(named)).scalar_one() == 0
+
+
+async def test_forget_user_is_one_transaction(store: Store, monkeypatch: pytest.MonkeyPatch):
+    """A failure after the last DELETE (here: building the report) must leave the user whole:
+    half-forgotten users would be the worst of both."""
+    chat, (ann, bob) = await setup_chat(store, "ann", "bob")
+    photo = (await add(store, chat.id, ann.id, 70, T0)).submission
+    await store.add_reaction(photo.id, bob.id, "🔥", now=T0)
+    await store.award_badge(ann.id, chat.id, "first_selfie", now=T0)
+
+    def fail(**_: object) -> None:
+        raise RuntimeError("crashed before commit")
+
+    monkeypatch.setattr(privacy, "ForgetReport", fail)
+    with pytest.raises(RuntimeError, match="before commit"):
+        await store.forget_user(ann.id)
+    assert await store.get_user(ann.id) is not None
+    assert await store.count_submissions(chat.id, ann.id) == 1
+    assert await store.reaction_counts(photo.id) == {"🔥": 1}
+    assert len(await store.badges(ann.id, chat.id)) == 1
+    assert (await store.leaderboard(chat.id)).entries[0].user_id == ann.id
+
+
+async def test_forget_and_export_cover_every_table_that_refers_to_users(store: Store):
+    """A new table with a user column must be handled by forget_user (deleted, or its link
+    cleared) and by export_user, or this fails: the privacy promises cover the whole schema."""
+    cleared = {("seasons", "winner_user_id"), ("duels", "winner_user_id")}
+    exported_as = {
+        "users": "user",
+        "memberships": "chats",
+        "submissions": "submissions",
+        "standings": "totals",
+        "achievements": "badges",
+        "duels": "duels",
+        "duel_ratings": "duel_ratings",
+        "reactions": "reactions",
+        "seasons": "seasons_won",
+    }
+    _, (ann,) = await setup_chat(store, "ann")
+    report = await store.forget_user(ann.id)
+    for table in metadata.sorted_tables:
+        for fk in table.foreign_keys:
+            if fk.column.table is not users_table:
+                continue
+            name = (table.name, fk.parent.name)
+            if fk.ondelete == "SET NULL":
+                assert name in cleared, name
+            else:
+                assert table.name in report.removed, name
+            assert table.name in exported_as, name
+
+    _, (bob,) = await setup_chat(store, "bob")
+    exported = await store.export_user(bob.id)
+    assert set(exported_as.values()) <= set(exported)
+
+
+async def test_export_holds_everything_forget_would_remove(store: Store):
+    chat, (ann, bob) = await setup_chat(store, "ann", "bob")
+    ann_photo = (await add(store, chat.id, ann.id, 88, T0)).submission
+    await store.set_bot_message_id(ann_photo.id, "bot-1")
+    bob_photo = (await add(store, chat.id, bob.id, 60, T0)).submission
+    await store.add_reaction(ann_photo.id, bob.id, "🔥", now=T0)
+    await store.add_reaction(ann_photo.id, ann.id, "🔥", now=T0)
+    await store.add_reaction(bob_photo.id, ann.id, "👍", now=T0)
+    await store.award_badge(ann.id, chat.id, "score_80", details={"score": 88}, now=T0)
+    deadline = T0 + timedelta(days=1)
+    duel = await store.create_duel(chat.id, bob.id, ann.id, expires_at=deadline, now=T0)
+    await store.accept_duel(duel.id, expires_at=deadline, now=T0)
+    await store.record_duel_entry(duel.id, ann.id, ann_photo.id, 88, now=T0)
+    await store.record_duel_entry(duel.id, bob.id, bob_photo.id, 60, now=T0)
+    season = await store.current_season(chat.id, now=T0)
+    await store.rollover_season(season.id, now=T0 + timedelta(days=1), force=True)
+
+    exported = json.loads(json.dumps(await store.export_user(ann.id)))
+    (photo,) = exported["submissions"]
+    assert photo["bot_message_id"] == "bot-1" and photo["reactions_received"] == {"🔥": 2}
+    assert "Bob" not in json.dumps(exported) and "id-bob" not in json.dumps(exported)
+    assert exported["badges"] == [
+        {
+            "chat": "chat-1",
+            "code": "score_80",
+            "earned_at": T0.isoformat(),
+            "details": {"score": 88},
+        }
+    ]
+    assert exported["totals"] == [
+        {
+            "chat": "chat-1",
+            "best": 88.0,
+            "best_at": T0.isoformat(),
+            "photos": 1,
+            "total": 88.0,
+            "last_at": T0.isoformat(),
+        }
+    ]
+    assert [(s["chat"], s["number"]) for s in exported["seasons_won"]] == [("chat-1", 1)]
+    (fought,) = exported["duels"]
+    assert (fought["role"], fought["won"], fought["your_score"]) == ("opponent", True, 88.0)
+    assert fought["your_submission_id"] == ann_photo.id and fought["finished_at"] is not None
+    assert exported["chats"][0]["private"] is False
+    assert sorted(r["emoji"] for r in exported["reactions"]) == ["👍", "🔥"]
 
 
 async def test_naive_times_are_refused(store: Store):

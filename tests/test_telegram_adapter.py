@@ -16,6 +16,8 @@ import pytest
 from PIL import Image
 
 from bot.core.events import ButtonEvent, CommandEvent, Event, PhotoEvent, ReactionEvent
+from bot.core.i18n import Translator
+from bot.core.markup import to_plain
 from bot.core.replies import Announcement, Attachment, Button, Reply
 from bot.telegram import texts
 from bot.telegram.redact import MASK
@@ -28,6 +30,11 @@ from tests.telegram_fake.server import FakeBotApi
 __all__ = ["api"]
 
 SELFIE = (ROOT / "tests" / "data" / "astronaut.jpg").read_bytes()
+
+
+def catalogue(key: str, **values: str) -> str:
+    """A core catalogue sentence as the user reads it (markup rendered away)."""
+    return to_plain(Translator("en")(key, **values))
 
 
 def card_png(color: str = "purple") -> bytes:
@@ -150,7 +157,7 @@ async def test_non_image_document_is_refused_without_download(
 
     [refusal] = api.sent()
     assert refusal.params["chat_id"] == ann.user_id, "in a group an unrelated PDF is ignored"
-    assert refusal.result["text"] == texts.NOT_AN_IMAGE
+    assert refusal.result["text"] == catalogue("upload.not_image", filename="cv.pdf")
     assert not game.events and not api.calls("getFile")
 
 
@@ -165,8 +172,88 @@ async def test_oversized_image_is_refused_before_download(
         await api.wait_for(api.sent, what="the refusal")
 
     [refusal] = api.sent()
-    assert "too large" in refusal.result["text"]
+    expected = catalogue("upload.too_large", filename="huge.jpg", size_mb="25", limit_mb="20.9")
+    assert refusal.result["text"] == expected, "the default limit is 20 MiB"
     assert not game.events and not api.calls("getFile")
+
+
+async def test_files_telegram_will_not_hand_over_get_a_clear_reply(
+    api: FakeBotApi, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    game = ScriptedGame(rule=lambda event: [Reply("should not be asked")])
+    ann = Person(api, "Ann")
+    chat = private_chat(api, ann)
+    async with running_bot(game, bot_settings(api, monkeypatch), api):
+        api.fail("getFile", status=400, description="Bad Request: file is too big")
+        ann.send_document(chat, SELFIE, "big.jpg", "image/jpeg")
+        await api.wait_for(api.sent, what="the too-big refusal")
+        api.fail("getFile", status=400, description="Bad Request: wrong file_id")
+        ann.send_document(chat, SELFIE, "lost.jpg", "image/jpeg")
+        await api.wait_for(lambda: len(api.sent()) >= 2, what="the download failure")
+
+    too_big, lost = api.sent()
+    size_mb = f"{len(SELFIE) / 1_000_000:.1f}".rstrip("0").rstrip(".")
+    assert too_big.result["text"] == catalogue(
+        "upload.too_large", filename="big.jpg", size_mb=size_mb, limit_mb="20.9"
+    )
+    assert lost.result["text"] == catalogue("upload.download_failed", filename="lost.jpg")
+    assert not game.events
+
+
+async def test_other_media_in_private_get_a_clear_reply(
+    api: FakeBotApi, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    game = ScriptedGame(rule=lambda event: [Reply("should not be asked")])
+    ann = Person(api, "Ann")
+    chat = private_chat(api, ann)
+    video = {**api.add_file(b"mp4", "clip.mp4"), "width": 1, "height": 1, "duration": 1}
+    sticker = {
+        **api.add_file(b"webp", "s.webp"),
+        "width": 512,
+        "height": 512,
+        "is_animated": False,
+        "is_video": False,
+        "type": "regular",
+    }
+    async with running_bot(game, bot_settings(api, monkeypatch), api):
+        ann.send_content(chat, video={**video, "file_name": "clip.mp4", "mime_type": "video/mp4"})
+        await api.wait_for(api.sent, what="the video refusal")
+        ann.send_content(chat, video_note={**video, "length": 240})
+        await api.wait_for(lambda: len(api.sent()) >= 2, what="the round video refusal")
+        ann.send_content(chat, sticker=sticker)
+        await api.wait_for(lambda: len(api.sent()) >= 3, what="the answer to a sticker")
+
+    clip, round_video, sticker_answer = (c.result["text"] for c in api.sent())
+    assert clip == catalogue("upload.not_image", filename="clip.mp4")
+    assert round_video == catalogue("upload.not_image", filename="video.mp4")
+    assert sticker_answer == texts.SEND_A_SELFIE
+    assert not game.events and not api.calls("getFile")
+
+
+async def test_a_live_photo_is_scored_by_its_still_photo(
+    api: FakeBotApi, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    game = ScriptedGame(rule=lambda event: [result_reply()])
+    ann = Person(api, "Ann")
+    chat = private_chat(api, ann)
+    still = {**api.add_file(SELFIE, "still.jpg"), "width": 512, "height": 512}
+    thumb = {**api.add_file(b"tiny", "thumb.jpg"), "width": 90, "height": 90}
+    live = {
+        **api.add_file(b"mp4 video", "live.mp4"),
+        "width": 512,
+        "height": 512,
+        "duration": 2,
+        "mime_type": "video/mp4",
+        "photo": [thumb, still],
+    }
+    async with running_bot(game, bot_settings(api, monkeypatch), api):
+        ann.send_content(chat, live_photo=live)
+        [card] = await api.wait_for(api.sent, what="the result card")
+
+    [event] = game.events
+    assert isinstance(event, PhotoEvent) and event.photo == SELFIE
+    assert [c.params["file_id"] for c in api.calls("getFile")] == [still["file_id"]]
+    assert card.method == "sendPhoto"
 
 
 async def test_heic_document_is_passed_as_image(
@@ -293,7 +380,26 @@ async def test_button_press_is_answered_and_reaches_the_game(
     first, second = api.calls("answerCallbackQuery")
     assert "text" not in first.params
     assert second.params["show_alert"] is True, "a failure is shown to the presser"
+    assert second.params["text"] == catalogue("error.generic")
     assert len(api.sent()) == 2, "the failing press sent no message"
+
+
+async def test_a_button_this_bot_did_not_make_is_answered_not_passed_on(
+    api: FakeBotApi, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    game = ScriptedGame(rule=lambda event: [result_reply()])
+    ann = Person(api, "Ann")
+    chat = private_chat(api, ann)
+    async with running_bot(game, bot_settings(api, monkeypatch), api):
+        ann.send_photo(chat, SELFIE)
+        [card] = await api.wait_for(api.sent, what="the card")
+        query = {"id": "Q-stale", "from": ann.as_user(), "chat_instance": "ci-1"}
+        api.push({"callback_query": {**query, "message": card.result, "data": "from-v1"}})
+        [answer] = await api.wait_for(lambda: api.calls("answerCallbackQuery"), what="answer")
+
+    assert answer.params["text"] == texts.BUTTON_EXPIRED
+    assert [type(e) for e in game.events] == [PhotoEvent]
+    assert len(api.sent()) == 1
 
 
 async def test_private_reply_in_group_goes_to_dm_or_falls_back(

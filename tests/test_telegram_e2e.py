@@ -18,8 +18,9 @@ import pytest
 from PIL import Image
 
 from bot.core.game import Game
+from bot.core.i18n import Translator
+from bot.core.markup import to_plain
 from bot.settings import Settings
-from bot.telegram import texts
 from inference.errors import PREFIX as UNREADABLE_PREFIX
 from storage.records import SubmissionRecord
 from tests.conftest import ROOT, needs_shared
@@ -151,7 +152,9 @@ async def test_non_photos_and_broken_photos_get_clear_replies(
         await api.wait_for(lambda: len(api.sent()) >= 3, what="the corrupt JPEG answer")
 
     pdf, txt, corrupt = api.sent()
-    assert pdf.result["text"] == texts.NOT_AN_IMAGE == txt.result["text"]
+    refusal = Translator("en")
+    assert pdf.result["text"] == to_plain(refusal("upload.not_image", filename="rules.pdf"))
+    assert txt.result["text"] == to_plain(refusal("upload.not_image", filename="notes.txt"))
     assert corrupt.method == "sendMessage"
     assert shown_text(corrupt).startswith(UNREADABLE_PREFIX)
     assert corrupt.params["reply_parameters"]["message_id"] == broken["message"]["message_id"]

@@ -163,6 +163,39 @@ def test_gif_animations_are_not_photos_and_text_has_no_image() -> None:
     assert image_in(message(text="hello")) is None
 
 
+_MEDIUM = {"file_id": "m", "file_unique_id": "u", "duration": 3}
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (
+            {"video": {**_MEDIUM, "width": 1, "height": 1, "file_name": "a.mov",
+                       "mime_type": "video/quicktime"}},
+            NotAnImage("a.mov", "video/quicktime"),
+        ),
+        ({"voice": {**_MEDIUM, "mime_type": "audio/ogg"}}, NotAnImage(None, "audio/ogg")),
+        ({"audio": {**_MEDIUM, "file_name": "s.mp3"}}, NotAnImage("s.mp3", None)),
+        ({"video_note": {**_MEDIUM, "length": 240}}, NotAnImage(None, "video/mp4")),
+        (
+            {"live_photo": {**_MEDIUM, "width": 1, "height": 1, "mime_type": "video/mp4"}},
+            NotAnImage(None, "video/mp4"),
+        ),
+        (
+            {"live_photo": {**_MEDIUM, "width": 1, "height": 1, "photo": [
+                {"file_id": "still", "file_unique_id": "s", "width": 800, "height": 600},
+                {"file_id": "thumb", "file_unique_id": "t", "width": 80, "height": 60},
+            ]}},
+            ImageFile("still", None, None, "image/jpeg"),
+        ),
+    ],
+)  # fmt: skip
+def test_other_media_are_named_files_and_live_photos_count_by_their_still(
+    content: dict[str, Any], expected: ImageFile | NotAnImage
+) -> None:
+    assert image_in(message(**content)) == expected
+
+
 def test_button_data_round_trips_within_64_bytes() -> None:
     data = encode_button("tips", "42")
     assert data == "tips:42" and decode_button(data) == ("tips", "42")

@@ -304,3 +304,77 @@ def test_refused_photos_carry_their_status(data: bytes, status: int) -> None:
         photos.display_copy(data, max_pixels=100_000)
     assert caught.value.status == status
     assert caught.value.detail.startswith("That file isn't a photo I can read")
+
+
+# --- wording: every sentence of the page lives in the message catalogue -----------------------
+
+WEB = Path(__file__).resolve().parent.parent / "bot" / "web"
+
+
+def _template_text(source: str) -> tuple[list[str], list[str]]:
+    """Words left in a template once Jinja expressions and tags are removed, and the values of
+    attributes people read (alt, title, aria-label, placeholder, content)."""
+    import re
+
+    bare = re.sub(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", "", source, flags=re.S)
+    attributes = re.findall(r'\b(?:alt|title|aria-label|placeholder)="([^"]*)"', bare)
+    bare = re.sub(r"<[^>]*>", " ", bare)
+    words = [word for word in re.findall(r"[A-Za-z][A-Za-z']*", bare) if word != "selfiebot"]
+    return words, [value for value in attributes if re.search("[A-Za-z]", value)]
+
+
+def test_templates_and_script_hold_no_sentences() -> None:
+    import re
+
+    for path in sorted((WEB / "templates").glob("*.html")):
+        assert _template_text(path.read_text()) == ([], []), path.name
+    script = re.sub(r"^\s*//.*$", "", (WEB / "static" / "app.js").read_text(), flags=re.M)
+    literals = re.findall(r'"([^"\n]*)"|`([^`\n]*)`', script)
+    sentences = [
+        text
+        for pair in literals
+        for text in pair
+        if re.search(r"[A-Za-z]+ [a-z]+", text) and text != "use strict"
+    ]
+    assert sentences == [], "sentences belong in the catalogue (data-msg-* attributes)"
+
+
+def test_every_key_the_page_uses_is_in_the_catalogue() -> None:
+    import ast
+    import re
+
+    from bot.core.i18n import CATALOGUES
+
+    english = CATALOGUES["en"]
+    used: set[str] = set()
+    for path in sorted((WEB / "templates").glob("*.html")):
+        found = re.findall(r"""\bt(?:\.template)?\(\s*["']([\w.\-]+)["']""", path.read_text())
+        used |= {key for key in found if not key.endswith(".")}
+        for key in re.findall(r"""\bt\.plural\(\s*["']([\w.\-]+)["']""", path.read_text()):
+            used |= {f"{key}.one", f"{key}.other"}
+    for path in sorted(WEB.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if (
+                isinstance(node, ast.Call)
+                and getattr(node.func, "id", None) == "t"
+                and node.args
+                and isinstance(node.args[0], ast.Constant)
+            ):
+                used.add(node.args[0].value)
+    assert len(used) > 40
+    assert used - set(english) == set()
+    script = (WEB / "static" / "app.js").read_text()
+    page = (WEB / "templates" / "index.html").read_text()
+    for name in re.findall(r'msg\("msg(\w+)"', script):
+        attribute = re.sub(r"(?<!^)([A-Z])", r"-\1", name).lower()
+        assert f"data-msg-{attribute}" in page or attribute.replace("-", "_") in page, name
+
+
+def test_problem_titles_come_from_the_catalogue() -> None:
+    from bot.core.i18n import CATALOGUES
+    from bot.web.problems import PROBLEM_TYPES
+
+    english = CATALOGUES["en"]
+    for slug, kind in PROBLEM_TYPES.items():
+        assert kind.title == english[f"web.problem.{slug}.title"]
+        assert kind.explanation == english[f"web.problem.{slug}.explanation"]

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from PIL import Image, ImageDraw
 
 from bot.core import drawing as d
+from bot.core.i18n import Translator
 
 if TYPE_CHECKING:
     from inference import Analysis
@@ -36,12 +37,17 @@ TIPS_HEIGHT = TIPS_TILE + 190
 
 EMOTION_ORDER = ("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral")
 
-VERDICTS = ((80, "Superstar"), (60, "Great shot"), (40, "Not bad"), (0, "Keep trying"))
+# Lowest score of each verdict band, best first; `verdict.3` is the best band's wording.
+VERDICT_FLOORS = (80, 60, 40, 0)
 
 
-def default_verdict(score: int) -> str:
-    """A short English verdict for cards whose caller did not pass the catalogue's own."""
-    return next(label for floor, label in VERDICTS if score >= floor)
+def default_verdict(score: int, t: Translator | None = None) -> str:
+    """The catalogue's verdict for `score` (reference language unless `t` says otherwise).
+
+    One table for the text replies and the cards, so both always agree on the band.
+    """
+    band = next(i for i, floor in enumerate(VERDICT_FLOORS) if score >= floor)
+    return (t or Translator())(f"verdict.{len(VERDICT_FLOORS) - 1 - band}")
 
 
 def result_card(
@@ -53,14 +59,17 @@ def result_card(
     display_name: str,
     *,
     verdict: str | None = None,
+    t: Translator | None = None,
 ) -> bytes:
     """The PNG answer to a scored photo.
 
     `rank_change` is how many places the sender climbed (positive), fell (negative) or 0;
     None means there is nothing to compare with (first entry). `badges` are the newly earned
     (icon, name) pairs; icons are emoji the fonts cannot draw, so a drawn star stands in.
-    `verdict` lets the caller pass the catalogue's translated wording.
+    `verdict` lets the caller pass its own wording; `t` words the card's labels in the chat's
+    language (the reference language when omitted).
     """
+    t = t or Translator()
     height = CARD_HEIGHT + (BADGE_STRIP if badges else 0)
     card = Image.new("RGB", (CARD_WIDTH, height), d.BACKGROUND)
     draw = ImageDraw.Draw(card)
@@ -69,15 +78,15 @@ def result_card(
     right = MARGIN + PHOTO_BOX + MARGIN
     width = CARD_WIDTH - right - MARGIN
 
-    name = d.fit_text(draw, display_name or "You", d.font(30, bold=True), width)
+    name = d.fit_text(draw, display_name or t("card.you"), d.font(30, bold=True), width)
     draw.text((right, MARGIN - 4), name, font=d.font(30, bold=True), fill=d.TEXT)
-    draw.text((right, MARGIN + 36), "Popularity score", font=d.font(17), fill=d.MUTED)
+    draw.text((right, MARGIN + 36), t("card.popularity"), font=d.font(17), fill=d.MUTED)
 
     score = int(analysis.score)
     color = d.verdict_color(score)
     _draw_gauge(draw, (right + 88, 205), 84, score, color)
     info_x = right + 200
-    label = verdict or default_verdict(score)
+    label = verdict or default_verdict(score, t)
     label = label[:1].upper() + label[1:]
     # Long verdicts (a translation, a catalogue sentence) get a smaller font before an ellipsis.
     for size, max_lines in ((22, 2), (18, 3)):
@@ -87,11 +96,11 @@ def result_card(
             break
     for i, line in enumerate(lines):
         draw.text((info_x, 124 + i * (size + 5)), line, font=label_font, fill=color)
-    _draw_rank(draw, (info_x, min(202, 138 + len(lines) * (size + 5))), rank, rank_change)
+    _draw_rank(draw, (info_x, min(202, 138 + len(lines) * (size + 5))), rank, rank_change, t)
 
-    _draw_emotions(draw, (right, 318), width, analysis)
+    _draw_emotions(draw, (right, 318), width, analysis, t)
     if badges:
-        _draw_badges(draw, (MARGIN, CARD_HEIGHT - 8), CARD_WIDTH - 2 * MARGIN, badges)
+        _draw_badges(draw, (MARGIN, CARD_HEIGHT - 8), CARD_WIDTH - 2 * MARGIN, badges, t)
     _footer(draw, card.size)
     return d.to_png(card)
 
@@ -148,16 +157,20 @@ def _draw_gauge(
 
 
 def _draw_rank(
-    draw: ImageDraw.ImageDraw, origin: tuple[int, int], rank: int | None, change: int | None
+    draw: ImageDraw.ImageDraw,
+    origin: tuple[int, int],
+    rank: int | None,
+    change: int | None,
+    t: Translator,
 ) -> None:
     x, y = origin
     if rank is None:
-        draw.text((x, y + 8), "Not ranked yet", font=d.font(20), fill=d.MUTED)
+        draw.text((x, y + 8), t("card.not_ranked"), font=d.font(20), fill=d.MUTED)
         return
     rank_font = d.font(44, bold=True)
     text = f"#{rank}"
     draw.text((x, y), text, font=rank_font, fill=d.TEXT)
-    draw.text((x, y + 54), "in this chat", font=d.font(17), fill=d.MUTED)
+    draw.text((x, y + 54), t("card.in_chat"), font=d.font(17), fill=d.MUTED)
     mx = x + d.text_width(draw, text, rank_font) + 18
     my = y + 28
     if change is None:
@@ -171,14 +184,18 @@ def _draw_rank(
 
 
 def _draw_emotions(
-    draw: ImageDraw.ImageDraw, origin: tuple[int, int], width: int, analysis: Analysis
+    draw: ImageDraw.ImageDraw,
+    origin: tuple[int, int],
+    width: int,
+    analysis: Analysis,
+    t: Translator,
 ) -> None:
     """Seven bars for the main face, the dominant one in bold; or why there are none."""
     x, y = origin
-    draw.text((x, y), "Expression", font=d.font(17), fill=d.MUTED)
+    draw.text((x, y), t("card.expression"), font=d.font(17), fill=d.MUTED)
     face = _main_face(analysis)
     if face is None:
-        draw.text((x, y + 40), "No face found", font=d.font(22, bold=True), fill=d.TEXT)
+        draw.text((x, y + 40), t("card.no_face"), font=d.font(22, bold=True), fill=d.TEXT)
         return
     emotions = dict(face.emotions)
     dominant = face.dominant_emotion
@@ -190,7 +207,8 @@ def _draw_emotions(
         cy = y + 40 + i * row
         is_top = name == dominant
         label_font = d.font(16, bold=is_top)
-        draw.text((x, cy), name, font=label_font, fill=d.TEXT if is_top else d.MUTED, anchor="lm")
+        label = d.fit_text(draw, t(f"emotion.{name}"), label_font, label_w - 6)
+        draw.text((x, cy), label, font=label_font, fill=d.TEXT if is_top else d.MUTED, anchor="lm")
         draw.rounded_rectangle((bar_x, cy - 7, bar_x + bar_w, cy + 7), radius=7, fill=d.PANEL)
         fill_w = round(bar_w * value)
         if fill_w >= 4:
@@ -213,10 +231,11 @@ def _draw_badges(
     origin: tuple[int, int],
     width: int,
     badges: Sequence[tuple[str, str]],
+    t: Translator,
 ) -> None:
     """Newly earned badges as chips with a drawn star; the emoji icon itself is not drawable."""
     x, y = origin
-    draw.text((x, y + 26), "New badge", font=d.font(17), fill=d.MUTED, anchor="lm")
+    draw.text((x, y + 26), t("card.new_badge"), font=d.font(17), fill=d.MUTED, anchor="lm")
     x += 110
     chip_font = d.font(18, bold=True)
     end = origin[0] + width
@@ -236,12 +255,16 @@ def _footer(draw: ImageDraw.ImageDraw, size: tuple[int, int]) -> None:
     draw.text((size[0] - 16, size[1] - 12), "selfiebot", font=d.font(14), fill=d.MUTED, anchor="rs")
 
 
-def leaderboard_image(title: str, rows: Sequence[tuple[int, str, int, bool]]) -> bytes:
+def leaderboard_image(
+    title: str, rows: Sequence[tuple[int, str, int, bool]], *, t: Translator | None = None
+) -> bytes:
     """The board as a picture: medals for the podium, a bar per score, the asker highlighted.
 
     `rows` are (rank, name, score, is_asker) in display order; a jump in ranks (the asker's
-    own line below the top N) is shown as a gap so nobody reads it as consecutive.
+    own line below the top N) is shown as a gap so nobody reads it as consecutive. `t` words
+    the empty board's hint in the chat's language.
     """
+    t = t or Translator()
     gaps = sum(1 for a, b in itertools.pairwise(rows) if b[0] > a[0] + 1)
     body = max(len(rows), 1) * BOARD_ROW + gaps * 30
     height = BOARD_HEADER + body + BOARD_FOOTER + 20
@@ -255,7 +278,7 @@ def leaderboard_image(title: str, rows: Sequence[tuple[int, str, int, bool]]) ->
     if not rows:
         draw.text(
             (BOARD_WIDTH // 2, y + BOARD_ROW // 2),
-            "No scores yet: send a selfie to open the board",
+            t("card.board_empty"),
             font=d.font(20),
             fill=d.MUTED,
             anchor="mm",
@@ -319,17 +342,20 @@ def tips_image(
     *,
     scores: tuple[int, int] | None = None,
     caption: str | None = None,
+    t: Translator | None = None,
 ) -> bytes:
     """Before and after side by side with the measured gain, so the tip is visible at a glance.
 
-    `scores` (before, after) are printed under each photo when given; `caption` names the edit.
+    `scores` (before, after) are printed under each photo when given; `caption` names the edit;
+    `t` words the labels in the chat's language.
     """
+    t = t or Translator()
     image = Image.new("RGB", (TIPS_WIDTH, TIPS_HEIGHT), d.BACKGROUND)
     draw = ImageDraw.Draw(image)
     top = 96
     left_x = MARGIN
     right_x = TIPS_WIDTH - MARGIN - TIPS_TILE
-    headline = f"+{gain} points" if gain > 0 else f"{gain:+d} points"
+    headline = t.plural("card.gain", abs(gain), signed=f"{gain:+d}")
     color = d.UP if gain > 0 else d.MUTED
     draw.text((MARGIN, 30), headline, font=d.font(34, bold=True), fill=color)
     if caption:
@@ -344,7 +370,7 @@ def tips_image(
                 fill=d.MUTED,
                 anchor="ra",
             )
-    for x, photo, label in ((left_x, before, "Before"), (right_x, after, "After")):
+    for x, photo, label in ((left_x, before, t("card.before")), (right_x, after, t("card.after"))):
         d.paste_photo(image, photo, (x, top, x + TIPS_TILE, top + TIPS_TILE), 20)
         draw.text((x, top + TIPS_TILE + 22), label, font=d.font(22, bold=True), fill=d.TEXT)
     if scores is not None:

@@ -7,6 +7,7 @@ only ever kept in memory). Buttons are printed as the command that presses them.
 
 from __future__ import annotations
 
+import re
 import shlex
 import uuid
 from collections.abc import Sequence
@@ -21,6 +22,8 @@ from bot.core.replies import Button, Reply
 from bot.settings import Settings
 
 PLATFORM = "cli"
+# What a command word looks like on every platform: a slash and a plain name.
+_COMMAND = re.compile(r"/[A-Za-z0-9_]+")
 
 
 @dataclass(frozen=True)
@@ -39,7 +42,8 @@ def group_inputs(items: Sequence[str]) -> list[str]:
     """Join shell words into inputs: a photo path, or a command with the words after it.
 
     `play /duel @ann /top week` is two commands, so nobody has to quote them. Existing files
-    win over commands because absolute paths start with a slash too.
+    win over commands because absolute paths start with a slash too; a slash word that is not
+    a command name (`/tmp/me.jpg`) is a photo path that does not exist, not a command.
     Raises `FileNotFoundError` for a word that is neither a file nor after a command.
     """
     grouped: list[str] = []
@@ -48,6 +52,8 @@ def group_inputs(items: Sequence[str]) -> list[str]:
         if Path(item).is_file():
             grouped.append(item)
             open_command = False
+        elif item.startswith("/") and not _COMMAND.fullmatch(item):
+            raise FileNotFoundError(f"No such photo: {item}")
         elif item.startswith(("/", "press:")):
             grouped.append(item)
             open_command = item.startswith("/")
@@ -77,8 +83,13 @@ def build_event(player: Player, item: str) -> Event:
     return CommandEvent(**base, name=name[1:].lower(), args=tuple(args))
 
 
-def button_hint(player: Player, button: Button, photo: str | None) -> str:
-    """The command line that presses `button` (Tips needs the photo again: memory only)."""
+def button_hint(
+    player: Player, button: Button, photo: str | None, answerer: str | None = None
+) -> str:
+    """The command line that presses `button` (Tips needs the photo again: memory only).
+
+    `answerer` is who may press it when that is not the asker (the challenged person).
+    """
     simple = {
         ButtonAction.TIPS: "/tips",
         ButtonAction.TOP: f"/top {button.payload}".strip(),
@@ -87,9 +98,7 @@ def button_hint(player: Player, button: Button, photo: str | None) -> str:
     command = simple.get(button.action)
     if command is None:
         target = shlex.quote(f"press:{button.action}:{button.payload}")
-        prefix = player.prefix()
-        if button.action in (ButtonAction.DUEL_ACCEPT, ButtonAction.DUEL_DECLINE):
-            prefix = Player(player.chat, "OPPONENT").prefix()  # only the challenged may answer
+        prefix = Player(player.chat, answerer).prefix() if answerer else player.prefix()
         return f"[{button.label}] -> {prefix} {target}"
     if button.action == ButtonAction.TIPS and photo is not None:
         return f"[{button.label}] -> {player.prefix()} {shlex.quote(photo)} {command}"
@@ -112,7 +121,8 @@ def render(
         target = out / f"{counter[0]:02d}-{attachment.filename}"
         target.write_bytes(attachment.data)
         lines.append(f"(saved {target})")
-    lines.extend(button_hint(player, button, photo) for button in reply.buttons)
+    answerer = (reply.data or {}).get("opponent_user_id")
+    lines.extend(button_hint(player, button, photo, answerer) for button in reply.buttons)
     return lines
 
 

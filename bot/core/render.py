@@ -10,19 +10,22 @@ from bot.core.i18n import Translator
 from bot.core.replies import Attachment
 from storage.records import Leaderboard, LeaderboardEntry
 
-_VERDICT_FLOORS = (80, 60, 40, 0)
 _MEDALS = {1: "🥇 ", 2: "🥈 ", 3: "🥉 "}
 
 
 def verdict(t: Translator, score: int) -> str:
-    """The verdict band of a score (same bands as the result card)."""
-    band = next(i for i, floor in enumerate(_VERDICT_FLOORS) if score >= floor)
-    return t(f"verdict.{len(_VERDICT_FLOORS) - 1 - band}")
+    """The verdict band of a score (the result card's own table, so both agree)."""
+    return cards.default_verdict(score, t)
 
 
 def points(value: float | None) -> int:
     """Scores are stored as floats but always shown as whole points."""
     return round(value or 0)
+
+
+def amount(t: Translator, unit: str, count: int) -> str:
+    """`count` with its unit in the right number ("1 photo", "10 photos"): settings can be 1."""
+    return t.plural(f"unit.{unit}", count)
 
 
 def duration(t: Translator, delta: timedelta) -> str:
@@ -93,12 +96,14 @@ def _line(t: Translator, entry: LeaderboardEntry) -> str:
     )
 
 
-def board_image(title: str, board: Leaderboard, viewer_user_id: int | None) -> Attachment:
-    """The board as a PNG (D2's drawing), the viewer's own line included."""
+def board_image(
+    t: Translator, title: str, board: Leaderboard, viewer_user_id: int | None
+) -> Attachment:
+    """The board as a PNG in the chat's language, the viewer's own line included."""
     entries = list(board.entries)
     if board.viewer is not None and all(e.user_id != board.viewer.user_id for e in entries):
         entries.append(board.viewer)
     rows = [(e.rank, e.display_name, points(e.value), e.user_id == viewer_user_id) for e in entries]
     return Attachment(
-        cards.leaderboard_image(title, rows), "leaderboard.png", "image/png", description=title
+        cards.leaderboard_image(title, rows, t=t), "leaderboard.png", "image/png", description=title
     )

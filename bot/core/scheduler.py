@@ -206,7 +206,7 @@ class Scheduler:
         title = t("top.title.season", number=season.number)
         return Reply(
             "\n".join(lines),
-            attachments=(board_image(title, board, None),),
+            attachments=(board_image(t, title, board, None),),
             reply_to_event=False,
             data={"season": season.number, "winner_user_id": season.winner_user_id},
         )

@@ -10,14 +10,17 @@ returned file.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from PIL import Image, ImageEnhance
 
 from bot.core import edits
 from bot.core.drawing import to_png
+from bot.core.i18n import DEFAULT_LANGUAGE, Translator
+from bot.core.i18n.en import MESSAGES
 from inference.decode import to_rgb
 
 if TYPE_CHECKING:
@@ -34,53 +37,20 @@ FRAME_FRACTIONS = (0.15, 0.22, 1 / 3, 0.45)
 MIN_TILT_DEGREES = 4.0
 MAX_TILT_DEGREES = 35.0
 
-TEXTS: dict[str, str] = {
-    "tips.edit.brighter": "Brighter exposure (+{percent}%)",
-    "tips.edit.darker": "Darker exposure (-{percent}%)",
-    "tips.edit.lift_shadows": "Lift the shadows",
-    "tips.edit.deepen_shadows": "Deepen the shadows",
-    "tips.edit.more_contrast": "More contrast (+{percent}%)",
-    "tips.edit.less_contrast": "Softer contrast (-{percent}%)",
-    "tips.edit.more_colour": "Richer colour (+{percent}%)",
-    "tips.edit.less_colour": "Muted colour (-{percent}%)",
-    "tips.edit.warmer": "Warmer light",
-    "tips.edit.cooler": "Cooler light",
-    "tips.edit.sharpen": "Sharpen ({strength})",
-    "tips.edit.auto_levels": "Auto levels",
-    "tips.edit.crop": "Crop closer: your face fills {percent}% of the frame",
-    "tips.edit.straighten": "Straighten your head tilt ({degrees}°)",
-    "tips.edit.straighten_crop": (
-        "Straighten your head tilt ({degrees}°) and crop closer: your face fills {percent}% "
-        "of the frame"
-    ),
-    "tips.obs.no_face": "I couldn't find a face.",
-    "tips.obs.no_face.fix": "Face the camera with your whole face visible and well lit.",
-    "tips.obs.several_faces": "There are {count} faces; I read the largest one.",
-    "tips.obs.several_faces.fix": "For your own score, take a solo selfie.",
-    "tips.obs.face_small": "Your face fills only {percent}% of the photo.",
-    "tips.obs.face_small.fix": "Hold the phone closer so your face fills about a third.",
-    "tips.obs.face_large": "Your face fills {percent}% of the photo, it's cut very tight.",
-    "tips.obs.face_large.fix": "Step back a little so some hair and shoulders show.",
-    "tips.obs.off_centre": "Your face is off to the {side}.",
-    "tips.obs.off_centre.fix": "Keep your face in the middle, eyes about a third from the top.",
-    "tips.obs.tilted": "Your head is tilted by {degrees}°.",
-    "tips.obs.tilted.fix": "Hold the phone level with your eyes.",
-    "tips.obs.dark": "The photo is dark.",
-    "tips.obs.dark.fix": "Face a window or a lamp; avoid light from behind you.",
-    "tips.obs.bright": "The photo is very bright; highlights are washed out.",
-    "tips.obs.bright.fix": "Move out of direct sun or tap your face to set the exposure.",
-    "tips.obs.flat": "The photo looks flat (low contrast).",
-    "tips.obs.flat.fix": "Light from one side, e.g. a window, gives your face shape.",
-    "tips.obs.blurry": "The photo is blurry.",
-    "tips.obs.blurry.fix": "Hold still, wipe the lens and let the camera focus on your face.",
-    "tips.obs.no_smile": "You're not smiling.",
-    "tips.obs.no_smile.fix": "Try a real smile: happy faces tend to score higher.",
-}
+# The engine words its tips and observations through the catalogue (bot/core/i18n/en.py); these
+# are its keys, so tests can check that every one formats.
+TEXTS: Mapping[str, str] = MappingProxyType(
+    {key: value for key, value in MESSAGES.items() if key.startswith(("tips.edit.", "tips.obs."))}
+)
 
 
 def text(key: str, **values: Any) -> str:
-    """English text for one of this module's keys (the catalogue may translate the same key)."""
-    return TEXTS[key].format(**values)
+    """The reference-language wording of one of this module's keys.
+
+    Tips are measured once per photo and shared by every adapter, so their titles are worded
+    in the catalogue's reference language rather than per chat.
+    """
+    return Translator(DEFAULT_LANGUAGE)(key, **values)
 
 
 @dataclass(frozen=True)
@@ -190,7 +160,12 @@ def colour_variants() -> dict[str, tuple[_Variant, ...]]:
         for a in (-0.06, 0.06, 0.12)
     )
     sharpen = tuple(
-        _Variant("sharpen", text("tips.edit.sharpen", strength=name), "sharpness", _sharpen(p))
+        _Variant(
+            "sharpen",
+            text("tips.edit.sharpen", strength=text(f"tips.edit.strength.{name}")),
+            "sharpness",
+            _sharpen(p),
+        )
         for p, name in ((100, "light"), (200, "medium"), (300, "strong"))
     )
     levels = (_Variant("auto_levels", text("tips.edit.auto_levels"), "levels", edits.auto_levels),)
@@ -453,9 +428,16 @@ def _face_notes(analysis: Analysis, face: Any) -> list[tuple[str, dict[str, Any]
         notes.append(("face_large", {"percent": round(ratio * 100)}))
     cx, cy = quality.face_center_x, quality.face_center_y
     if cx is not None and abs(cx - 0.5) > OFF_CENTRE_X:
-        notes.append(("off_centre", {"side": "left" if cx < 0.5 else "right"}))
+        notes.append(
+            ("off_centre", {"side": text("tips.side.left" if cx < 0.5 else "tips.side.right")})
+        )
     elif cy is not None and not CENTRE_Y_RANGE[0] <= cy <= CENTRE_Y_RANGE[1]:
-        notes.append(("off_centre", {"side": "top" if cy < CENTRE_Y_RANGE[0] else "bottom"}))
+        notes.append(
+            (
+                "off_centre",
+                {"side": text("tips.side.top" if cy < CENTRE_Y_RANGE[0] else "tips.side.bottom")},
+            )
+        )
     tilt = quality.face_tilt_degrees
     if tilt is not None and abs(tilt) > TILT_DEGREES:
         notes.append(("tilted", {"degrees": round(abs(tilt))}))

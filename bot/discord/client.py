@@ -8,12 +8,14 @@ state lives in the core's storage and buttons are stateless (`components.CoreBut
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import uuid
 import weakref
 from collections.abc import Awaitable, Sequence
 from typing import TYPE_CHECKING, Any
 
+import aiohttp
 import discord
 from discord import app_commands
 from discord.ext import tasks
@@ -47,6 +49,10 @@ if TYPE_CHECKING:
     from bot.settings import Settings
 
 log = logging.getLogger(__name__)
+
+DOWNLOAD_ERRORS = (discord.HTTPException, aiohttp.ClientError, TimeoutError)
+"""What `Attachment.read` raises: discord.py wraps HTTP error statuses, but a connection that
+fails or stalls surfaces as aiohttp's own error or a timeout."""
 
 
 def default_intents() -> discord.Intents:
@@ -150,7 +156,10 @@ class SelfieBotClient(discord.AutoShardedClient):
         base = self._interaction_base(interaction)
         event = CommandEvent(**base, name=name, args=tuple(args), mentions=tuple(mentions))
         work = self._handle(event, base["sender"].language)
-        await self._answer(interaction, base["chat"], work, name in PRIVATE_COMMANDS)
+        if name in PRIVATE_COMMANDS:
+            await self._answer(interaction, base["chat"], _privately(work), True)
+        else:
+            await self._answer(interaction, base["chat"], work, False)
 
     async def on_score_command(
         self, interaction: discord.Interaction, photo: discord.Attachment
@@ -171,10 +180,8 @@ class SelfieBotClient(discord.AutoShardedClient):
     async def _score(
         self, photo: discord.Attachment, base: dict[str, Any], language: str | None
     ) -> list[Reply]:
-        try:
-            data = await photo.read()
-        except discord.HTTPException:
-            log.warning("Could not download attachment %s", photo.id)
+        data = await _download(photo)
+        if data is None:
             refusal = Refusal("upload.download_failed", {"filename": photo.filename})
             return [Reply(refusal.text(language), private=True)]
         event = PhotoEvent(**base, photo=data, filename=photo.filename, mime_type=mime_type(photo))
@@ -226,10 +233,8 @@ class SelfieBotClient(discord.AutoShardedClient):
         attachment: discord.Attachment,
     ) -> None:
         async with message.channel.typing():
-            try:
-                data = await attachment.read()
-            except discord.HTTPException:
-                log.warning("Could not download attachment %s", attachment.id)
+            data = await _download(attachment)
+            if data is None:
                 refusal = Refusal("upload.download_failed", {"filename": attachment.filename})
                 await self._refuse(message, chat, refusal)
                 return
@@ -334,3 +339,26 @@ class SelfieBotClient(discord.AutoShardedClient):
         if announcement.reply.tag:
             chat = ChatRef(PLATFORM, announcement.chat_id)
             await self.game.reply_sent(chat, announcement.reply.tag, str(sent.id))
+
+
+async def _download(attachment: discord.Attachment) -> bytes | None:
+    """The attachment's bytes, or None when the CDN could not deliver them.
+
+    Never raises: an escaped error would leave the interaction unanswered ("The application did
+    not respond"), whereas None lets the caller ask the user to send the file again.
+    """
+    try:
+        return await attachment.read()
+    except DOWNLOAD_ERRORS as exc:
+        log.warning("Could not download attachment %s: %s", attachment.id, type(exc).__name__)
+        return None
+
+
+async def _privately(work: Awaitable[list[Reply]]) -> list[Reply]:
+    """`work`'s replies, all ephemeral.
+
+    On Discord an ephemeral answer costs nothing, so personal matters (`PRIVATE_COMMANDS`) stay
+    between the bot and the asker even where the core answers in public: it picks `private`
+    for Telegram too, where a private answer to a group means a direct message.
+    """
+    return [dataclasses.replace(reply, private=True) for reply in await work]

@@ -21,8 +21,8 @@ from bot.discord.convert import sender_of
 
 _SPECS: dict[str, CommandSpec] = {spec.name: spec for spec in COMMANDS}
 
-# Commands whose answers only the asker should see; used to pick the visibility of the
-# "thinking…" message when a command has to be deferred.
+# Commands whose answers only the asker sees (ephemeral), whatever visibility the core picked,
+# and whose "thinking…" message is ephemeral too when the command has to be deferred.
 PRIVATE_COMMANDS = frozenset({"privacy", "forgetme", "export"})
 
 
@@ -95,18 +95,14 @@ def _register_admin_commands(tree: app_commands.CommandTree, handler: CommandHan
     async def resetseason(interaction: discord.Interaction) -> None:
         await handler.on_core_command(interaction, "resetseason")
 
+    # Plain integers: the bounds are game rules, checked by the core, which answers an
+    # out-of-range value with its usage line. Bounds declared here would drift from the core's.
     @app_commands.describe(days="Season length in days")
-    async def seasonlength(
-        interaction: discord.Interaction, days: app_commands.Range[int, 1, 365]
-    ) -> None:
+    async def seasonlength(interaction: discord.Interaction, days: int) -> None:
         await handler.on_core_command(interaction, "seasonlength", (str(days),))
 
     @app_commands.describe(photos="Photos allowed per window", minutes="Window length")
-    async def ratelimit(
-        interaction: discord.Interaction,
-        photos: app_commands.Range[int, 1, 1000],
-        minutes: app_commands.Range[int, 1, 1440],
-    ) -> None:
+    async def ratelimit(interaction: discord.Interaction, photos: int, minutes: int) -> None:
         await handler.on_core_command(interaction, "ratelimit", (str(photos), str(minutes)))
 
     @app_commands.describe(code="Language of the bot's messages in this channel")

@@ -23,7 +23,7 @@ from telegram.ext import ContextTypes
 from bot.core.events import ButtonEvent, ChatRef, CommandEvent, PhotoEvent, ReactionEvent
 from bot.core.markup import to_plain
 from bot.core.replies import Announcement, Reply
-from bot.telegram import texts
+from bot.telegram import refusals, texts
 from bot.telegram.network import NetworkHealth, with_retries
 from bot.telegram.outbox import Delivered, Destination, Outbox, utf16_len
 from bot.telegram.translate import (
@@ -86,6 +86,13 @@ class RecentIds:
     def release(self, update_id: int) -> None:
         """Forget `update_id` so a re-delivery after a failure is processed again."""
         self._ids.pop(update_id, None)
+
+
+@dataclasses.dataclass(frozen=True)
+class _Oversized:
+    """A file found to be over the download limit; `size` when Telegram said how big."""
+
+    size: int | None
 
 
 class _Answer:
@@ -196,10 +203,12 @@ class TelegramAdapter:
             return
         if isinstance(image, NotAnImage):
             if chat.is_private or (command is not None and command.name == "rate"):
-                await self._say(outbox, dest, texts.NOT_AN_IMAGE, answer)
+                refusal = refusals.not_an_image(sender.language, image.filename, image.mime_type)
+                await self._say(outbox, dest, refusal, answer)
             return
         if command is None:
-            if chat.is_private and message.text:
+            # Stickers, locations, polls... deserve an answer in private as much as text does.
+            if chat.is_private and (message.text or message.effective_attachment):
                 await self._say(outbox, dest, texts.SEND_A_SELFIE, answer)
             return
         if command.name == "rate" and message.reply_to_message is not None:
@@ -238,7 +247,9 @@ class TelegramAdapter:
             await self._send_all(outbox, dest, await self._game.handle(event), answer)
             return
         if isinstance(image, NotAnImage):
-            await self._say(outbox, dest, texts.NOT_AN_IMAGE, answer)
+            language = base["sender"].language
+            refusal = refusals.not_an_image(language, image.filename, image.mime_type)
+            await self._say(outbox, dest, refusal, answer)
             return
         author = target.from_user
         if author is None or message.from_user is None or author.id != message.from_user.id:
@@ -257,8 +268,9 @@ class TelegramAdapter:
         photo_message_id: int,
         answer: _Answer,
     ) -> None:
+        language = base["sender"].language
         if image.file_size is not None and image.file_size > self._max_download:
-            await self._say(outbox, dest, self._too_large(), answer)
+            await self._say(outbox, dest, self._too_large(language, image, image.file_size), answer)
             return
         refusal: str | None = None
         replies: list[Reply] = []
@@ -267,10 +279,10 @@ class TelegramAdapter:
                 data = await self._download(bot, image)
             except TelegramError as exc:
                 log.warning("Photo download failed: %s", exc)
-                refusal = texts.DOWNLOAD_FAILED
+                refusal = refusals.download_failed(language, image.filename, image.mime_type)
             else:
-                if data is None:
-                    refusal = self._too_large()
+                if isinstance(data, _Oversized):
+                    refusal = self._too_large(language, image, data.size)
                 else:
                     event = PhotoEvent(
                         **base,
@@ -285,8 +297,8 @@ class TelegramAdapter:
             return
         await self._send_all(outbox, dest, replies, answer)
 
-    async def _download(self, bot: Bot, image: ImageFile) -> bytes | None:
-        """The file's bytes, or None when it is over the download limit.
+    async def _download(self, bot: Bot, image: ImageFile) -> bytes | _Oversized:
+        """The file's bytes, or `_Oversized` when it is over the download limit.
 
         Sizes are checked three times because each source may lack them: the message, the
         getFile answer, and the bytes themselves.
@@ -299,20 +311,22 @@ class TelegramAdapter:
             file = await bot.get_file(image.file_id)
         except BadRequest as exc:
             if "too big" in str(exc).lower():
-                return None
+                return _Oversized(image.file_size)
             raise
         if file.file_size is not None and file.file_size > self._max_download:
-            return None
+            return _Oversized(file.file_size)
         data = await with_retries(
             file.download_as_bytearray,
             what="file download",
             health=self._health,
             retryable=retryable,
         )
-        return bytes(data) if len(data) <= self._max_download else None
+        return bytes(data) if len(data) <= self._max_download else _Oversized(len(data))
 
-    def _too_large(self) -> str:
-        return texts.TOO_LARGE.format(limit_mb=f"{self._max_download / 1_000_000:g}")
+    def _too_large(self, language: str | None, image: ImageFile, size: int | None) -> str:
+        return refusals.too_large(
+            language, image.filename, image.mime_type, size, self._max_download
+        )
 
     # --- buttons and reactions --------------------------------------------------------------
 
@@ -407,15 +421,17 @@ class TelegramAdapter:
         """Tell the user something failed, unless part of the answer already went out."""
         if answer.sent_anything:
             return
+        user = update.effective_user
+        apology = refusals.something_went_wrong(user.language_code if user else None)
         if answer.query is not None:
-            await answer.answer_query(to_plain(texts.SOMETHING_WENT_WRONG), show_alert=True)
+            await answer.answer_query(to_plain(apology), show_alert=True)
             return
         message = update.message
         if message is None:
             return
         with contextlib.suppress(TelegramError):
             dest = Destination(chat_ref(message.chat), reply_to=message.message_id)
-            await Outbox(bot).deliver(Reply(texts.SOMETHING_WENT_WRONG), dest)
+            await Outbox(bot).deliver(Reply(apology), dest)
 
     # --- admin checks -----------------------------------------------------------------------
 

@@ -156,16 +156,28 @@ def image_in(message: Message) -> ImageFile | NotAnImage | None:
     """The picture the message carries: the largest photo size, or an image document.
 
     Telegram recompresses photos to JPEG and offers several sizes; the largest keeps the most
-    detail for the face. Uncompressed files (documents) count when their MIME type or file
-    extension says image, which covers HEIC from phones that report no MIME type.
+    detail for the face. A live photo (what phone cameras take by default) is scored by its
+    static photo. Uncompressed files (documents) count when their MIME type or file extension
+    says image, which covers HEIC from phones that report no MIME type. Videos, voice and
+    audio are files too, just not pictures: they are named so the user hears why.
     """
-    if message.photo:
-        largest = max(
-            message.photo, key=lambda size: (size.width * size.height, size.file_size or 0)
-        )
+    live = message.live_photo
+    sizes = message.photo or (live.photo if live is not None else ())
+    if sizes:
+        largest = max(sizes, key=lambda size: (size.width * size.height, size.file_size or 0))
         return ImageFile(largest.file_id, largest.file_size, None, "image/jpeg")
     if message.animation is not None:
         return NotAnImage(message.animation.file_name, message.animation.mime_type)
+    if message.video is not None:
+        return NotAnImage(message.video.file_name, message.video.mime_type)
+    if message.audio is not None:
+        return NotAnImage(message.audio.file_name, message.audio.mime_type)
+    if message.voice is not None:
+        return NotAnImage(None, message.voice.mime_type)
+    if live is not None:  # a live photo that came without its static photo: only video left
+        return NotAnImage(None, live.mime_type)
+    if message.video_note is not None:
+        return NotAnImage(None, "video/mp4")  # round videos are always MP4
     document = message.document
     if document is None:
         return None

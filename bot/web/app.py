@@ -30,6 +30,7 @@ from bot.settings import Settings, get_settings
 from bot.web.news import NewsFeed
 from bot.web.play import PERIODS, WebPlay
 from bot.web.problems import Problem, problem_for_status, problem_response
+from bot.web.text import t
 
 if TYPE_CHECKING:
     from bot.core.game import Game
@@ -78,6 +79,7 @@ def web_state(request: Request) -> WebState:
 def _templates(settings: Settings) -> Jinja2Templates:
     templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
     templates.env.globals["periods"] = PERIODS
+    templates.env.globals["t"] = t
     templates.env.globals["asset_version"] = _asset_version()
     return templates
 

@@ -25,6 +25,7 @@ from bot.web.players import (
     with_nickname,
 )
 from bot.web.problems import PROBLEM_TYPES, Problem
+from bot.web.text import t
 from bot.web.uploads import human_bytes, read_upload_form
 
 router = APIRouter(include_in_schema=False)
@@ -125,7 +126,7 @@ async def submit(request: Request) -> Response:
             raise Problem("invalid-input", str(error)) from error
         upload = form.file("photo")
         if upload is None:
-            raise Problem("missing-photo", "Pick or drop a photo first.")
+            raise Problem("missing-photo", t("web.pick_first"))
         key = form.fields.get("key")
         outcome = await state.play.submit_photo(
             player,
@@ -155,7 +156,7 @@ async def tips(request: Request) -> Response:
         )
         key = form.fields.get("key")
         if key is None or not is_valid_token(key):
-            raise Problem("invalid-input", "The tips request has no valid `key`.")
+            raise Problem("invalid-input", t("web.tips_no_key"))
         view = await state.play.tips(player, key)
     except Problem as problem:
         return state.templates.TemplateResponse(
@@ -169,7 +170,7 @@ async def problem_page(request: Request, slug: str) -> Response:
     """What each problem `type` URI in an error response means (RFC 9457 asks for one)."""
     kind = PROBLEM_TYPES.get(slug)
     if kind is None:
-        raise Problem("not-found", f"There is no problem type called “{slug}”.")
+        raise Problem("not-found", t("web.no_problem_type", slug=slug))
     return web_state(request).templates.TemplateResponse(
         request, "problem.html", {"kind": kind, "detail": None}
     )

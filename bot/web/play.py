@@ -22,6 +22,7 @@ from bot.core.events import CommandEvent, Event, PhotoEvent, Sender
 from bot.core.replies import Reply
 from bot.web.photos import DisplayPhoto, bytes_data_url, display_copy
 from bot.web.players import PLATFORM, WEB_CHAT, Player
+from bot.web.text import t
 from bot.web.uploads import UploadedFile
 from bot.web.views import (
     ResultView,
@@ -35,14 +36,12 @@ from bot.web.views import (
 if TYPE_CHECKING:
     from bot.core.game import Game
 
-PERIODS: tuple[tuple[str, str], ...] = (
-    ("week", "This week"),
-    ("season", "This season"),
-    ("all", "All time"),
+PERIODS: tuple[tuple[str, str], ...] = tuple(
+    (period, t(f"web.period.{period}")) for period in ("week", "season", "all")
 )
 DEFAULT_PERIOD = "season"
 _MEDALS = {1: "🥇", 2: "🥈", 3: "🥉"}
-VIEWER = Sender(platform=PLATFORM, user_id="web-visitor", display_name="Visitor")
+VIEWER = Sender(platform=PLATFORM, user_id="web-visitor", display_name=t("web.visitor"))
 """Who asks for the board on behalf of someone who has not played yet: one shared identity,
 so merely opening the page never creates a player in the database."""
 ANONYMOUS_BOARD_SECONDS = 15.0
@@ -138,7 +137,7 @@ class WebPlay:
         if not replies:
             return PhotoOutcome(
                 None,
-                (Markup("This upload was already scored: pick a new photo to play again."),),
+                (Markup.escape(t("web.already_scored")),),
             )
         scored = next((r for r in replies if r.data and "analysis" in r.data), None)
         notices = tuple(markup_html(r.text) for r in replies if r is not scored)
@@ -154,7 +153,7 @@ class WebPlay:
             CommandEvent(chat=WEB_CHAT, sender=player.sender, update_id=f"tips-{key}", name="tips")
         )
         if not replies:
-            return TipsView(Markup("These tips were already shown."), None, None)
+            return TipsView(Markup.escape(t("web.tips_shown")), None, None)
         return tips_view(replies)
 
     async def leaderboard(self, player: Player | None, period: str) -> BoardView:

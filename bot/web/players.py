@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from urllib.parse import quote, unquote
 
 from bot.core.events import ChatRef, Sender
+from bot.web.text import t
 
 PLATFORM = "web"
 WEB_CHAT = ChatRef(platform=PLATFORM, chat_id="web", title="Web", is_private=False)
@@ -63,18 +64,18 @@ def is_valid_token(value: str | None) -> bool:
 def guest_name(player_id: str) -> str:
     """A stable default name, so a player who never picks one still has a readable board line."""
     number = int(hashlib.sha256(player_id.encode()).hexdigest()[:8], 16) % 10000
-    return f"Guest {number:04d}"
+    return t("web.guest", number=f"{number:04d}")
 
 
 def clean_nickname(raw: str) -> str:
     """The nickname as it will be shown: trimmed, single-spaced, printable, at most 24 chars."""
     name = _SPACES.sub(" ", unicodedata.normalize("NFC", raw)).strip()
     if not name:
-        raise NicknameError("Pick a nickname of at least one character.")
+        raise NicknameError(t("web.nickname.empty"))
     if len(name) > NICKNAME_MAX:
-        raise NicknameError(f"Pick a nickname of at most {NICKNAME_MAX} characters.")
+        raise NicknameError(t("web.nickname.too_long", max=NICKNAME_MAX))
     if any(unicodedata.category(char).startswith("C") for char in name):
-        raise NicknameError("A nickname cannot contain control characters.")
+        raise NicknameError(t("web.nickname.control"))
     return name
 
 

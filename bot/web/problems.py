@@ -13,92 +13,46 @@ from typing import Any
 
 from fastapi.responses import JSONResponse
 
+from bot.web.text import t
+
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 PROBLEM_PATH = "/problems"
 
 
 @dataclass(frozen=True)
 class ProblemType:
-    """A kind of failure: the HTTP status, a short title, and what the client can do about it."""
+    """A kind of failure: the HTTP status, a short title, and what the client can do about it.
+
+    The title and explanation are catalogue sentences (`web.problem.<slug>.*`), so the page and
+    the JSON problem say the same words as the rest of the product.
+    """
 
     slug: str
     status: int
-    title: str
-    explanation: str
+
+    @property
+    def title(self) -> str:
+        return t(f"web.problem.{self.slug}.title")
+
+    @property
+    def explanation(self) -> str:
+        return t(f"web.problem.{self.slug}.explanation")
 
 
 PROBLEM_TYPES: dict[str, ProblemType] = {
     p.slug: p
     for p in (
-        ProblemType(
-            "bad-photo",
-            400,
-            "The photo could not be read",
-            "The file is empty, truncated, corrupt, or has more pixels than the server accepts. "
-            "Send a JPEG, PNG, WebP, GIF or HEIC photo.",
-        ),
-        ProblemType(
-            "bad-request",
-            400,
-            "The request could not be understood",
-            "The upload is not a well-formed multipart/form-data body.",
-        ),
-        ProblemType(
-            "photo-too-large",
-            413,
-            "The photo is too large",
-            "The file is bigger than the upload limit (SELFIEBOT_MAX_UPLOAD_BYTES). "
-            "Send a smaller photo.",
-        ),
-        ProblemType(
-            "unsupported-type",
-            415,
-            "This kind of file is not supported",
-            "Only photos are accepted (JPEG, PNG, WebP, GIF, HEIC), sent as multipart/form-data.",
-        ),
-        ProblemType(
-            "missing-photo",
-            422,
-            "No photo was sent",
-            "Send the photo as a multipart/form-data file field named `photo`.",
-        ),
-        ProblemType(
-            "invalid-input",
-            422,
-            "The request has invalid fields",
-            "A parameter is missing or malformed; `errors` lists which.",
-        ),
-        ProblemType(
-            "rate-limited",
-            429,
-            "Too many photos",
-            "The game counts a limited number of photos per player in a time window.",
-        ),
-        ProblemType(
-            "model-missing",
-            503,
-            "The popularity model is not installed",
-            "The server has no popularity model yet. Its operator runs "
-            "`selfiebot models fetch` (or `selfiebot models import PATH`).",
-        ),
-        ProblemType(
-            "internal-error",
-            500,
-            "Something went wrong on the server",
-            "An unexpected error happened; it has been logged. Try again in a moment.",
-        ),
-        ProblemType(
-            "not-found",
-            404,
-            "Not found",
-            "There is nothing at this address.",
-        ),
-        ProblemType(
-            "method-not-allowed",
-            405,
-            "Method not allowed",
-            "This address does not accept this HTTP method.",
-        ),
+        ProblemType("bad-photo", 400),
+        ProblemType("bad-request", 400),
+        ProblemType("photo-too-large", 413),
+        ProblemType("unsupported-type", 415),
+        ProblemType("missing-photo", 422),
+        ProblemType("invalid-input", 422),
+        ProblemType("rate-limited", 429),
+        ProblemType("model-missing", 503),
+        ProblemType("internal-error", 500),
+        ProblemType("not-found", 404),
+        ProblemType("method-not-allowed", 405),
     )
 }
 

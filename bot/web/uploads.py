@@ -15,6 +15,7 @@ from python_multipart.exceptions import FormParserError
 from python_multipart.multipart import MultipartParser, parse_options_header
 
 from bot.web.problems import Problem
+from bot.web.text import t
 
 FIELD_LIMIT = 4096
 """Largest plain text field (nickname, idempotency key): anything bigger is not ours."""
@@ -72,7 +73,7 @@ class _PartCollector:
     def _part_begin(self) -> None:
         self.parts += 1
         if self.parts > MAX_PARTS:
-            raise Problem("bad-request", f"The form has more than {MAX_PARTS} parts.")
+            raise Problem("bad-request", t("web.too_many_parts", parts=MAX_PARTS))
         self._headers = {}
         self._data = bytearray()
 
@@ -98,7 +99,7 @@ class _PartCollector:
     def _part_data(self, data: bytes, start: int, end: int) -> None:
         if len(self._data) + (end - start) > self._limit:
             if self._limit == FIELD_LIMIT:
-                raise Problem("bad-request", "A text field of the form is too long.")
+                raise Problem("bad-request", t("web.field_too_long"))
             raise _too_large(self.max_file_bytes)
         self._data += data[start:end]
 
@@ -119,7 +120,7 @@ class _PartCollector:
 def _too_large(limit: int) -> Problem:
     return Problem(
         "photo-too-large",
-        f"The photo is larger than the {human_bytes(limit)} this server accepts.",
+        t("web.photo_too_large", limit=human_bytes(limit)),
         extra={"max_bytes": limit},
     )
 
@@ -139,11 +140,11 @@ def multipart_boundary(content_type: str | None) -> bytes:
     if media_type != b"multipart/form-data":
         raise Problem(
             "unsupported-type",
-            "Send the photo as multipart/form-data (an HTML form with a file field).",
+            t("web.not_multipart"),
         )
     boundary = options.get(b"boundary")
     if not boundary:
-        raise Problem("bad-request", "The multipart body has no boundary.")
+        raise Problem("bad-request", t("web.no_boundary"))
     return boundary
 
 
@@ -174,5 +175,5 @@ async def read_upload_form(
             parser.write(chunk)
         parser.finalize()
     except FormParserError as error:
-        raise Problem("bad-request", "The multipart body is malformed.") from error
+        raise Problem("bad-request", t("web.malformed")) from error
     return UploadForm(collector.fields, collector.files)

@@ -14,6 +14,7 @@ from markupsafe import Markup
 
 from bot.core.markup import to_telegram_html
 from bot.web.photos import DisplayPhoto
+from bot.web.text import t
 
 EMOTION_ORDER = ("happy", "neutral", "surprise", "sad", "angry", "fear", "disgust")
 EMOTION_ICONS = {
@@ -26,14 +27,15 @@ EMOTION_ICONS = {
     "disgust": "🤢",
 }
 QUALITY_FRACTIONS = {
-    "brightness": "Brightness",
-    "contrast": "Contrast",
-    "saturation": "Colour",
-    "face_area_ratio": "Face size",
+    key: t(f"web.quality.{key}")
+    for key in ("brightness", "contrast", "saturation", "face_area_ratio")
 }
 """Quality measures on a 0-1 scale, shown as bars. Sharpness is not: it is a Laplacian
 variance where ~0.001 is soft and ~0.01 crisp, so it is shown in words."""
-SHARPNESS_WORDS = ((0.01, "crisp"), (0.003, "fairly sharp"), (0.001, "a bit soft"), (0.0, "blurry"))
+SHARPNESS_WORDS = tuple(
+    (floor, t(f"web.sharpness.{word}"))
+    for floor, word in ((0.01, "crisp"), (0.003, "fairly_sharp"), (0.001, "soft"), (0.0, "blurry"))
+)
 
 
 def markup_html(text: str) -> Markup:

@@ -111,6 +111,12 @@ class Person:
         _put_text(message, caption, "caption", "caption_entities")
         return self._push("message", message)
 
+    def send_content(self, chat: dict[str, Any], **content: Any) -> dict[str, Any]:
+        """A message carrying raw Bot API content, e.g. `sticker={...}` or `live_photo={...}`."""
+        message = self._message(chat, None)
+        message.update(content)
+        return self._push("message", message)
+
     def press(self, bot_message: dict[str, Any], label: str) -> dict[str, Any]:
         """Press the inline button labelled `label` under a message the bot sent."""
         rows = bot_message["reply_markup"]["inline_keyboard"]

@@ -91,6 +91,7 @@ class _Failure:
     times: int
     status: int
     retry_after: int | None
+    description: str
 
 
 @dataclass
@@ -219,12 +220,19 @@ class FakeBotApi:
             self._state.no_private.add(user_id)
 
     def fail(
-        self, method: str, *, times: int = 1, status: int = 502, retry_after: int | None = None
+        self,
+        method: str,
+        *,
+        times: int = 1,
+        status: int = 502,
+        retry_after: int | None = None,
+        description: str = "Bad Gateway",
     ) -> None:
-        """Answer the next `times` calls of `method` with an error (429 with `retry_after`)."""
+        """Answer the next `times` calls of `method` with an error (429 with `retry_after`);
+        `description` is Telegram's error text, e.g. "Bad Request: file is too big"."""
         with self._lock:
             self._state.failures[method] = _Failure(
-                times, 429 if retry_after else status, retry_after
+                times, 429 if retry_after else status, retry_after, description
             )
 
     # --- inspection -------------------------------------------------------------------------
@@ -328,7 +336,7 @@ class FakeBotApi:
             raise ApiError(
                 429, f"Too Many Requests: retry after {failure.retry_after}", failure.retry_after
             )
-        raise ApiError(failure.status, "Bad Gateway")
+        raise ApiError(failure.status, failure.description)
 
     # --- methods ----------------------------------------------------------------------------
 

@@ -10,7 +10,7 @@ from bot.core.context import Services, Turn, update_tag
 from bot.core.events import CommandEvent
 from bot.core.flows.seasons import current_season, rollover
 from bot.core.i18n import Translator, supported_languages
-from bot.core.render import moment
+from bot.core.render import amount, moment
 from bot.core.replies import Reply
 
 ADMIN_COMMANDS = frozenset(
@@ -43,11 +43,11 @@ async def show_settings(svc: Services, turn: Turn) -> list[Reply]:
     season = await current_season(svc, turn.chat, turn.now)
     text = t(
         "settings.text",
-        season_days=settings.season_days,
+        season_days=amount(t, "days", settings.season_days),
         number=season.number,
         when=moment(season.ends_at),
-        photos=settings.rate_limit_photos,
-        minutes=settings.rate_limit_window_minutes,
+        photos=amount(t, "photos", settings.rate_limit_photos),
+        minutes=amount(t, "minutes", settings.rate_limit_window_minutes),
         language=settings.language,
         duels=t("settings.on") if settings.duels_enabled else t("settings.off"),
         auto_score=t("settings.on") if settings.auto_score else t("settings.off"),
@@ -66,7 +66,7 @@ async def _season_length(svc: Services, turn: Turn, args: tuple[str, ...]) -> st
     if days is None or not 1 <= days <= MAX_SEASON_DAYS:
         return turn.t("admin.season_length_usage", max=MAX_SEASON_DAYS)
     await svc.store.update_chat_settings(turn.chat.id, season_days=days)
-    return turn.t("admin.season_length", days=days)
+    return turn.t("admin.season_length", days=amount(turn.t, "days", days))
 
 
 async def _rate_limit(svc: Services, turn: Turn, args: tuple[str, ...]) -> str:
@@ -81,7 +81,11 @@ async def _rate_limit(svc: Services, turn: Turn, args: tuple[str, ...]) -> str:
     await svc.store.update_chat_settings(
         turn.chat.id, rate_limit_photos=photos, rate_limit_window_minutes=minutes
     )
-    return turn.t("admin.rate_limit", photos=photos, minutes=minutes)
+    return turn.t(
+        "admin.rate_limit",
+        photos=amount(turn.t, "photos", photos),
+        minutes=amount(turn.t, "minutes", minutes),
+    )
 
 
 async def _language(svc: Services, turn: Turn, args: tuple[str, ...]) -> str:

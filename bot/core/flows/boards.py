@@ -44,7 +44,7 @@ async def top(svc: Services, turn: Turn, args: tuple[str, ...]) -> list[Reply]:
         lines.append(t("top.ends", when=moment(season.ends_at)))
     reply = Reply(
         "\n".join(lines),
-        attachments=(board_image(title, board, turn.user.id),),
+        attachments=(board_image(t, title, board, turn.user.id),),
         tag=update_tag(turn.update_id),
         data={
             "period": period,

@@ -56,7 +56,8 @@ async def challenge(svc: Services, turn: Turn, event: CommandEvent) -> list[Repl
         Button(t("button.duel_accept"), ButtonAction.DUEL_ACCEPT, str(duel.id)),
         Button(t("button.duel_decline"), ButtonAction.DUEL_DECLINE, str(duel.id)),
     )
-    return [Reply(text, buttons=buttons, tag=update_tag(turn.update_id))]
+    data = {"duel_id": duel.id, "opponent_user_id": opponent.platform_user_id}
+    return [Reply(text, buttons=buttons, tag=update_tag(turn.update_id), data=data)]
 
 
 async def answer(svc: Services, turn: Turn, event: ButtonEvent) -> list[Reply]:

@@ -22,7 +22,7 @@ from bot.core.flows import duels
 from bot.core.flows.seasons import current_season
 from bot.core.phash import phash
 from bot.core.ratelimit import retry_at
-from bot.core.render import badge_label, duration, moment, movement, points, verdict
+from bot.core.render import amount, badge_label, duration, moment, movement, points, verdict
 from bot.core.replies import Attachment, Button, Reply
 from inference import Analysis, PhotoError
 from inference.decode import DRAFT_MIN_SIDE, decode_photo
@@ -248,6 +248,7 @@ async def _scored(
         [(BY_CODE[code].icon, t(f"badge.{code}.name")) for code in standing.badges],
         turn.user.display_name,
         verdict=verdict(t, score),
+        t=t,
     )
     reply = Reply(
         "\n".join(lines),
@@ -305,8 +306,8 @@ def _rate_limit(turn: Turn) -> RateLimit:
 def _rate_limited(turn: Turn, limit: RateLimit, until: datetime) -> Reply:
     text = turn.t(
         "photo.rate_limited",
-        photos=limit.photos,
-        minutes=round(limit.window.total_seconds() / 60),
+        photos=amount(turn.t, "photos", limit.photos),
+        minutes=amount(turn.t, "minutes", round(limit.window.total_seconds() / 60)),
         wait=duration(turn.t, until - turn.now),
         at=until.strftime("%H:%M"),
     )

@@ -7,12 +7,14 @@ import json
 from bot.core.commands import ButtonAction
 from bot.core.context import Services, Turn, update_tag
 from bot.core.events import ButtonEvent
+from bot.core.render import amount
 from bot.core.replies import Attachment, Button, Reply
 
 
 def privacy(svc: Services, turn: Turn) -> list[Reply]:
     """What is stored, what never is, and for how long."""
-    text = turn.t("privacy.text", minutes=svc.settings.tips_photo_ttl_minutes)
+    minutes = amount(turn.t, "minutes", svc.settings.tips_photo_ttl_minutes)
+    text = turn.t("privacy.text", minutes=minutes)
     return [Reply(text, tag=update_tag(turn.update_id))]
 
 
@@ -44,7 +46,7 @@ async def forget_button(svc: Services, turn: Turn, event: ButtonEvent) -> list[R
     report = await svc.store.forget_user(turn.user.id)
     return [
         Reply(
-            t("forget.done", total=report.total),
+            t.plural("forget.done", report.total),
             private=True,
             tag=tag,
             data={"removed": dict(report.removed)},

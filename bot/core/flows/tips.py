@@ -10,6 +10,7 @@ from PIL import Image
 from bot.core import cards
 from bot.core.context import Services, Turn, update_tag
 from bot.core.flows.photo import decode
+from bot.core.render import amount
 from bot.core.replies import Attachment, Reply
 from bot.core.tips import TipsReport, suggest_tips
 from inference import PhotoError
@@ -21,7 +22,8 @@ async def tips(svc: Services, turn: Turn) -> list[Reply]:
     tag = update_tag(turn.update_id)
     data = svc.photos.get((turn.chat.platform, turn.user.platform_user_id))
     if data is None:
-        text = t("tips.none_cached", minutes=svc.settings.tips_photo_ttl_minutes)
+        minutes = amount(t, "minutes", svc.settings.tips_photo_ttl_minutes)
+        text = t("tips.none_cached", minutes=minutes)
         return [Reply(text, tag=tag)]
     try:
         image = decode(svc, data, full=True)
@@ -75,6 +77,7 @@ def _images(turn: Turn, report: TipsReport, original: Image.Image) -> tuple[Atta
         best.gain,
         scores=(report.original_score, best.new_score),
         caption=best.title,
+        t=turn.t,
     )
     description = turn.t("tips.image_description", score=best.new_score)
     return (

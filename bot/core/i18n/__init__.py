@@ -33,10 +33,13 @@ class Translator:
         self._fallback = CATALOGUES[DEFAULT_LANGUAGE]
 
     def __call__(self, key: str, /, **values: Any) -> str:
+        return self.template(key).format(**values)
+
+    def template(self, key: str, /) -> str:
+        """The unformatted sentence, for a client that fills `{placeholders}` itself (the web
+        page's script)."""
         template = self._messages.get(key)
-        if template is None:
-            template = self._fallback[key]
-        return template.format(**values)
+        return self._fallback[key] if template is None else template
 
     def plural(self, key: str, count: int, /, **values: Any) -> str:
         """`key.one` for a count of 1, else `key.other`: sentences like "1 photo" read right.

@@ -12,7 +12,7 @@ MESSAGES: dict[str, str] = {
         "• Post every day to build a streak, collect badges (/badges), challenge a friend "
         "with `/duel @name`.\n"
         "• /tips shows edits that really raise your last photo's score.\n"
-        "• /top, /me, /privacy, /forgetme, /export.\n"
+        "• /top, /me, /settings, /privacy, /forgetme, /export.\n"
         "Where I don't see every photo (group privacy mode, or a chat without /autoscore), "
         "send it with `{rate_command}` (in the caption, or as a reply to the photo)."
     ),
@@ -50,7 +50,7 @@ MESSAGES: dict[str, str] = {
     "photos count; send a fresh one!",
     "photo.unreadable": "That file isn't a photo I can read.",
     "photo.rate_limited": (
-        "Easy there! In this chat you can send {photos} photos every {minutes} minutes. "
+        "Easy there! In this chat you can send {photos} every {minutes}. "
         "Try again in {wait} (at {at} UTC)."
     ),
     "movement.new": "(new on the board)",
@@ -69,8 +69,27 @@ MESSAGES: dict[str, str] = {
     "emotion.surprise": "surprised",
     "emotion.neutral": "neutral",
     "duration.minutes": "{n} min",
+    "unit.photos.one": "{count} photo",
+    "unit.photos.other": "{count} photos",
+    "unit.minutes.one": "{count} minute",
+    "unit.minutes.other": "{count} minutes",
+    "unit.days.one": "{count} day",
+    "unit.days.other": "{count} days",
     "duration.hours": "{h} h {m} min",
     "duration.seconds": "{n} s",
+    # --- reply images (bot/core/cards.py) ---------------------------------------------
+    "card.you": "You",
+    "card.popularity": "Popularity score",
+    "card.not_ranked": "Not ranked yet",
+    "card.in_chat": "in this chat",
+    "card.expression": "Expression",
+    "card.no_face": "No face found",
+    "card.new_badge": "New badge",
+    "card.board_empty": "No scores yet: send a selfie to open the board",
+    "card.gain.one": "{signed} point",
+    "card.gain.other": "{signed} points",
+    "card.before": "Before",
+    "card.after": "After",
     # --- leaderboards -------------------------------------------------------------------
     "top.title.week": "Leaderboard · this week",
     "top.title.season": "Leaderboard · season {number}",
@@ -145,7 +164,6 @@ MESSAGES: dict[str, str] = {
     "duel.unknown": "I don't know {name} in this chat yet: they need to have written here first.",
     "duel.self": "You can't duel yourself. Pick someone else!",
     "duel.disabled": "Duels are turned off in this chat.",
-    "duel.bot": "That one can't take a selfie. Pick a person!",
     "duel.busy": "{name} already has an open duel in this chat. Finish it first.",
     "duel.not_yours": "Only {name} can answer this challenge.",
     "duel.gone": "This challenge is no longer open.",
@@ -167,7 +185,7 @@ MESSAGES: dict[str, str] = {
     # --- tips ---------------------------------------------------------------------------
     "tips.none_cached": (
         "I don't have a recent photo of yours (photos are kept in memory for "
-        "{minutes} minutes only). Send a selfie and ask again."
+        "{minutes} only). Send a selfie and ask again."
     ),
     "tips.title": "💡 **Tips for your last photo** (score {score})",
     "tips.edit": "• {edit}: **+{gain}** → {new_score}",
@@ -176,6 +194,54 @@ MESSAGES: dict[str, str] = {
     "tips.observations": "What I noticed:",
     "tips.observation": "• {text}",
     "tips.image_description": "Best edited photo: score {score}/100",
+    # --- tips engine: edits and observations (bot/core/tips.py) ---------------------------
+    "tips.edit.brighter": "Brighter exposure (+{percent}%)",
+    "tips.edit.darker": "Darker exposure (-{percent}%)",
+    "tips.edit.lift_shadows": "Lift the shadows",
+    "tips.edit.deepen_shadows": "Deepen the shadows",
+    "tips.edit.more_contrast": "More contrast (+{percent}%)",
+    "tips.edit.less_contrast": "Softer contrast (-{percent}%)",
+    "tips.edit.more_colour": "Richer colour (+{percent}%)",
+    "tips.edit.less_colour": "Muted colour (-{percent}%)",
+    "tips.edit.warmer": "Warmer light",
+    "tips.edit.cooler": "Cooler light",
+    "tips.edit.sharpen": "Sharpen ({strength})",
+    "tips.edit.auto_levels": "Auto levels",
+    "tips.edit.crop": "Crop closer: your face fills {percent}% of the frame",
+    "tips.edit.straighten": "Straighten your head tilt ({degrees}°)",
+    "tips.edit.straighten_crop": (
+        "Straighten your head tilt ({degrees}°) and crop closer: your face fills {percent}% "
+        "of the frame"
+    ),
+    "tips.obs.no_face": "I couldn't find a face.",
+    "tips.obs.no_face.fix": "Face the camera with your whole face visible and well lit.",
+    "tips.obs.several_faces": "There are {count} faces; I read the largest one.",
+    "tips.obs.several_faces.fix": "For your own score, take a solo selfie.",
+    "tips.obs.face_small": "Your face fills only {percent}% of the photo.",
+    "tips.obs.face_small.fix": "Hold the phone closer so your face fills about a third.",
+    "tips.obs.face_large": "Your face fills {percent}% of the photo, it's cut very tight.",
+    "tips.obs.face_large.fix": "Step back a little so some hair and shoulders show.",
+    "tips.obs.off_centre": "Your face is off to the {side}.",
+    "tips.obs.off_centre.fix": "Keep your face in the middle, eyes about a third from the top.",
+    "tips.obs.tilted": "Your head is tilted by {degrees}°.",
+    "tips.obs.tilted.fix": "Hold the phone level with your eyes.",
+    "tips.obs.dark": "The photo is dark.",
+    "tips.obs.dark.fix": "Face a window or a lamp; avoid light from behind you.",
+    "tips.obs.bright": "The photo is very bright; highlights are washed out.",
+    "tips.obs.bright.fix": "Move out of direct sun or tap your face to set the exposure.",
+    "tips.obs.flat": "The photo looks flat (low contrast).",
+    "tips.obs.flat.fix": "Light from one side, e.g. a window, gives your face shape.",
+    "tips.obs.blurry": "The photo is blurry.",
+    "tips.obs.blurry.fix": "Hold still, wipe the lens and let the camera focus on your face.",
+    "tips.obs.no_smile": "You're not smiling.",
+    "tips.obs.no_smile.fix": "Try a real smile: happy faces tend to score higher.",
+    "tips.edit.strength.light": "light",
+    "tips.edit.strength.medium": "medium",
+    "tips.edit.strength.strong": "strong",
+    "tips.side.left": "left",
+    "tips.side.right": "right",
+    "tips.side.top": "top",
+    "tips.side.bottom": "bottom",
     # --- privacy ------------------------------------------------------------------------
     "privacy.text": (
         "🔒 **Privacy**\n"
@@ -184,7 +250,7 @@ MESSAGES: dict[str, str] = {
         "(to spot duplicates), plus badges, duels and reactions. Kept until you delete "
         "them with /forgetme.\n"
         "Never stored: your photos. They are analysed in memory on this machine; your "
-        "last photo stays in memory only for {minutes} minutes so /tips can work, and is "
+        "last photo stays in memory only for {minutes} so /tips can work, and is "
         "never written to disk.\n"
         "/export sends you everything stored about you."
     ),
@@ -192,16 +258,17 @@ MESSAGES: dict[str, str] = {
         "This deletes all your scores, badges, duels and reactions in every chat, for good. "
         "Are you sure?"
     ),
-    "forget.done": "Done: {total} records about you were deleted everywhere. Bye for now!",
+    "forget.done.one": "Done: {count} record about you was deleted everywhere. Bye for now!",
+    "forget.done.other": "Done: {count} records about you were deleted everywhere. Bye for now!",
     "forget.cancelled": "Nothing was deleted.",
     "forget.not_yours": "Only the person who asked can confirm this.",
     "export.text": "Here is everything stored about you, as JSON.",
     "export.description": "Your selfiebot data",
     # --- admin and settings -------------------------------------------------------------
     "admin.refused": "Only chat admins can use /{name}.",
-    "admin.season_length": "Seasons now last {days} days (from the next season on).",
+    "admin.season_length": "Seasons now last {days} (from the next season on).",
     "admin.season_length_usage": "Usage: /seasonlength DAYS (1 to {max}).",
-    "admin.rate_limit": "Rate limit set: {photos} photos per {minutes} minutes per person.",
+    "admin.rate_limit": "Rate limit set: {photos} per {minutes} per person.",
     "admin.rate_limit_usage": "Usage: /ratelimit PHOTOS MINUTES (for example /ratelimit 10 10).",
     "admin.language": "Language set to {language}.",
     "admin.language_usage": "Usage: /language CODE. Available: {languages}.",
@@ -210,8 +277,8 @@ MESSAGES: dict[str, str] = {
     "admin.duels_usage": "Usage: /duels on|off",
     "settings.text": (
         "⚙️ **Settings of this chat**\n"
-        "Season length: {season_days} days (season {number} ends {when} UTC)\n"
-        "Rate limit: {photos} photos per {minutes} minutes\n"
+        "Season length: {season_days} (season {number} ends {when} UTC)\n"
+        "Rate limit: {photos} per {minutes}\n"
         "Language: {language}\n"
         "Duels: {duels}\n"
         "Scoring every photo: {auto_score}"
@@ -221,6 +288,121 @@ MESSAGES: dict[str, str] = {
     "admin.autoscore_on": "Every photo posted here is scored now.",
     "admin.autoscore_off": "Only photos sent with {rate_command} are scored here now.",
     "admin.autoscore_usage": "Usage: /autoscore on|off",
+    # --- the web page (bot/web/) --------------------------------------------------------
+    "web.description": "Score your selfie on-device: popularity, expressions, tips that raise "
+    "the score, and a leaderboard.",
+    "web.skip": "Skip to content",
+    "web.tagline": "How popular would your selfie be?",
+    "web.footer": "Photos are scored in memory on this server and never stored; only scores "
+    "are kept.",
+    "web.api_link": "JSON API",
+    "web.play_title": "Score a selfie",
+    "web.unavailable": "Scoring is unavailable.",
+    "web.nickname": "Your nickname",
+    "web.nickname_help": "Shown on the web leaderboard; this browser remembers it.",
+    "web.drop": "Drop a selfie here",
+    "web.or": "or",
+    "web.choose": "Choose a photo",
+    "web.camera": "Take a selfie",
+    "web.formats": "JPEG, PNG, WebP, GIF or HEIC, up to {limit}.",
+    "web.preview_alt": "The photo you picked",
+    "web.submit": "Score my selfie",
+    "web.news_title": "News from the board",
+    "web.result_title": "Your score: {score}/100",
+    "web.photo_alt": "Your photo",
+    "web.photo_alt_faces.one": "Your photo, with {count} face outlined",
+    "web.photo_alt_faces.other": "Your photo, with {count} faces outlined",
+    "web.faces_caption.one": "{count} face found; each box shows the face and its strongest "
+    "expression.",
+    "web.faces_caption.other": "{count} faces found; each box shows the face and its strongest "
+    "expression.",
+    "web.gauge_label": "Score {score} out of 100",
+    "web.download_card": "Download the result card",
+    "web.expressions": "Expressions",
+    "web.face_mostly": "Face {number}: mostly",
+    "web.quality": "Photo quality",
+    "web.quality.brightness": "Brightness",
+    "web.quality.contrast": "Contrast",
+    "web.quality.saturation": "Colour",
+    "web.quality.face_area_ratio": "Face size",
+    "web.sharpness": "Sharpness:",
+    "web.sharpness.crisp": "crisp",
+    "web.sharpness.fairly_sharp": "fairly sharp",
+    "web.sharpness.soft": "a bit soft",
+    "web.sharpness.blurry": "blurry",
+    "web.tips_title": "Tips that raise your score",
+    "web.tips_pending": "Trying edits on your photo and re-scoring each one…",
+    "web.improved_alt": "Your photo with the best edits applied, scoring {score}",
+    "web.improved": "Improved photo:",
+    "web.was": "(was {score})",
+    "web.download": "Download",
+    "web.board_title": "Web leaderboard",
+    "web.board_nav": "Leaderboard period",
+    "web.period.week": "This week",
+    "web.period.season": "This season",
+    "web.period.all": "All time",
+    "web.col_player": "Player",
+    "web.col_score": "Score",
+    "web.you_tag": "(you)",
+    "web.board_empty": "No scores yet: be the first on the board.",
+    "web.visitor": "Visitor",
+    "web.guest": "Guest {number}",
+    "web.nickname.empty": "Pick a nickname of at least one character.",
+    "web.nickname.too_long": "Pick a nickname of at most {max} characters.",
+    "web.nickname.control": "A nickname cannot contain control characters.",
+    "web.already_scored": "This upload was already scored: pick a new photo to play again.",
+    "web.tips_shown": "These tips were already shown.",
+    "web.pick_first": "Pick or drop a photo first.",
+    "web.tips_no_key": "The tips request has no valid `key`.",
+    "web.no_problem_type": "There is no problem type called “{slug}”.",
+    "web.http_status": "HTTP status",
+    "web.back": "Back to the page",
+    "web.too_many_parts": "The form has more than {parts} parts.",
+    "web.field_too_long": "A text field of the form is too long.",
+    "web.photo_too_large": "The photo is larger than the {limit} this server accepts.",
+    "web.not_multipart": "Send the photo as multipart/form-data (an HTML form with a file field).",
+    "web.no_boundary": "The multipart body has no boundary.",
+    "web.malformed": "The multipart body is malformed.",
+    "web.js.not_photo": "“{name}” is not a photo. Pick a JPEG, PNG, WebP, GIF or HEIC file.",
+    "web.js.too_large": "“{name}” is larger than {limit}. Pick a smaller photo.",
+    "web.js.ready": "Ready: {name} ({size} KB)",
+    "web.js.tips_failed": "The tips could not be loaded: check your connection and send the "
+    "photo again.",
+    "web.js.uploading": "Uploading…",
+    "web.js.scoring": "Scoring your selfie…",
+    "web.js.server_status": "The server answered {status}. Try again.",
+    "web.js.upload_failed": "The upload failed: check your connection and try again.",
+    "web.problem.bad-photo.title": "The photo could not be read",
+    "web.problem.bad-photo.explanation": "The file is empty, truncated, corrupt, or has more "
+    "pixels than the server accepts. Send a JPEG, PNG, WebP, GIF or HEIC photo.",
+    "web.problem.bad-request.title": "The request could not be understood",
+    "web.problem.bad-request.explanation": "The upload is not a well-formed multipart/form-data "
+    "body.",
+    "web.problem.photo-too-large.title": "The photo is too large",
+    "web.problem.photo-too-large.explanation": "The file is bigger than the upload limit "
+    "(SELFIEBOT_MAX_UPLOAD_BYTES). Send a smaller photo.",
+    "web.problem.unsupported-type.title": "This kind of file is not supported",
+    "web.problem.unsupported-type.explanation": "Only photos are accepted (JPEG, PNG, WebP, GIF, "
+    "HEIC), sent as multipart/form-data.",
+    "web.problem.missing-photo.title": "No photo was sent",
+    "web.problem.missing-photo.explanation": "Send the photo as a multipart/form-data file field "
+    "named `photo`.",
+    "web.problem.invalid-input.title": "The request has invalid fields",
+    "web.problem.invalid-input.explanation": "A parameter is missing or malformed; `errors` "
+    "lists which.",
+    "web.problem.rate-limited.title": "Too many photos",
+    "web.problem.rate-limited.explanation": "The game counts a limited number of photos per "
+    "player in a time window.",
+    "web.problem.model-missing.title": "The popularity model is not installed",
+    "web.problem.model-missing.explanation": "The server has no popularity model yet. Its "
+    "operator runs `selfiebot models fetch` (or `selfiebot models import PATH`).",
+    "web.problem.internal-error.title": "Something went wrong on the server",
+    "web.problem.internal-error.explanation": "An unexpected error happened; it has been logged. "
+    "Try again in a moment.",
+    "web.problem.not-found.title": "Not found",
+    "web.problem.not-found.explanation": "There is nothing at this address.",
+    "web.problem.method-not-allowed.title": "Method not allowed",
+    "web.problem.method-not-allowed.explanation": "This address does not accept this HTTP method.",
     # --- uploads refused by adapters before download -----------------------------------
     "upload.not_image": "**{filename}** isn't a picture. Send a photo (JPEG, PNG, WebP or HEIC).",
     "upload.too_large": "**{filename}** is too big ({size_mb} MB); the limit is {limit_mb} MB.",

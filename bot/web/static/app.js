@@ -25,17 +25,23 @@
   const looksLikePhoto = (file) =>
     file.type.startsWith("image/") || /\.(heic|heif)$/i.test(file.name);
 
+  // Sentences come from the catalogue through the form's data-msg-* attributes; `{name}`
+  // placeholders are filled here.
+  function msg(name, values = {}) {
+    return form.dataset[name].replace(/\{(\w+)\}/g, (_, key) => String(values[key]));
+  }
+
   function say(text) {
     chosen.textContent = text;
   }
 
   function choose(file) {
     if (!looksLikePhoto(file)) {
-      say(`“${file.name}” is not a photo. Pick a JPEG, PNG, WebP, GIF or HEIC file.`);
+      say(msg("msgNotPhoto", { name: file.name }));
       return;
     }
     if (file.size > maxBytes) {
-      say(`“${file.name}” is larger than ${form.dataset.maxLabel}. Pick a smaller photo.`);
+      say(msg("msgTooLarge", { name: file.name, limit: form.dataset.maxLabel }));
       return;
     }
     photo = file;
@@ -43,7 +49,7 @@
     previewUrl = URL.createObjectURL(file);
     preview.src = previewUrl;
     preview.hidden = false;
-    say(`Ready: ${file.name} (${Math.max(1, Math.round(file.size / 1024))} KB)`);
+    say(msg("msgReady", { name: file.name, size: Math.max(1, Math.round(file.size / 1024)) }));
   }
 
   for (const input of pickers) {
@@ -119,8 +125,7 @@
       });
       html = await response.text();
     } catch {
-      pending.querySelector(".pending").textContent =
-        "The tips could not be loaded: check your connection and send the photo again.";
+      pending.querySelector(".pending").textContent = msg("msgTipsFailed");
       pending.removeAttribute("aria-busy");
       return;
     }
@@ -132,7 +137,7 @@
     event.preventDefault();
     if (!form.reportValidity()) return;
     if (!photo) {
-      say("Pick or drop a photo first.");
+      say(msg("msgPickFirst"));
       pickers[0].focus();
       return;
     }
@@ -146,23 +151,23 @@
     request.setRequestHeader("Accept", "text/html");
     request.setRequestHeader("X-Selfiebot-Tips", "later");
     request.upload.addEventListener("progress", (e) => {
-      if (e.lengthComputable) showProgress("Uploading…", e.loaded / e.total);
+      if (e.lengthComputable) showProgress(msg("msgUploading"), e.loaded / e.total);
     });
-    request.upload.addEventListener("load", () => showProgress("Scoring your selfie…", null));
+    request.upload.addEventListener("load", () => showProgress(msg("msgScoring"), null));
     request.addEventListener("load", () => {
       busy(false);
       if (request.getResponseHeader("Content-Type")?.startsWith("text/html")) {
         render(request.responseText);
       } else {
-        say(`The server answered ${request.status}. Try again.`);
+        say(msg("msgServerStatus", { status: request.status }));
       }
     });
     request.addEventListener("error", () => {
       busy(false);
-      say("The upload failed: check your connection and try again.");
+      say(msg("msgUploadFailed"));
     });
     busy(true);
-    showProgress("Uploading…", 0);
+    showProgress(msg("msgUploading"), 0);
     request.send(data);
   });
 })();

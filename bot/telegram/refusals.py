@@ -1,0 +1,56 @@
+"""Refusals the adapter says before the core sees a file, worded by the core's catalogue.
+
+The contract (bot/core/CONTRACT.md) gives adapter-side refusals the `upload.*` and
+`error.generic` keys, so they read the same on every platform and follow the catalogue when a
+language is added. The adapter never learns a chat's configured language, so it uses the
+sender's Telegram language, as the Discord adapter uses the interaction's locale.
+"""
+
+from __future__ import annotations
+
+import math
+import mimetypes
+
+from bot.core.i18n import Translator
+
+_MB = 1_000_000
+"""Telegram states its 20 MB download cap in decimal megabytes (20,000,000 bytes)."""
+
+
+def file_label(filename: str | None, mime_type: str | None) -> str:
+    """A name to show for a file: its own, or one made from its type (compressed photos,
+    voice notes and round videos have none)."""
+    if filename:
+        return filename
+    if not mime_type:
+        return "file"
+    extension = mimetypes.guess_extension(mime_type) or ""
+    return f"{mime_type.split('/')[0]}{extension}"
+
+
+def not_an_image(language: str | None, filename: str | None, mime_type: str | None) -> str:
+    return Translator(language)("upload.not_image", filename=file_label(filename, mime_type))
+
+
+def too_large(
+    language: str | None, filename: str | None, mime_type: str | None, size: int | None, limit: int
+) -> str:
+    """The size is rounded up and the limit down, so a file just over the limit never reads as
+    "20 MB; the limit is 20 MB". An unknown size (Telegram only said "too big") shows as over
+    the limit."""
+    limit_mb = math.floor(limit / _MB * 10) / 10
+    size_mb = f"{math.ceil(size / _MB * 10) / 10:g}" if size is not None else f"> {limit_mb:g}"
+    return Translator(language)(
+        "upload.too_large",
+        filename=file_label(filename, mime_type),
+        size_mb=size_mb,
+        limit_mb=f"{limit_mb:g}",
+    )
+
+
+def download_failed(language: str | None, filename: str | None, mime_type: str | None) -> str:
+    return Translator(language)("upload.download_failed", filename=file_label(filename, mime_type))
+
+
+def something_went_wrong(language: str | None) -> str:
+    return Translator(language)("error.generic")
