@@ -6,8 +6,8 @@ Whole pipeline = `Analyzer.analyze(bytes)`: decode + faces + emotions + populari
 with `SELFIEBOT_INFERENCE_THREADS` intra-op threads per session (default 1). Reported as medians
 of wall time (the latency a user sees: the popularity branch overlaps face work on a second
 thread) and of process CPU time (all threads: the sequential cost, steadier on a shared
-machine). `dev30` is the median over all 30 dev selfies, since one selfie may be atypical (the
-first dev selfie has no upright face, so it also pays for the turned face searches).
+machine). `dev30` is the median over all 30 dev selfies, since one selfie may be atypical (on
+two of them only the turned face searches find the face, at about three times the cost).
 
 Photos: the first dev selfie (306x306, ../shared/selfies/dev) or, without ../shared, the bundled
 astronaut resized to 306x306; the 1280x960 photo is that selfie upscaled with LANCZOS to 960x960

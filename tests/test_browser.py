@@ -19,6 +19,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from bot.core.i18n import Translator
 from tests.conftest import SEED_MODEL, needs_shared
 from tests.test_run import SELFIEBOT, command_env, free_port, wait_until_up
 from tests.web_support import SELFIE, altered_selfie
@@ -124,7 +125,8 @@ def check_result(page, analysis: dict) -> None:
     for index in range(bars.count()):
         name = bars.nth(index).locator(".bar-name").inner_text().strip().split()[-1].lower()
         shown[name] = int(bars.nth(index).locator(".bar-value").inner_text().rstrip("%"))
-    assert shown == {name: round(p * 100) for name, p in face["emotions"].items()}
+    t = Translator()
+    assert shown == {t(f"emotion.{name}"): round(p * 100) for name, p in face["emotions"].items()}
     box = page.locator("rect.face-box.main").bounding_box()
     photo = page.locator(".photo-frame img").bounding_box()
     assert box is not None and photo is not None

@@ -216,7 +216,11 @@ async def test_near_duplicate_in_this_season_is_refused_naming_the_earlier_entry
     await bot.photo("bob", recompressed)
     refusal = bot.pop().text
     assert "looks like one already scored" in refusal
-    assert f"Ann's photo from Mon 02 Mar 09:00 (score {first['score']})" in refusal
+    assert f"Ann's photo from Mon 02 Mar 09:00 UTC (score {first['score']})" in refusal
+    await bot.photo("ann", recompressed)
+    own = bot.pop().text
+    assert "You already scored this photo in this chat this season" in own
+    assert f"(Mon 02 Mar 09:00 UTC, score {first['score']})" in own
     await bot.command("bob", "/me")
     assert "No scored photos yet" in bot.pop().text
     # A new season forgets old photos: the same picture may play again.
@@ -304,6 +308,12 @@ async def test_leaderboards_week_season_all_with_the_askers_own_line(bot: FakeAd
     image = board.reply.image
     assert image is not None and image.data.startswith(b"\x89PNG")
     assert board.reply.data["viewer_rank"] == 5
+    assert [(b.action, b.payload) for b in board.reply.buttons] == [
+        (ButtonAction.TOP, "season"),
+        (ButtonAction.TOP, "all"),
+    ]
+    await bot.press(last, board.button(ButtonAction.TOP))
+    assert "Leaderboard · season 1" in bot.pop().text
     for period, title in (("season", "season 1"), ("all", "all time")):
         await bot.command(last, f"/top {period}")
         assert title in bot.pop().text
@@ -373,6 +383,7 @@ async def test_season_rollover_posts_final_board_and_winner_once_and_starts_a_ne
     text = to_plain(results.reply.text)
     assert "Season 1 is over!" in text
     assert "Champion: Ann with 96" in text
+    assert "New badge for Ann: 🏆 Season champion · finish a season at #1" in text
     assert "2. Bob" in text
     assert "Season 2 starts now" in text
     assert results.reply.image is not None
@@ -543,6 +554,7 @@ async def test_duel_lifecycle_higher_score_wins_and_ratings_move(bot: FakeAdapte
     text = to_plain(outcome.text)
     assert "Duel result: Ann 96 vs Bob" in text
     assert "Ann wins! Ratings: Ann 1000 → 1016, Bob 1000 → 984" in text
+    assert "New badge for Ann: ⚔️ Duellist · win a duel" in text
     await bot.command("ann", "/me")
     me = bot.pop().text
     assert "Duel rating: 1016 (1 W / 0 L / 0 D)" in me and "⚔️ Duellist" in me
@@ -576,6 +588,7 @@ async def test_duel_expires_and_the_only_player_wins_by_forfeit(bot: FakeAdapter
     bot.clock.advance(hours=25)
     texts = [to_plain(a.reply.text) for a in await bot.announcements()]
     assert any("Time's up: Bob wins the duel because Ann sent no photo" in t for t in texts)
+    assert any("New badge for Bob: ⚔️ Duellist" in t for t in texts)
     assert await bot.announcements() == []
 
 
@@ -749,3 +762,37 @@ async def test_tips_button_claims_are_the_scores_of_the_returned_image(
     assert data["best_score"] == max(tip["new_score"] for tip in data["tips"])
     assert analyzer.analyze(best.data).score == data["best_score"]
     assert f"Best edited version scores {data['best_score']}" in to_plain(tips.text)
+
+
+async def test_a_second_duel_win_announces_no_badge_again(bot: FakeAdapter) -> None:
+    """The Duellist badge is earned once per chat, so only the first win announces it."""
+    (low,) = selfies(1)
+    await start_duel(bot)
+    await score_of(bot, "ann", selfie(TOP_SELFIE))
+    await bot.photo("bob", ASTRONAUT)
+    bot.pop()
+    assert "New badge for Ann" in bot.pop().text
+    await bot.command("ann", "/duel @bob")
+    await bot.press("bob", bot.pop().button(ButtonAction.DUEL_ACCEPT))
+    bot.pop()
+    await score_of(bot, "ann", three_astronauts())
+    await bot.photo("bob", low)
+    bot.pop()
+    second = to_plain(bot.pop().text)
+    assert "Duel result" in second and "New badge" not in second
+
+
+async def test_equal_scores_make_a_draw_with_no_winner_badge(bot: FakeAdapter) -> None:
+    first = selfie("07e0f2f2ae0d11e3a3831276c6841a0e_6.jpg")  # both score 3
+    second = selfie("09c32e5ca83911e3a5ea0a7cffb7c5e1_6.jpg")
+    await start_duel(bot)
+    assert (await score_of(bot, "ann", first))["score"] == 3
+    await bot.photo("bob", second)
+    assert bot.pop().reply.data["score"] == 3
+    text = to_plain(bot.pop().text)
+    assert "Duel result: Ann 3 vs Bob 3" in text
+    assert "It's a draw! Ratings: Ann 1000 → 1000, Bob 1000 → 1000" in text
+    assert "New badge" not in text
+    await bot.command("ann", "/me")
+    me = bot.pop().text
+    assert "Duel rating: 1000 (0 W / 0 L / 1 D)" in me and "Duellist" not in me

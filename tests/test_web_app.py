@@ -19,6 +19,7 @@ import pytest
 from PIL import Image
 
 from bot.core.game import Game
+from bot.core.i18n import Translator
 from bot.web.app import create_app
 from bot.web.players import NICKNAME_COOKIE, PLAYER_COOKIE
 from inference import EMOTIONS, Analyzer
@@ -130,9 +131,11 @@ async def test_scoring_a_selfie_shows_everything(
     # the expressions chart: every expression with its percentage
     face = expected.faces[0]
     dominant = face.dominant_emotion
-    assert f"Face 1: mostly {dominant}" in text
+    t = Translator()
+    assert f"Face 1: mostly {t(f'emotion.{dominant}')}" in text
     for name, probability in face.emotions.items():
-        assert re.search(rf"{name} {round(probability * 100)}%", text, re.IGNORECASE)
+        label = t(f"emotion.{name}")
+        assert re.search(rf"{label} {round(probability * 100)}%", text, re.IGNORECASE)
     # the game's verdict and rank, the tips, and the board with the new player on it
     assert re.search(rf"Ann ?: {expected.score}/100 · \w", text), "name, score and verdict"
     assert "Rank in this chat this season: #1 of 1 (new on the board)" in text

@@ -378,3 +378,10 @@ def test_problem_titles_come_from_the_catalogue() -> None:
     for slug, kind in PROBLEM_TYPES.items():
         assert kind.title == english[f"web.problem.{slug}.title"]
         assert kind.explanation == english[f"web.problem.{slug}.explanation"]
+
+
+def test_emotions_read_as_in_the_chats() -> None:
+    """The page names expressions with the catalogue's words, like the bot's replies."""
+    (face,) = face_views([{"box": [0, 0, 10, 10], "emotions": {"fear": 0.7, "surprise": 0.3}}])
+    assert [bar.label for bar in face.emotions] == ["scared", "surprised"]
+    assert face.dominant == "fear" and face.dominant_label == "scared"

@@ -68,6 +68,18 @@ def badge_line(t: Translator, code: str) -> str:
     )
 
 
+def badge_award(t: Translator, person: str, code: str) -> str:
+    """Announces a badge won by an event (duel, season), where the winner is named."""
+    badge = BY_CODE[code]
+    return t(
+        "badges.awarded",
+        person=person,
+        icon=badge.icon,
+        name=t(f"badge.{code}.name"),
+        rule=t(f"badge.{code}.rule"),
+    )
+
+
 def badge_label(t: Translator, code: str) -> str:
     """`icon name` for compact lists."""
     return f"{BY_CODE[code].icon} {t(f'badge.{code}.name')}"

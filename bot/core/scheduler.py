@@ -15,17 +15,18 @@ from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.core.badges import MOST_IMPROVED, Improvement, most_improved
+from bot.core.badges import MOST_IMPROVED, SEASON_WINNER, Improvement, most_improved
 from bot.core.context import Services
 from bot.core.flows import duels
 from bot.core.flows.seasons import rollover
 from bot.core.i18n import Translator
-from bot.core.render import board_image, board_lines, moment, points
+from bot.core.render import badge_award, board_image, board_lines, moment, points
 from bot.core.replies import Announcement, Reply
 from storage.records import (
     AnnouncementRecord,
     ChatRecord,
     DuelOutcome,
+    Season,
     Window,
     day_start,
     week_start,
@@ -66,13 +67,14 @@ class Scheduler:
     async def _expire_duels(self, now: datetime) -> None:
         """Settle duels past their deadline and queue their outcome."""
         for outcome in await self._svc.store.expire_duels(now=now):
-            await duels.award_winner(self._svc, outcome)
+            earned = await duels.award_winner(self._svc, outcome)
             await self._svc.store.enqueue_announcement(
                 outcome.duel.chat_id,
                 DUEL_RESULT,
                 {
                     "duel_id": outcome.duel.id,
                     "ratings": {str(k): list(v) for k, v in outcome.ratings.items()},
+                    "badge_earned": earned,
                 },
                 dedupe_key=f"duel:{outcome.duel.id}",
                 due_at=now,
@@ -197,6 +199,8 @@ class Scheduler:
                 t("season.winner", name=champion.display_name, score=points(champion.value))
             )
             lines.extend(board_lines(t, board))
+            if champion.user_id == season.winner_user_id and await self._crowned(season):
+                lines.append(badge_award(t, champion.display_name, SEASON_WINNER.code))
         else:
             lines.append(t("season.no_winner"))
         next_id = payload.get("next_season_id")
@@ -211,12 +215,24 @@ class Scheduler:
             data={"season": season.number, "winner_user_id": season.winner_user_id},
         )
 
+    async def _crowned(self, season: Season) -> bool:
+        """Whether closing `season` earned its winner the champion badge (a first title)."""
+        if season.winner_user_id is None:
+            return False
+        held = await self._svc.store.badges(season.winner_user_id, season.chat_id)
+        return any(
+            badge.code == SEASON_WINNER.code and badge.details.get("season") == season.number
+            for badge in held
+        )
+
     async def _duel_result(self, t: Translator, payload: dict[str, Any]) -> Reply | None:
         duel = await self._svc.store.get_duel(int(payload["duel_id"]))
         if duel is None:
             return None
         ratings = {int(k): (float(v[0]), float(v[1])) for k, v in payload["ratings"].items()}
-        text = await duels.outcome_text(self._svc, t, DuelOutcome(duel, ratings))
+        outcome = DuelOutcome(duel, ratings)
+        earned = bool(payload.get("badge_earned"))
+        text = await duels.outcome_text(self._svc, t, outcome, badge_earned=earned)
         return Reply(text, reply_to_event=False)
 
     async def _most_improved(self, t: Translator, payload: dict[str, Any]) -> Reply | None:

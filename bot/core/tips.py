@@ -19,7 +19,6 @@ from PIL import Image, ImageEnhance
 
 from bot.core import edits
 from bot.core.drawing import to_png
-from bot.core.i18n import DEFAULT_LANGUAGE, Translator
 from bot.core.i18n.en import MESSAGES
 from inference.decode import to_rgb
 
@@ -37,10 +36,14 @@ FRAME_FRACTIONS = (0.15, 0.22, 1 / 3, 0.45)
 MIN_TILT_DEGREES = 4.0
 MAX_TILT_DEGREES = 35.0
 
-# The engine words its tips and observations through the catalogue (bot/core/i18n/en.py); these
-# are its keys, so tests can check that every one formats.
+# The engine's sentences: its part of the message catalogue (bot/core/i18n/en.py), in the
+# reference language.
 TEXTS: Mapping[str, str] = MappingProxyType(
-    {key: value for key, value in MESSAGES.items() if key.startswith(("tips.edit.", "tips.obs."))}
+    {
+        key: value
+        for key, value in MESSAGES.items()
+        if key.startswith(("tips.edit.", "tips.obs.", "tips.side."))
+    }
 )
 
 
@@ -50,7 +53,7 @@ def text(key: str, **values: Any) -> str:
     Tips are measured once per photo and shared by every adapter, so their titles are worded
     in the catalogue's reference language rather than per chat.
     """
-    return Translator(DEFAULT_LANGUAGE)(key, **values)
+    return TEXTS[key].format(**values)
 
 
 @dataclass(frozen=True)

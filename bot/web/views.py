@@ -12,6 +12,7 @@ from typing import Any
 
 from markupsafe import Markup
 
+from bot.core.i18n.en import MESSAGES
 from bot.core.markup import to_telegram_html
 from bot.web.photos import DisplayPhoto
 from bot.web.text import t
@@ -43,12 +44,22 @@ def markup_html(text: str) -> Markup:
     return Markup("<br>".join(to_telegram_html(line) for line in text.split("\n")))
 
 
+def emotion_label(name: str) -> str:
+    """The catalogue's word for a model emotion label ("fear" reads "scared"), as in the chats."""
+    key = f"emotion.{name}"
+    return t(key) if key in MESSAGES else name
+
+
 @dataclass(frozen=True)
 class EmotionBar:
     name: str
     icon: str
     percent: int
     """0-100, rounded: the bar width and the number shown."""
+
+    @property
+    def label(self) -> str:
+        return emotion_label(self.name)
 
 
 @dataclass(frozen=True)
@@ -62,6 +73,10 @@ class FaceView:
     height: float
     dominant: str
     emotions: tuple[EmotionBar, ...]
+
+    @property
+    def dominant_label(self) -> str:
+        return emotion_label(self.dominant)
 
     @property
     def dominant_icon(self) -> str:

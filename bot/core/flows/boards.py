@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from bot.core.badges import BADGES
+from bot.core.commands import ButtonAction
 from bot.core.context import Services, Turn, update_tag
 from bot.core.flows.seasons import current_season
 from bot.core.render import badge_label, badge_line, board_image, board_lines, moment, points
-from bot.core.replies import Reply
+from bot.core.replies import Button, Reply
 from storage.records import Window
 
 PERIODS = ("week", "season", "all")
@@ -45,6 +46,11 @@ async def top(svc: Services, turn: Turn, args: tuple[str, ...]) -> list[Reply]:
     reply = Reply(
         "\n".join(lines),
         attachments=(board_image(t, title, board, turn.user.id),),
+        buttons=tuple(
+            Button(t(f"button.period.{other}"), ButtonAction.TOP, other)
+            for other in PERIODS
+            if other != period
+        ),
         tag=update_tag(turn.update_id),
         data={
             "period": period,

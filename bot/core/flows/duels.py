@@ -13,7 +13,7 @@ from bot.core.commands import ButtonAction
 from bot.core.context import Services, Turn, update_tag
 from bot.core.events import ButtonEvent, CommandEvent
 from bot.core.i18n import Translator
-from bot.core.render import moment, points
+from bot.core.render import badge_award, moment, points
 from bot.core.replies import Button, Reply
 from storage.records import (
     DuelOutcome,
@@ -115,27 +115,35 @@ async def count_photo(
         if entry.outcome is None:
             lines.append(turn.t("duel.waiting", other=other))
             continue
-        await award_winner(svc, entry.outcome)
-        text = await outcome_text(svc, turn.t, entry.outcome)
+        earned = await award_winner(svc, entry.outcome)
+        text = await outcome_text(svc, turn.t, entry.outcome, badge_earned=earned)
         replies.append(Reply(text, tag=update_tag(turn.update_id), reply_to_event=False))
     return lines, replies
 
 
-async def award_winner(svc: Services, outcome: DuelOutcome) -> None:
-    """Give the duel winner's badge (once per chat; later wins keep the badge)."""
+async def award_winner(svc: Services, outcome: DuelOutcome) -> bool:
+    """Give the duel winner's badge (once per chat; later wins keep the badge).
+
+    True when this win earned it, so the result can announce it.
+    """
     duel = outcome.duel
-    if duel.winner_user_id is not None:
-        await svc.store.award_badge(
-            duel.winner_user_id,
-            duel.chat_id,
-            DUEL_WINNER.code,
-            details={"duel_id": duel.id},
-            now=duel.finished_at,
-        )
+    if duel.winner_user_id is None:
+        return False
+    record = await svc.store.award_badge(
+        duel.winner_user_id,
+        duel.chat_id,
+        DUEL_WINNER.code,
+        details={"duel_id": duel.id},
+        now=duel.finished_at,
+    )
+    return record is not None
 
 
-async def outcome_text(svc: Services, t: Translator, outcome: DuelOutcome) -> str:
-    """The result of a finished or expired duel, with both rating changes."""
+async def outcome_text(
+    svc: Services, t: Translator, outcome: DuelOutcome, *, badge_earned: bool = False
+) -> str:
+    """The result of a finished or expired duel, with both rating changes and, when this win
+    earned it, the winner's new badge."""
     duel = outcome.duel
     users = await svc.store.users_by_ids([duel.challenger_id, duel.opponent_id])
     challenger, opponent = _name(users, duel.challenger_id), _name(users, duel.opponent_id)
@@ -155,22 +163,25 @@ async def outcome_text(svc: Services, t: Translator, outcome: DuelOutcome) -> st
     if duel.challenger_score is None or duel.opponent_score is None:
         winner = duel.winner_user_id or duel.challenger_id
         loser = duel.other(winner)
-        return t(
-            "duel.forfeit", name=_name(users, winner), other=_name(users, loser), ratings=ratings
-        )
-    lines = [
-        t(
-            "duel.result",
-            challenger=challenger,
-            challenger_score=points(duel.challenger_score),
-            opponent=opponent,
-            opponent_score=points(duel.opponent_score),
-        )
-    ]
-    if duel.winner_user_id is None:
-        lines.append(t("duel.draw", ratings=ratings))
+        lines = [
+            t("duel.forfeit", name=_name(users, winner), other=_name(users, loser), ratings=ratings)
+        ]
     else:
-        lines.append(t("duel.winner", name=_name(users, duel.winner_user_id), ratings=ratings))
+        lines = [
+            t(
+                "duel.result",
+                challenger=challenger,
+                challenger_score=points(duel.challenger_score),
+                opponent=opponent,
+                opponent_score=points(duel.opponent_score),
+            )
+        ]
+        if duel.winner_user_id is None:
+            lines.append(t("duel.draw", ratings=ratings))
+        else:
+            lines.append(t("duel.winner", name=_name(users, duel.winner_user_id), ratings=ratings))
+    if badge_earned and duel.winner_user_id is not None:
+        lines.append(badge_award(t, _name(users, duel.winner_user_id), DUEL_WINNER.code))
     return "\n".join(lines)
 
 

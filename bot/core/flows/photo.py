@@ -321,13 +321,12 @@ def _plain(turn: Turn, text: str, row: SubmissionRecord) -> Reply:
 async def _duplicate_reply(
     svc: Services, turn: Turn, row: SubmissionRecord, earlier: SubmissionRecord
 ) -> Reply:
+    when, score = moment(earlier.created_at), points(earlier.score)
+    if earlier.user_id == turn.user.id:
+        return _plain(turn, turn.t("photo.duplicate_own", when=when, score=score), row)
     owner = await svc.store.get_user(earlier.user_id)
-    text = turn.t(
-        "photo.duplicate",
-        name=owner.display_name if owner else "?",
-        when=moment(earlier.created_at),
-        score=points(earlier.score),
-    )
+    name = owner.display_name if owner else "?"
+    text = turn.t("photo.duplicate", name=name, when=when, score=score)
     return _plain(turn, text, row)
 
 

@@ -23,6 +23,9 @@ MESSAGES: dict[str, str] = {
     "button.tips": "💡 Tips",
     "button.top": "🏆 Leaderboard",
     "button.me": "👤 Me",
+    "button.period.week": "📅 This week",
+    "button.period.season": "🏆 This season",
+    "button.period.all": "🏛️ All time",
     "button.forget_confirm": "Yes, delete everything",
     "button.forget_cancel": "Cancel",
     "button.duel_accept": "⚔️ Accept",
@@ -44,7 +47,11 @@ MESSAGES: dict[str, str] = {
     "photo.",
     "photo.duplicate": (
         "This photo looks like one already scored in this chat this season: {name}'s "
-        "photo from {when} (score {score}). Only new photos count; send a fresh one!"
+        "photo from {when} UTC (score {score}). Only new photos count; send a fresh one!"
+    ),
+    "photo.duplicate_own": (
+        "You already scored this photo in this chat this season ({when} UTC, score {score}). "
+        "Only new photos count; send a fresh one!"
     ),
     "photo.duplicate_gone": "This photo was already scored in this chat this season. Only new "
     "photos count; send a fresh one!",
@@ -117,6 +124,7 @@ MESSAGES: dict[str, str] = {
     # --- badges -------------------------------------------------------------------------
     "badges.title": "🎖️ **Badges**",
     "badges.line": "{icon} **{name}**: {rule}",
+    "badges.awarded": "New badge for {person}: {icon} **{name}** · {rule}",
     "badge.first_selfie.name": "First selfie",
     "badge.first_selfie.rule": "score your first photo in this chat",
     "badge.score_80.name": "Hot shot",
