@@ -19,7 +19,6 @@ from bot.core.events import ButtonEvent, CommandEvent, Event, PhotoEvent, Reacti
 from bot.core.i18n import Translator
 from bot.core.markup import to_plain
 from bot.core.replies import Announcement, Attachment, Button, Reply
-from bot.telegram import texts
 from bot.telegram.redact import MASK
 from bot.telegram.runner import TelegramBotError, serve
 from tests.conftest import ROOT
@@ -226,7 +225,7 @@ async def test_other_media_in_private_get_a_clear_reply(
     clip, round_video, sticker_answer = (c.result["text"] for c in api.sent())
     assert clip == catalogue("upload.not_image", filename="clip.mp4")
     assert round_video == catalogue("upload.not_image", filename="video.mp4")
-    assert sticker_answer == texts.SEND_A_SELFIE
+    assert sticker_answer == Translator("en")("telegram.send_a_selfie")
     assert not game.events and not api.calls("getFile")
 
 
@@ -298,7 +297,7 @@ async def test_group_photos_follow_auto_score_and_rate(
     ]
     assert first.params["reply_parameters"]["message_id"] == captioned["message_id"]
     assert second.params["reply_parameters"]["message_id"] == plain["message_id"]
-    assert refusal.result["text"] == texts.RATE_NEEDS_OWN_PHOTO
+    assert refusal.result["text"] == Translator("en")("telegram.rate_own_photo")
     assert len(api.calls("getFile")) == 2
 
 
@@ -397,7 +396,7 @@ async def test_a_button_this_bot_did_not_make_is_answered_not_passed_on(
         api.push({"callback_query": {**query, "message": card.result, "data": "from-v1"}})
         [answer] = await api.wait_for(lambda: api.calls("answerCallbackQuery"), what="answer")
 
-    assert answer.params["text"] == texts.BUTTON_EXPIRED
+    assert answer.params["text"] == Translator("en")("telegram.button_expired")
     assert [type(e) for e in game.events] == [PhotoEvent]
     assert len(api.sent()) == 1
 

@@ -21,9 +21,10 @@ from telegram.error import BadRequest, TelegramError
 from telegram.ext import ContextTypes
 
 from bot.core.events import ButtonEvent, ChatRef, CommandEvent, PhotoEvent, ReactionEvent
+from bot.core.i18n import Translator
 from bot.core.markup import to_plain
 from bot.core.replies import Announcement, Reply
-from bot.telegram import refusals, texts
+from bot.telegram import refusals
 from bot.telegram.network import NetworkHealth, with_retries
 from bot.telegram.outbox import Delivered, Destination, Outbox, utf16_len
 from bot.telegram.translate import (
@@ -209,7 +210,8 @@ class TelegramAdapter:
         if command is None:
             # Stickers, locations, polls... deserve an answer in private as much as text does.
             if chat.is_private and (message.text or message.effective_attachment):
-                await self._say(outbox, dest, texts.SEND_A_SELFIE, answer)
+                hint = _text(sender.language, "telegram.send_a_selfie")
+                await self._say(outbox, dest, hint, answer)
             return
         if command.name == "rate" and message.reply_to_message is not None:
             await self._rate_replied(bot, outbox, dest, message, base, answer)
@@ -226,8 +228,10 @@ class TelegramAdapter:
         async with chat_action(bot, dest, ChatAction.TYPING):
             replies = await self._game.handle(event)
         if command.name == "help":
-            replies = _with_help_addendum(replies)
-        await self._send_all(outbox, dest, replies, answer, notify_private=True)
+            replies = _with_help_addendum(replies, base["sender"].language)
+        await self._send_all(
+            outbox, dest, replies, answer, notify_private=True, language=base["sender"].language
+        )
 
     async def _rate_replied(
         self,
@@ -253,7 +257,8 @@ class TelegramAdapter:
             return
         author = target.from_user
         if author is None or message.from_user is None or author.id != message.from_user.id:
-            await self._say(outbox, dest, texts.RATE_NEEDS_OWN_PHOTO, answer)
+            own_photo = _text(base["sender"].language, "telegram.rate_own_photo")
+            await self._say(outbox, dest, own_photo, answer)
             return
         photo_dest = dataclasses.replace(dest, reply_to=target.message_id)
         await self._score_photo(bot, outbox, photo_dest, image, base, target.message_id, answer)
@@ -336,7 +341,8 @@ class TelegramAdapter:
         decoded = decode_button(query.data)
         message = query.message
         if decoded is None or message is None:
-            await answer.answer_query(texts.BUTTON_EXPIRED)
+            expired = _text(query.from_user.language_code, "telegram.button_expired")
+            await answer.answer_query(expired)
             return
         chat = chat_ref(message.chat)
         dest = Destination(chat, reply_to=message.message_id, user_id=query.from_user.id)
@@ -352,7 +358,9 @@ class TelegramAdapter:
         )
         async with chat_action(bot, dest, ChatAction.TYPING), _answer_if_slow(answer):
             replies = await self._game.handle(event)
-        await self._send_all(Outbox(bot), dest, replies, answer)
+        await self._send_all(
+            Outbox(bot), dest, replies, answer, language=query.from_user.language_code
+        )
 
     async def _on_reaction(
         self, update_id: int, reaction: MessageReactionUpdated, bot: Bot
@@ -385,10 +393,12 @@ class TelegramAdapter:
         answer: _Answer,
         *,
         notify_private: bool = False,
+        language: str | None = None,
     ) -> None:
         """Deliver replies in order, report tagged ones to the core, and say where private
         ones went (a toast on the button, or a one-line note for a command)."""
         told_private = False
+        sent_privately = _text(language, "telegram.sent_privately")
 
         async def alert(text: str) -> bool:
             if utf16_len(text) > CallbackQueryLimit.ANSWER_CALLBACK_QUERY_TEXT_LENGTH:
@@ -402,9 +412,9 @@ class TelegramAdapter:
             if delivered.privately and not delivered.as_alert and not told_private:
                 told_private = True
                 if answer.query is not None:
-                    await answer.answer_query(to_plain(texts.SENT_PRIVATELY))
+                    await answer.answer_query(to_plain(sent_privately))
                 elif notify_private:
-                    await outbox.deliver(Reply(texts.SENT_PRIVATELY), dest)
+                    await outbox.deliver(Reply(sent_privately), dest)
 
     async def _report(self, reply: Reply, delivered: Delivered) -> None:
         """Tell the core a tagged reply went out (this marks its update answered); an alert
@@ -472,12 +482,18 @@ def _member_admin_check(
     return check
 
 
-def _with_help_addendum(replies: list[Reply]) -> list[Reply]:
+def _with_help_addendum(replies: list[Reply], language: str | None) -> list[Reply]:
     """The core's help plus the Telegram-only paragraph about group privacy mode."""
+    addendum = _text(language, "telegram.group_privacy")
     if not replies:
-        return [Reply(texts.HELP_GROUP_PRIVACY)]
+        return [Reply(addendum)]
     first, *rest = replies
-    return [dataclasses.replace(first, text=f"{first.text}\n\n{texts.HELP_GROUP_PRIVACY}"), *rest]
+    return [dataclasses.replace(first, text=f"{first.text}\n\n{addendum}"), *rest]
+
+
+def _text(language: str | None, key: str) -> str:
+    """A Telegram-only sentence from the core's catalogue, in the sender's language."""
+    return Translator(language)(key)
 
 
 @contextlib.asynccontextmanager

@@ -412,6 +412,18 @@ MESSAGES: dict[str, str] = {
     "web.problem.method-not-allowed.title": "Method not allowed",
     "web.problem.method-not-allowed.explanation": "This address does not accept this HTTP method.",
     # --- uploads refused by adapters before download -----------------------------------
+    "telegram.group_privacy": (
+        "**Group admins:** to let me see every photo, not only those sent with /rate, make me an "
+        "admin of the group (my owner can instead turn off privacy mode in @BotFather: "
+        "/setprivacy → Disable, then remove me and add me again). Reactions on my results count "
+        "only where I am an admin."
+    ),
+    "telegram.rate_own_photo": (
+        "Only the person who sent a photo can have it rated: reply /rate to your own photo."
+    ),
+    "telegram.send_a_selfie": "Send me a selfie to get it scored, or /help to see what I can do.",
+    "telegram.sent_privately": "📬 I sent you the answer in a private message.",
+    "telegram.button_expired": "This button no longer works.",
     "upload.not_image": "**{filename}** isn't a picture. Send a photo (JPEG, PNG, WebP or HEIC).",
     "upload.too_large": "**{filename}** is too big ({size_mb} MB); the limit is {limit_mb} MB.",
     "upload.download_failed": "I couldn't download **{filename}**. Please send it again.",
