@@ -5,12 +5,12 @@ keeps no per-call state. The batch call and the async wrapper use one thread poo
 `settings.inference_workers`; each session keeps `settings.inference_threads` intra-op
 threads.
 
-Within one photo the two independent halves overlap: the popularity branch (LANCZOS resize +
-CNN, the larger half) runs on a second small pool while the calling thread finds faces, reads
-their expressions and measures quality. On an idle machine a single photo's latency is then
-roughly the longer half instead of the sum; under load the total CPU work is unchanged. The
-branch pool is separate from the worker pool, so a worker never waits on a task queued behind
-itself.
+Within one photo the two independent halves overlap: the popularity branch (LANCZOS resize,
+CNN, colour measures) runs on a second small pool while the calling thread finds faces, reads
+their expressions and measures sharpness. The halves are balanced (about 6 ms of CPU each for
+a 306x306 selfie), so on an idle machine a single photo's latency is roughly one half plus the
+decode; under load the total CPU work is unchanged. The branch pool is separate from the worker
+pool, so a worker never waits on a task queued behind itself.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from inference.emotions import EmotionModel
 from inference.errors import PhotoError
 from inference.faces import FACE_MODEL_DIR, DetectedFace, FaceDetector, detection_copy
 from inference.popularity import PopularityModel
-from inference.quality import measure, sharpness
+from inference.quality import Colours, colour_measures, measure, sharpness
 from inference.results import Analysis, Face
 
 if TYPE_CHECKING:
@@ -145,10 +145,15 @@ class Analyzer:
                 )
             return self._branches
 
-    def _popularity_branch(self, image: Image.Image) -> tuple[float, Image.Image]:
-        """P(popular) and the model-sized image (reused for the colour measures)."""
+    def _popularity_branch(self, image: Image.Image) -> tuple[float, Colours]:
+        """P(popular) and the colour measures of the model-sized image.
+
+        The colour measures ride on this branch, where the model-sized image already is, so
+        they stay off the face branch (which keeps sharpness: it has the detection copy).
+        """
         resized = self._popularity.resize(image)
-        return float(self._popularity.predict(self._popularity.tensor(resized))[0]), resized
+        probability = float(self._popularity.predict(self._popularity.tensor(resized))[0])
+        return probability, colour_measures(resized)
 
     def _analyze_or_error(self, data: bytes) -> Analysis | PhotoError:
         try:
@@ -178,14 +183,14 @@ class Analyzer:
         )
         largest = max(faces, key=lambda face: face.area, default=None)
         crispness = sharpness(detection)
-        probability, model_input = (
+        probability, colours = (
             branch.result() if branch is not None else self._popularity_branch(image)
         )
         return Analysis(
             popular_probability=probability,
             score=round(probability * 100),
             faces=faces,
-            quality=measure(model_input, crispness, largest, photo.width, photo.height),
+            quality=measure(colours, crispness, largest, photo.width, photo.height),
             width=photo.width,
             height=photo.height,
             model_versions=dict(self.model_versions),

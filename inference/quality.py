@@ -14,8 +14,11 @@ from PIL import Image, ImageStat
 
 from inference.results import Face, Quality
 
+# (brightness, contrast, saturation), each on a 0..1 scale.
+Colours = tuple[float, float, float]
 
-def colour_measures(small: Image.Image) -> tuple[float, float, float]:
+
+def colour_measures(small: Image.Image) -> Colours:
     """(brightness, contrast, saturation) of an RGB image: mean and standard deviation of its
     BT.601 luma, mean HSV saturation, all on a 0..1 scale (Pillow's histograms: fast)."""
     luma = ImageStat.Stat(small.convert("L"))
@@ -54,7 +57,7 @@ def face_measures(face: Face | None, width: int, height: int) -> dict[str, float
 
 
 def measure(
-    model_input: Image.Image,
+    colours: Colours,
     sharpness_value: float,
     face: Face | None,
     width: int,
@@ -62,10 +65,11 @@ def measure(
 ) -> Quality:
     """All quality measures of one photo; `face` is the largest face, if any.
 
-    `sharpness_value` comes from `sharpness()`, computed by the caller while the popularity
-    branch is still running.
+    `colours` (from `colour_measures` of the model's input) and `sharpness_value` (from
+    `sharpness()`) are computed by the caller, each on whichever of its two threads has the
+    image at hand, so this final step only assembles them.
     """
-    brightness, contrast, saturation = colour_measures(model_input)
+    brightness, contrast, saturation = colours
     return Quality(
         brightness=brightness,
         contrast=contrast,

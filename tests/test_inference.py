@@ -288,18 +288,43 @@ def _replace(model: ModelFile, **changes: object):
     return dataclasses.replace(model.card, **changes)
 
 
-def _fer_reference_crop(rgb: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
-    """fer 25.10.3's steps written plainly (whole-image padding), to check `fer_crop`."""
+def _fer_reference_crop(
+    rgb: np.ndarray, box: tuple[int, int, int, int], padding: int = 40, offset: int = 10
+) -> np.ndarray:
+    """fer 25.10.3's steps written plainly (whole-image padding, whole-crop resize), to check
+    `fer_crop`, which greys and resizes only the pixels the resize reads."""
     gray = grey(rgb)
     fill = np.rint(gray[-2:].mean())
-    padded = np.pad(gray, 40, constant_values=fill).astype(np.uint8)
+    padded = np.pad(gray, padding, constant_values=fill).astype(np.uint8)
     x, y, w, h = box
     if h > w:
         x, w = x - (h - w) // 2, h
     elif w > h:
         y, h = y - (w - h) // 2, w
-    x1, x2, y1, y2 = x - 10 + 40, x + w + 10 + 40, y - 10 + 40, y + h + 10 + 40
-    return resize_linear(padded[max(0, y1) : y2, max(0, x1) : x2], 64)
+    x1, x2 = x - offset + padding, x + w + offset + padding
+    y1, y2 = y - offset + padding, y + h + offset + padding
+    return _whole_image_resize(padded[max(0, y1) : y2, max(0, x1) : x2], 64)
+
+
+def _whole_image_resize(image: np.ndarray, size: int) -> np.ndarray:
+    """OpenCV's INTER_LINEAR arithmetic as two whole passes (every row, then every column):
+    the plain form `resize_linear`'s tap-only gather must reproduce bit for bit."""
+    from inference.emotions import _linear_taps
+
+    height, width = image.shape
+    if height == width == 2 * size:
+        quads = image.astype(np.int64).reshape(size, 2, size, 2).sum(axis=(1, 3))
+        return ((quads + 2) >> 2).astype(np.uint8)
+    rows_index, rows_weight = _linear_taps(height, size)
+    cols_index, cols_weight = _linear_taps(width, size)
+    source = image.astype(np.int64)
+    horizontal = (
+        source[:, cols_index[:, 0]] * cols_weight[:, 0]
+        + source[:, cols_index[:, 1]] * cols_weight[:, 1]
+    )
+    top = ((horizontal[rows_index[:, 0]] >> 4) * rows_weight[:, 0, None]) >> 16
+    bottom = ((horizontal[rows_index[:, 1]] >> 4) * rows_weight[:, 1, None]) >> 16
+    return np.clip((top + bottom + 2) >> 2, 0, 255).astype(np.uint8)
 
 
 def test_fer_crop_matches_fers_padding_and_squaring() -> None:
@@ -314,6 +339,19 @@ def test_fer_crop_matches_fers_padding_and_squaring() -> None:
     ]
     for box in boxes:
         assert np.array_equal(fer_crop(rgb, box), _fer_reference_crop(rgb, box)), box
+    # On a draft-decoded image (2.5 photo pixels per pixel) padding and margins shrink with it.
+    for box in boxes:
+        assert np.array_equal(fer_crop(rgb, box, 2.5), _fer_reference_crop(rgb, box, 16, 4)), box
+
+
+def test_resize_linear_reads_only_the_taps_yet_matches_the_whole_image_passes() -> None:
+    rng = np.random.default_rng(5)
+    for height, width in [(1, 1), (2, 300), (63, 64), (64, 64), (128, 128), (127, 129), (401, 77)]:
+        image = rng.integers(0, 256, (height, width), dtype=np.uint8)
+        assert np.array_equal(resize_linear(image, 64), _whole_image_resize(image, 64)), (
+            height,
+            width,
+        )
 
 
 def test_grey_and_resize_follow_opencv_arithmetic() -> None:
@@ -327,3 +365,64 @@ def test_grey_and_resize_follow_opencv_arithmetic() -> None:
     assert np.array_equal(resize_linear(same, 64), same)
     flat = np.full((37, 91), 77, dtype=np.uint8)
     assert np.array_equal(resize_linear(flat, 64), np.full((64, 64), 77, dtype=np.uint8))
+
+
+def _activation_model(path: Path, op: str, **attributes: float) -> Path:
+    """A one-node ONNX model, x (1, 4, 6, 6) -> op(x), with per-channel PRelu slopes spanning
+    negative, zero, fractional and above-one values (MTCNN's range)."""
+    inputs = ["x", "slope"] if op == "PRelu" else ["x"]
+    slope = helper.make_tensor("slope", TensorProto.FLOAT, [1, 4, 1, 1], [-1.3, 0.0, 0.25, 1.3])
+    graph = helper.make_graph(
+        [helper.make_node(op, inputs, ["y"], **attributes)],
+        op,
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4, 6, 6])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 4, 6, 6])],
+        initializer=[slope] if op == "PRelu" else [],
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+    model.ir_version = 8
+    path.write_bytes(model.SerializeToString())
+    return path
+
+
+def _outputs_of(model: Path | bytes, x: np.ndarray) -> np.ndarray:
+    import onnxruntime as ort
+
+    from inference.runtime import session_options
+
+    source = model if isinstance(model, bytes) else str(model)
+    session = ort.InferenceSession(source, session_options(1), providers=["CPUExecutionProvider"])
+    return session.run(None, {"x": x})[0]
+
+
+def _op_types(model: bytes) -> set[str]:
+    """The op types of a respelled model, which must still be a valid ONNX model."""
+    import onnx
+
+    parsed = onnx.load_from_string(model)
+    onnx.checker.check_model(parsed, full_check=True)
+    return {node.op_type for node in parsed.graph.node}
+
+
+def test_respelled_activations_keep_the_numbers(tmp_path: Path) -> None:
+    from inference.runtime import vectorised
+
+    rng = np.random.default_rng(2)
+    x = (rng.standard_normal((1, 4, 6, 6)) * 3).astype(np.float32)
+    x[0, :, 0, :3] = [0.0, -1e-9, 1e-9]  # zero and values near it, where the forms could differ
+
+    prelu = _activation_model(tmp_path / "prelu.onnx", "PRelu")
+    respelled = vectorised(prelu)
+    assert "PRelu" not in _op_types(respelled)
+    # Exact: MTCNN's boxes depend on these values through thresholds.
+    assert np.array_equal(_outputs_of(respelled, x), _outputs_of(prelu, x))
+
+    elu = _activation_model(tmp_path / "elu.onnx", "Elu", alpha=1.0)
+    respelled = vectorised(elu)
+    assert "Elu" not in _op_types(respelled)
+    np.testing.assert_allclose(_outputs_of(respelled, x), _outputs_of(elu, x), rtol=1e-6, atol=1e-7)
+
+    # Max(x, ...) is Elu only for alpha in [0, 1]: any other alpha keeps ONNX Runtime's kernel.
+    other = _activation_model(tmp_path / "elu2.onnx", "Elu", alpha=2.0)
+    assert "Elu" in _op_types(vectorised(other))
+    assert np.array_equal(_outputs_of(vectorised(other), x), _outputs_of(other, x))
