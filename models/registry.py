@@ -21,7 +21,7 @@ from importlib import import_module
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from models.card import ModelCard
+from models.card import CONVERTED_BY, ModelCard
 from models.seed import PINNED_SHA256, PINNED_URL, check_card
 
 if TYPE_CHECKING:
@@ -115,11 +115,21 @@ def popularity_model(settings: Settings) -> ModelFile:
     installed = _read_cached(target / INSTALLED_ONNX, target / INSTALLED_CARD)
     if installed is None:
         raise ModelMissingError()
+    if installed.card.converted_by not in ("", CONVERTED_BY):
+        # Still computes the same scores, so kept: its .h5 may be gone, and refusing would
+        # leave the bot without a score; the current converter's graph is only faster.
+        log.info(
+            "The popularity model was converted by another converter version (%s); re-run "
+            "`selfiebot models fetch` or `selfiebot models import` to convert it anew.",
+            installed.card.converted_by,
+        )
     return installed
 
 
 def _configured(path: Path, settings: Settings) -> ModelFile:
-    """A configured .h5 is converted once; later starts only hash it to find the conversion."""
+    """A configured .h5 is converted once; later starts only hash it to find the conversion.
+    A conversion made by another converter version is redone in place: the .h5 is at hand,
+    and the cache key (the .h5's SHA-256) alone cannot tell the two graphs apart."""
     if not path.is_file():
         raise ModelMissingError(
             f"SELFIEBOT_POPULARITY_MODEL points at {path}, which is not an existing file: fix "
@@ -132,7 +142,7 @@ def _configured(path: Path, settings: Settings) -> ModelFile:
         cache = converted_dir(settings)
         onnx_path, card_path = cache / f"{source_sha}.onnx", cache / f"{source_sha}.json"
         cached = _read_cached(onnx_path, card_path, source_sha)
-        if cached is not None:
+        if cached is not None and cached.card.converted_by == CONVERTED_BY:
             return cached
         from models.install import convert_configured
 

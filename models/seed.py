@@ -6,7 +6,7 @@ users fetch it from the pinned commit or import a copy they have.
 
 from __future__ import annotations
 
-from models.card import NORMALISATIONS, ModelCard
+from models.card import CONVERTED_BY, NORMALISATIONS, ModelCard
 
 PINNED_COMMIT = "5f9cc5734d9bcda6e9688dfa72b922dc367e56ea"
 PINNED_URL = (
@@ -21,7 +21,6 @@ SEED_PREPROCESSING = (
     "Whole photo, no crop: convert to RGB, resize to 128x128 with PIL Image.LANCZOS, "
     "float32 / 255, NHWC batch (N, 128, 128, 3). Output (N, 2); output[:, 1] = P(popular)."
 )
-CONVERTED_BY = "selfiebot models.keras_onnx (h5py + onnx + numpy)"
 
 
 class ContractError(ValueError):

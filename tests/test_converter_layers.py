@@ -16,6 +16,8 @@ import onnxruntime as ort
 import pytest
 
 from models.keras_onnx import KerasConversionError, UnsupportedLayerError, convert_keras_h5
+from models.keras_onnx.graph import GraphBuilder
+from models.keras_onnx.layers import elu
 from tests.converter_kit import (
     Layers,
     Spec,
@@ -147,6 +149,49 @@ def test_activation_option_of_conv_and_dense(tmp_path, name):
         lay.dense(48, 4, activation=name),
     ]
     assert_matches(tmp_path, layers, (4, 4, 2))
+
+
+def _elu_model(alpha: float, spelled: bool) -> onnx.ModelProto:
+    """x (N, 64) -> Elu: spelled by the converter's `elu`, or as ONNX Runtime's own Elu op."""
+    builder = GraphBuilder()
+    builder.unique("input")
+    if spelled:
+        out = elu(builder, "input", "act", alpha)
+    else:
+        out = builder.node("Elu", ["input"], "act", alpha=alpha)
+    return builder.model([("input", (None, 64))], [(out, (None, 64))], "elu", {})
+
+
+def _elu_inputs() -> np.ndarray:
+    x = (np.random.default_rng(5).standard_normal((4, 64)) * 4).astype(np.float32)
+    x[0, :6] = [0.0, -0.0, 1e-9, -1e-9, -104.0, 89.0]  # at zero, where the forms meet; extremes
+    return x
+
+
+def test_elu_alpha_1_is_spelled_in_element_wise_ops_with_the_same_numbers():
+    """Max(x, Exp(Min(x, 0)) - 1) instead of ONNX Runtime's slow Elu kernel: the same values
+    up to the last float bit (the exp may round differently), never the wrong branch."""
+    spelled, op = _elu_model(1.0, spelled=True), _elu_model(1.0, spelled=False)
+    assert {node.op_type for node in spelled.graph.node} == {"Min", "Exp", "Sub", "Max"}
+    x = _elu_inputs()
+    got, want = run_onnx(spelled, x), run_onnx(op, x)
+    np.testing.assert_allclose(got, want, rtol=2.5e-7, atol=1e-7)
+    assert np.array_equal(got[x > 0], x[x > 0])
+
+
+def test_elu_with_another_alpha_keeps_the_elu_op():
+    """Max(x, alpha * (e^x - 1)) is not Elu for alpha > 1 (it picks x just under zero)."""
+    model = _elu_model(2.0, spelled=True)
+    assert [node.op_type for node in model.graph.node] == ["Elu"]
+    x = _elu_inputs()
+    assert np.array_equal(run_onnx(model, x), run_onnx(_elu_model(2.0, spelled=False), x))
+
+
+def test_converted_elu_activation_has_no_elu_op(tmp_path):
+    lay = Layers()
+    path = write_sequential(tmp_path / "m.h5", [lay.input((5,)), lay.activation("elu")])
+    ops = [node.op_type for node in convert_keras_h5(path).graph.node]
+    assert "Elu" not in ops and "Exp" in ops
 
 
 def test_flatten_keeps_keras_channels_last_order(tmp_path):

@@ -20,7 +20,7 @@ import pytest
 
 from bot.settings import Settings
 from models import install, registry
-from models.card import NORMALISATIONS, ModelCard
+from models.card import CONVERTED_BY, NORMALISATIONS, ModelCard
 from models.download import DownloadError, download
 from models.keras_onnx import convert_keras_h5
 from models.registry import (
@@ -182,6 +182,51 @@ def test_damaged_cache_is_rebuilt(settings, tmp_path):
     first.onnx_path.write_bytes(b"truncated")
     again = popularity_model(configured)
     assert again.card.sha256 == sha256_of(again.onnx_path) == first.card.sha256
+
+
+OLDER_CONVERTER = "selfiebot models.keras_onnx (h5py + onnx + numpy)"  # version 1's words
+
+
+def _as_if_converted_by(model: registry.ModelFile, converted_by: str) -> None:
+    """Rewrite a cached card as an older converter left it (the ONNX bytes still match it)."""
+    card = dataclasses.replace(model.card, converted_by=converted_by)
+    model.onnx_path.with_suffix(".json").write_text(card.to_json())
+
+
+def test_cache_from_another_converter_version_is_converted_again(settings, tmp_path, monkeypatch):
+    """The cache is keyed by the .h5's SHA-256 alone, which cannot tell an older converter's
+    graph (ONNX Runtime's slow Elu) from the current one, so the card's version decides."""
+    h5 = tiny_popularity_h5(tmp_path / "mine.h5")
+    configured = settings.model_copy(update={"popularity_model": h5})
+    first = popularity_model(configured)
+    assert first.card.converted_by == CONVERTED_BY
+    assert "Elu" not in {node.op_type for node in onnx.load(str(first.onnx_path)).graph.node}
+    _as_if_converted_by(first, OLDER_CONVERTER)
+    conversions = []
+    convert = install.convert_keras_model
+
+    def counted(*args, **kwargs):
+        conversions.append(1)
+        return convert(*args, **kwargs)
+
+    monkeypatch.setattr(install, "convert_keras_model", counted)
+    again = popularity_model(configured)
+    assert conversions == [1]
+    assert again == first
+    assert ModelCard.load(first.onnx_path.with_suffix(".json")).converted_by == CONVERTED_BY
+    assert popularity_model(configured) == first
+    assert conversions == [1]
+
+
+def test_installed_model_from_an_older_converter_is_kept(settings, tmp_path, caplog):
+    """Its .h5 may be gone, and it computes the same scores: used, with a hint to reinstall."""
+    installed = import_popularity_model(settings, tiny_popularity_h5(tmp_path / "mine.h5"))
+    _as_if_converted_by(installed, OLDER_CONVERTER)
+    with caplog.at_level(logging.INFO, logger="models.registry"):
+        kept = popularity_model(settings)
+    assert kept.onnx_path == installed.onnx_path
+    assert kept.card.converted_by == OLDER_CONVERTER
+    assert "another converter version" in caplog.text and "models import" in caplog.text
 
 
 def test_configured_onnx_without_card_gets_the_seed_contract(settings, tmp_path):
