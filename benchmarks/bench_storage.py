@@ -27,7 +27,7 @@ import statistics
 import sys
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -98,6 +98,98 @@ def dataset(args: argparse.Namespace) -> Iterator[tuple[Any, ...]]:
 
 # --- bulk loading ---------------------------------------------------------------------------
 
+CHAT_COLUMNS = (
+    "id",
+    "platform",
+    "platform_chat_id",
+    "title",
+    "is_private",
+    "season_days",
+    "language",
+    "duels_enabled",
+    "rate_limit_photos",
+    "rate_limit_window_minutes",
+    "auto_score",
+    "created_at",
+)
+USER_COLUMNS = (
+    "id",
+    "platform",
+    "platform_user_id",
+    "display_name",
+    "username",
+    "username_key",
+    "language",
+    "created_at",
+    "updated_at",
+)
+SUBMISSION_COLUMNS = (
+    "chat_id",
+    "user_id",
+    "platform",
+    "update_id",
+    "status",
+    "created_at",
+    "phash",
+    "popularity",
+    "score",
+    "emotions",
+    "quality",
+    "face_count",
+    "model_version",
+)
+
+
+def bulk_rows(
+    args: argparse.Namespace, when: Callable[[datetime], Any]
+) -> Iterator[tuple[str, tuple[str, ...], Iterable[tuple[Any, ...]]]]:
+    """(table, columns, rows) of the dataset in load order, the same for both databases;
+    `when` writes a time the way the database's bulk path takes it."""
+    created = when(NOW - SPAN - timedelta(days=1))
+    yield (
+        "chats",
+        CHAT_COLUMNS,
+        (
+            (c, "bench", f"chat-{c}", f"Chat {c}", False, 7, "en", True, 1000, 1, True, created)
+            for c in range(1, args.chats + 1)
+        ),
+    )
+    yield (
+        "users",
+        USER_COLUMNS,
+        (
+            (u, "bench", f"user-{u}", f"User {u}", f"user{u}", f"user{u}", "en", created, created)
+            for u in range(1, args.users + 1)
+        ),
+    )
+    yield (
+        "submissions",
+        SUBMISSION_COLUMNS,
+        (
+            (
+                chat,
+                user,
+                "bench",
+                update,
+                status,
+                when(at),
+                phash,
+                0.5,
+                score,
+                EMOTIONS,
+                QUALITY,
+                1,
+                "bench",
+            )
+            for chat, user, update, status, at, score, phash in dataset(args)
+        ),
+    )
+
+
+def sqlite_time(at: datetime) -> str:
+    """A time as SQLAlchemy stores it in SQLite: naive UTC text with microseconds."""
+    return at.replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
+
 
 def load_sqlite(path: Path, args: argparse.Namespace) -> None:
     """Fill the migrated file fast: plain sqlite3, one transaction, indexes built afterwards."""
@@ -106,46 +198,13 @@ def load_sqlite(path: Path, args: argparse.Namespace) -> None:
     db = sqlite3.connect(path)
     db.execute("PRAGMA journal_mode=WAL")
     db.execute("PRAGMA synchronous=OFF")
-    created = NOW - SPAN - timedelta(days=1)
-    stamp = created.replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
     indexes = list(submissions_table.indexes)
     with db:
-        db.executemany(
-            "INSERT INTO chats (id, platform, platform_chat_id, title, is_private, season_days,"
-            " language, duels_enabled, rate_limit_photos, rate_limit_window_minutes, auto_score,"
-            " created_at) VALUES (?, 'bench', ?, ?, 0, 7, 'en', 1, 1000, 1, 1, ?)",
-            ((c, f"chat-{c}", f"Chat {c}", stamp) for c in range(1, args.chats + 1)),
-        )
-        db.executemany(
-            "INSERT INTO users (id, platform, platform_user_id, display_name, username,"
-            " username_key, language, created_at, updated_at)"
-            " VALUES (?, 'bench', ?, ?, ?, ?, 'en', ?, ?)",
-            (
-                (u, f"user-{u}", f"User {u}", f"user{u}", f"user{u}", stamp, stamp)
-                for u in range(1, args.users + 1)
-            ),
-        )
         for index in indexes:
             db.execute(f"DROP INDEX {index.name}")
-        db.executemany(
-            "INSERT INTO submissions (chat_id, user_id, platform, update_id, status, created_at,"
-            " sha256, phash, popularity, score, emotions, quality, face_count, model_version)"
-            " VALUES (?, ?, 'bench', ?, ?, ?, NULL, ?, 0.5, ?, ?, ?, 1, 'bench')",
-            (
-                (
-                    chat,
-                    user,
-                    update,
-                    status,
-                    at.replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds"),
-                    phash,
-                    score,
-                    EMOTIONS,
-                    QUALITY,
-                )
-                for chat, user, update, status, at, score, phash in dataset(args)
-            ),
-        )
+        for table, columns, rows in bulk_rows(args, sqlite_time):
+            marks = ", ".join("?" * len(columns))
+            db.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)
         dialect = sqlite_dialect.dialect()
         for index in indexes:
             db.execute(str(CreateIndex(index).compile(dialect=dialect)))
@@ -161,93 +220,9 @@ async def load_postgres(url: str, args: argparse.Namespace) -> None:
 
     dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
     conn = await asyncpg.connect(dsn)
-    created = NOW - SPAN - timedelta(days=1)
     try:
-        await conn.copy_records_to_table(
-            "chats",
-            columns=[
-                "id",
-                "platform",
-                "platform_chat_id",
-                "title",
-                "is_private",
-                "season_days",
-                "language",
-                "duels_enabled",
-                "rate_limit_photos",
-                "rate_limit_window_minutes",
-                "auto_score",
-                "created_at",
-            ],
-            records=[
-                (c, "bench", f"chat-{c}", f"Chat {c}", False, 7, "en", True, 1000, 1, True, created)
-                for c in range(1, args.chats + 1)
-            ],
-        )
-        await conn.copy_records_to_table(
-            "users",
-            columns=[
-                "id",
-                "platform",
-                "platform_user_id",
-                "display_name",
-                "username",
-                "username_key",
-                "language",
-                "created_at",
-                "updated_at",
-            ],
-            records=[
-                (
-                    u,
-                    "bench",
-                    f"user-{u}",
-                    f"User {u}",
-                    f"user{u}",
-                    f"user{u}",
-                    "en",
-                    created,
-                    created,
-                )
-                for u in range(1, args.users + 1)
-            ],
-        )
-        await conn.copy_records_to_table(
-            "submissions",
-            columns=[
-                "chat_id",
-                "user_id",
-                "platform",
-                "update_id",
-                "status",
-                "created_at",
-                "phash",
-                "popularity",
-                "score",
-                "emotions",
-                "quality",
-                "face_count",
-                "model_version",
-            ],
-            records=(
-                (
-                    chat,
-                    user,
-                    "bench",
-                    update,
-                    status,
-                    at,
-                    phash,
-                    0.5,
-                    score,
-                    EMOTIONS,
-                    QUALITY,
-                    1,
-                    "bench",
-                )
-                for chat, user, update, status, at, score, phash in dataset(args)
-            ),
-        )
+        for table, columns, rows in bulk_rows(args, lambda at: at):
+            await conn.copy_records_to_table(table, columns=list(columns), records=rows)
         for statement in DERIVED_ROWS:
             await conn.execute(statement)
         for table in ("chats", "users"):
@@ -334,15 +309,13 @@ async def measure_inserts(store: Store, args: argparse.Namespace) -> dict[str, f
     return {"inserts_per_s_1_writer": sequential, "inserts_per_s_50_writers": concurrent}
 
 
-async def bench_sqlite(args: argparse.Namespace) -> dict[str, float]:
-    args.workdir.mkdir(parents=True, exist_ok=True)
-    path = args.workdir / "bench_storage.db"
-    for leftover in args.workdir.glob("bench_storage.db*"):
-        leftover.unlink()
-    url = f"sqlite+aiosqlite:///{path}"
+async def measure(
+    url: str, load: Callable[[], Awaitable[None]], args: argparse.Namespace
+) -> dict[str, float]:
+    """Migrate the empty database, bulk-load it (timed apart), then time queries and inserts."""
     await (await Store.open(url)).close()
     started = time.perf_counter()
-    load_sqlite(path, args)
+    await load()
     figures: dict[str, float] = {"load_s": time.perf_counter() - started}
     store = await Store.open(url)
     try:
@@ -350,6 +323,19 @@ async def bench_sqlite(args: argparse.Namespace) -> dict[str, float]:
         figures |= await measure_inserts(store, args)
     finally:
         await store.close()
+    return figures
+
+
+async def bench_sqlite(args: argparse.Namespace) -> dict[str, float]:
+    args.workdir.mkdir(parents=True, exist_ok=True)
+    path = args.workdir / "bench_storage.db"
+    for leftover in args.workdir.glob("bench_storage.db*"):
+        leftover.unlink()
+
+    async def load() -> None:
+        load_sqlite(path, args)
+
+    figures = await measure(f"sqlite+aiosqlite:///{path}", load, args)
     figures["file_mb"] = path.stat().st_size / 1e6
     for leftover in args.workdir.glob("bench_storage.db*"):
         leftover.unlink()
@@ -366,17 +352,7 @@ async def bench_postgres(base_url: str, args: argparse.Namespace) -> dict[str, f
     await admin.execute(f'CREATE DATABASE "{name}"')
     url = base.set(database=name).render_as_string(hide_password=False)
     try:
-        await (await Store.open(url)).close()
-        started = time.perf_counter()
-        await load_postgres(url, args)
-        figures: dict[str, float] = {"load_s": time.perf_counter() - started}
-        store = await Store.open(url)
-        try:
-            figures |= await measure_queries(store, args)
-            figures |= await measure_inserts(store, args)
-        finally:
-            await store.close()
-        return figures
+        return await measure(url, lambda: load_postgres(url, args), args)
     finally:
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         await admin.close()

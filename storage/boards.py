@@ -140,6 +140,12 @@ def scored_in(chat_id: int, window: Window) -> list[ColumnElement[bool]]:
     return terms
 
 
+async def count_players(conn: AsyncConnection, chat_id: int, window: Window) -> int:
+    """How many people have a scored photo in the chat inside the window."""
+    query = select(func.count(func.distinct(s.c.user_id))).where(*scored_in(chat_id, window))
+    return int((await conn.execute(query)).scalar_one())
+
+
 def _per_user(chat_id: int, window: Window, metric: Metric, top_n: int) -> Select[Any]:
     """One row per player: value, when it was reached, best score and photo count.
 
@@ -216,14 +222,7 @@ async def leaderboard(
         )
     ).all()
     entries = [_entry(row, row.rank, row.value, row.achieved_at) for row in rows]
-    if rows:
-        players = rows[0].players
-    else:
-        players = (
-            await conn.execute(
-                select(func.count(func.distinct(s.c.user_id))).where(*scored_in(chat_id, window))
-            )
-        ).scalar_one()
+    players = rows[0].players if rows else await count_players(conn, chat_id, window)
     viewer = next((e for e in entries if e.user_id == viewer_user_id), None)
     return Leaderboard(
         chat_id=chat_id,

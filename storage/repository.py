@@ -569,7 +569,7 @@ class Store:
         stored and `rate_limited=True, retry_at=...` comes back. Only SCORED submissions count
         against the limit.
         """
-        created_at = as_utc(new.created_at) if new.created_at is not None else utcnow()
+        created_at = _now(new.created_at)
         values = {
             "chat_id": new.chat_id,
             "user_id": new.user_id,
@@ -730,18 +730,16 @@ class Store:
         """
         if not 0 <= max_distance <= 64:
             raise ValueError("max_distance must be between 0 and 64 bits")
-        target = phash_to_db(phash)
-        assert target is not None
+        phash_to_db(phash)  # refuses a hash that is not unsigned 64-bit
         rows = await self._all(
             select(submissions.c.id, submissions.c.phash).where(
                 *scored_in(chat_id, window or Window()), submissions.c.phash.is_not(None)
             )
         )
-        unsigned = phash_from_db(target)
         close = sorted(
             (distance, row.id)
             for row in rows
-            if (distance := (unsigned ^ phash_from_db(row.phash)).bit_count()) <= max_distance
+            if (distance := (phash ^ phash_from_db(row.phash)).bit_count()) <= max_distance
         )[:limit]
         if not close:
             return []
@@ -811,13 +809,7 @@ class Store:
             ).all()
             badge_list = tuple(achievement_record(row) for row in badge_rows)
             if not rows:
-                players = (
-                    await conn.execute(
-                        select(func.count(func.distinct(submissions.c.user_id))).where(
-                            *scored_in(chat_id, window)
-                        )
-                    )
-                ).scalar_one()
+                players = await boards.count_players(conn, chat_id, window)
                 return UserStats(
                     user_id, chat_id, window, 0, None, None, None, 0, 0, None, players, badge_list
                 )

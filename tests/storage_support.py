@@ -44,26 +44,24 @@ def _dsn(url: URL) -> str:
     return url.set(drivername="postgresql").render_as_string(hide_password=False)
 
 
-async def create_postgres_database(prefix: str = "selfiebot_t") -> str:
-    """A new empty database on the configured server; returns its SQLAlchemy URL."""
-    base = postgres_base_url()
-    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
-    admin = await asyncpg.connect(_dsn(base))
+async def _on_server(statement: str) -> None:
+    """Run one statement on the configured server's own database (CREATE/DROP DATABASE)."""
+    admin = await asyncpg.connect(_dsn(postgres_base_url()))
     try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
+        await admin.execute(statement)
     finally:
         await admin.close()
-    return base.set(database=name).render_as_string(hide_password=False)
+
+
+async def create_postgres_database(prefix: str = "selfiebot_t") -> str:
+    """A new empty database on the configured server; returns its SQLAlchemy URL."""
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    await _on_server(f'CREATE DATABASE "{name}"')
+    return postgres_base_url().set(database=name).render_as_string(hide_password=False)
 
 
 async def drop_postgres_database(url: str) -> None:
-    base = postgres_base_url()
-    name = make_url(url).database
-    admin = await asyncpg.connect(_dsn(base))
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await admin.close()
+    await _on_server(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)')
 
 
 def _drop_session_database() -> None:

@@ -18,13 +18,10 @@ from storage import Store
 from storage.engine import create_engine
 from storage.migrate import MIGRATIONS_DIR, current_revision, head_revision, upgrade
 from storage.schema import chats, metadata, standings, submissions, users
-from tests.storage_support import (
-    create_postgres_database,
-    drop_postgres_database,
-)
+from tests.storage_support import BACKENDS, create_postgres_database, drop_postgres_database
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+@pytest.fixture(params=BACKENDS)
 async def empty_url(request: pytest.FixtureRequest, tmp_path: Path):
     """A database nobody has migrated yet."""
     if request.param == "sqlite":
