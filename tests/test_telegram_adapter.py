@@ -11,6 +11,9 @@ from __future__ import annotations
 import io
 import logging
 import traceback
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
+from typing import Any
 
 import pytest
 from PIL import Image
@@ -29,6 +32,29 @@ from tests.telegram_fake.server import FakeBotApi
 __all__ = ["api"]
 
 SELFIE = (ROOT / "tests" / "data" / "astronaut.jpg").read_bytes()
+
+StartBot = Callable[..., AbstractAsyncContextManager[object]]
+
+
+@pytest.fixture
+def start(api: FakeBotApi, monkeypatch: pytest.MonkeyPatch) -> StartBot:
+    """`running_bot(game, ...)` against this test's fake API; `env` adds settings."""
+
+    def start_bot(game: ScriptedGame, **env: str) -> AbstractAsyncContextManager[object]:
+        return running_bot(game, bot_settings(api, monkeypatch, **env), api)
+
+    return start_bot
+
+
+@pytest.fixture
+def ann(api: FakeBotApi) -> Person:
+    return Person(api, "Ann")
+
+
+@pytest.fixture
+def chat(api: FakeBotApi, ann: Person) -> dict[str, Any]:
+    """Ann's private chat with the bot."""
+    return private_chat(api, ann)
 
 
 def catalogue(key: str, **values: str) -> str:
@@ -59,23 +85,23 @@ def is_image(data: bytes) -> str:
         return image.format or ""
 
 
-async def selfie_until_card(api: FakeBotApi, monkeypatch: pytest.MonkeyPatch) -> None:
+async def selfie_until_card(api: FakeBotApi, start: StartBot) -> None:
     """Ann sends a selfie in private; returns once the scripted result card was sent."""
     game = ScriptedGame(rule=lambda event: [result_reply()])
     ann = Person(api, "Ann")
     chat = private_chat(api, ann)
-    async with running_bot(game, bot_settings(api, monkeypatch), api):
+    async with start(game):
         ann.send_photo(chat, SELFIE)
         await api.wait_for(api.sent, what="the result card")
 
 
 async def test_private_selfie_gets_result_card_as_photo_reply(
-    api: FakeBotApi, monkeypatch: pytest.MonkeyPatch
+    api: FakeBotApi, start: StartBot
 ) -> None:
     game = ScriptedGame(rule=lambda event: [result_reply()])
     ann = Person(api, "Ann", "ann")
     chat = private_chat(api, ann)
-    async with running_bot(game, bot_settings(api, monkeypatch), api):
+    async with start(game):
         update = ann.send_photo(chat, SELFIE)
         await api.wait_for(api.sent, what="the result card")
 
@@ -105,13 +131,11 @@ async def test_private_selfie_gets_result_card_as_photo_reply(
 
 
 async def test_text_over_caption_limit_follows_the_photo(
-    api: FakeBotApi, monkeypatch: pytest.MonkeyPatch
+    api: FakeBotApi, ann: Person, chat: dict[str, Any], start: StartBot
 ) -> None:
     long_text = "\n".join(f"**Line {i}**: " + "é" * 60 for i in range(30))
     game = ScriptedGame(rule=lambda event: [result_reply(long_text)])
-    ann = Person(api, "Ann")
-    chat = private_chat(api, ann)
-    async with running_bot(game, bot_settings(api, monkeypatch), api):
+    async with start(game):
         ann.send_photo(chat, SELFIE)
         await api.wait_for(lambda: len(api.sent()) >= 2, what="photo and text")
 
@@ -125,13 +149,11 @@ async def test_text_over_caption_limit_follows_the_photo(
 
 
 async def test_very_long_text_is_split_into_valid_messages(
-    api: FakeBotApi, monkeypatch: pytest.MonkeyPatch
+    api: FakeBotApi, ann: Person, chat: dict[str, Any], start: StartBot
 ) -> None:
     text = "\n".join(f"{i}. **player {i}** with `code` & <angle> text " * 3 for i in range(200))
     game = ScriptedGame(rule=lambda event: [Reply(text, buttons=(Button("Me", "me"),))])
-    ann = Person(api, "Ann")
-    chat = private_chat(api, ann)
-    async with running_bot(game, bot_settings(api, monkeypatch), api):
+    async with start(game):
         ann.send_text(chat, "/top all")
         await api.wait_for(lambda: len(api.sent()) >= 5, what="all chunks")
 
@@ -143,13 +165,11 @@ async def test_very_long_text_is_split_into_valid_messages(
 
 
 async def test_non_image_document_is_refused_without_download(
-    api: FakeBotApi, monkeypatch: pytest.MonkeyPatch
+    api: FakeBotApi, ann: Person, chat: dict[str, Any], start: StartBot
 ) -> None:
     game = ScriptedGame(rule=lambda event: [Reply("should not be asked")])
-    ann = Person(api, "Ann")
-    chat = private_chat(api, ann)
     group = group_chat(api)
-    async with running_bot(game, bot_settings(api, monkeypatch), api):
+    async with start(game):
         ann.send_document(group, b"%PDF-1.4 minutes", "minutes.pdf", "application/pdf")
         ann.send_document(chat, b"%PDF-1.4 resume", "cv.pdf", "application/pdf")
         await api.wait_for(api.sent, what="the refusal")
@@ -161,12 +181,10 @@ async def test_non_image_document_is_refused_without_download(
 
 
 async def test_oversized_image_is_refused_before_download(
-    api: FakeBotApi, monkeypatch: pytest.MonkeyPatch
+    api: FakeBotApi, ann: Person, chat: dict[str, Any], start: StartBot
 ) -> None:
     game = ScriptedGame(rule=lambda event: [Reply("should not be asked")])
-    ann = Person(api, "Ann")
-    chat = private_chat(api, ann)
-    async with running_bot(game, bot_settings(api, monkeypatch), api):
+    async with start(game):
         ann.send_document(chat, SELFIE, "huge.jpg", "image/jpeg", reported_size=25_000_000)
         await api.wait_for(api.sent, what="the refusal")
 
@@ -177,12 +195,10 @@ async def test_oversized_image_is_refused_before_download(
 
 
 async def test_files_telegram_will_not_hand_over_get_a_clear_reply(
-    api: FakeBotApi, monkeypatch: pytest.MonkeyPatch
+    api: FakeBotApi, ann: Person, chat: dict[str, Any], start: StartBot
 ) -> None:
     game = ScriptedGame(rule=lambda event: [Reply("should not be asked")])
-    ann = Person(api, "Ann")
-    chat = private_chat(api, ann)
-    async with running_bot(game, bot_settings(api, monkeypatch), api):
+    async with start(game):
         api.fail("getFile", status=400, description="Bad Request: file is too big")
         ann.send_document(chat, SELFIE, "big.jpg", "image/jpeg")
         await api.wait_for(api.sent, what="the too-big refusal")
@@ -200,11 +216,9 @@ async def test_files_telegram_will_not_hand_over_get_a_clear_reply(
 
 
 async def test_other_media_in_private_get_a_clear_reply(
-    api: FakeBotApi, monkeypatch: pytest.MonkeyPatch
+    api: FakeBotApi, ann: Person, chat: dict[str, Any], start: StartBot
 ) -> None:
     game = ScriptedGame(rule=lambda event: [Reply("should not be asked")])
-    ann = Person(api, "Ann")
-    chat = private_chat(api, ann)
     video = {**api.add_file(b"mp4", "clip.mp4"), "width": 1, "height": 1, "duration": 1}
     sticker = {
         **api.add_file(b"webp", "s.webp"),
@@ -214,7 +228,7 @@ async def test_other_media_in_private_get_a_clear_reply(
         "is_video": False,
         "type": "regular",
     }
-    async with running_bot(game, bot_settings(api, monkeypatch), api):
+    async with start(game):
         ann.send_content(chat, video={**video, "file_name": "clip.mp4", "mime_type": "video/mp4"})
         await api.wait_for(api.sent, what="the video refusal")
         ann.send_content(chat, video_note={**video, "length": 240})
@@ -230,11 +244,9 @@ async def test_other_media_in_private_get_a_clear_reply(
 
 
 async def test_a_live_photo_is_scored_by_its_still_photo(
-    api: FakeBotApi, monkeypatch: pytest.MonkeyPatch
+    api: FakeBotApi, ann: Person, chat: dict[str, Any], start: StartBot
 ) -> None:
     game = ScriptedGame(rule=lambda event: [result_reply()])
-    ann = Person(api, "Ann")
-    chat = private_chat(api, ann)
     still = {**api.add_file(SELFIE, "still.jpg"), "width": 512, "height": 512}
     thumb = {**api.add_file(b"tiny", "thumb.jpg"), "width": 90, "height": 90}
     live = {
@@ -245,7 +257,7 @@ async def test_a_live_photo_is_scored_by_its_still_photo(
         "mime_type": "video/mp4",
         "photo": [thumb, still],
     }
-    async with running_bot(game, bot_settings(api, monkeypatch), api):
+    async with start(game):
         ann.send_content(chat, live_photo=live)
         [card] = await api.wait_for(api.sent, what="the result card")
 
@@ -256,12 +268,10 @@ async def test_a_live_photo_is_scored_by_its_still_photo(
 
 
 async def test_heic_document_is_passed_as_image(
-    api: FakeBotApi, monkeypatch: pytest.MonkeyPatch
+    api: FakeBotApi, ann: Person, chat: dict[str, Any], start: StartBot
 ) -> None:
     game = ScriptedGame(rule=lambda event: [Reply("scored", tag="update:1")])
-    ann = Person(api, "Ann")
-    chat = private_chat(api, ann)
-    async with running_bot(game, bot_settings(api, monkeypatch), api):
+    async with start(game):
         ann.send_document(chat, b"heic bytes", "IMG_0042.HEIC", None)
         await api.wait_for(api.sent, what="the reply")
 
@@ -274,13 +284,11 @@ async def test_heic_document_is_passed_as_image(
     )
 
 
-async def test_group_photos_follow_auto_score_and_rate(
-    api: FakeBotApi, monkeypatch: pytest.MonkeyPatch
-) -> None:
+async def test_group_photos_follow_auto_score_and_rate(api: FakeBotApi, start: StartBot) -> None:
     game = ScriptedGame(rule=lambda event: [result_reply()], auto_score=False)
     ann, bob = Person(api, "Ann", "ann"), Person(api, "Bob")
     group = group_chat(api)
-    async with running_bot(game, bot_settings(api, monkeypatch), api):
+    async with start(game):
         ann.send_photo(group, SELFIE)  # not scored: this chat did not opt in
         captioned = ann.send_photo(group, SELFIE, caption="/rate")["message"]
         await api.wait_for(api.sent, what="the captioned photo's card")
@@ -302,7 +310,7 @@ async def test_group_photos_follow_auto_score_and_rate(
 
 
 async def test_commands_reach_the_game_and_help_gets_the_privacy_note(
-    api: FakeBotApi, monkeypatch: pytest.MonkeyPatch
+    api: FakeBotApi, start: StartBot
 ) -> None:
     def rule(event: Event) -> list[Reply]:
         assert isinstance(event, CommandEvent)
@@ -311,7 +319,7 @@ async def test_commands_reach_the_game_and_help_gets_the_privacy_note(
     game = ScriptedGame(rule=rule)
     ann, bob = Person(api, "Ann", "ann"), Person(api, "Bob", "bob")
     group = group_chat(api)
-    async with running_bot(game, bot_settings(api, monkeypatch), api):
+    async with start(game):
         ann.send_text(group, "/top@other_bot week")  # another bot's command
         ann.send_text(group, "/TOP@Selfie_Test_Bot week")
         bobs = bob.send_text(group, "hello")["message"]
@@ -330,16 +338,16 @@ async def test_commands_reach_the_game_and_help_gets_the_privacy_note(
 
 
 async def test_admin_status_is_asked_from_telegram(
-    api: FakeBotApi, monkeypatch: pytest.MonkeyPatch
+    api: FakeBotApi, ann: Person, start: StartBot
 ) -> None:
     async def rule(event: Event) -> list[Reply]:
         return [Reply(f"admin={await event.is_admin()}")]
 
     game = ScriptedGame(rule=rule)
-    ann, bob = Person(api, "Ann"), Person(api, "Bob")
+    bob = Person(api, "Bob")
     group = group_chat(api)
     api.set_member_status(group["id"], ann.user_id, "creator")
-    async with running_bot(game, bot_settings(api, monkeypatch), api):
+    async with start(game):
         ann.send_text(group, "/resetseason")
         await api.wait_for(api.sent, what="first answer")
         bob.send_text(group, "/resetseason")
@@ -350,7 +358,7 @@ async def test_admin_status_is_asked_from_telegram(
 
 
 async def test_button_press_is_answered_and_reaches_the_game(
-    api: FakeBotApi, monkeypatch: pytest.MonkeyPatch
+    api: FakeBotApi, ann: Person, chat: dict[str, Any], start: StartBot
 ) -> None:
     def rule(event: Event) -> list[Reply]:
         if isinstance(event, ButtonEvent):
@@ -360,9 +368,7 @@ async def test_button_press_is_answered_and_reaches_the_game(
         return [result_reply()]
 
     game = ScriptedGame(rule=rule)
-    ann = Person(api, "Ann")
-    chat = private_chat(api, ann)
-    async with running_bot(game, bot_settings(api, monkeypatch), api):
+    async with start(game):
         ann.send_photo(chat, SELFIE)
         [card] = await api.wait_for(api.sent, what="the card")
         ann.press(card.result, "💡 Tips")
@@ -384,12 +390,10 @@ async def test_button_press_is_answered_and_reaches_the_game(
 
 
 async def test_a_button_this_bot_did_not_make_is_answered_not_passed_on(
-    api: FakeBotApi, monkeypatch: pytest.MonkeyPatch
+    api: FakeBotApi, ann: Person, chat: dict[str, Any], start: StartBot
 ) -> None:
     game = ScriptedGame(rule=lambda event: [result_reply()])
-    ann = Person(api, "Ann")
-    chat = private_chat(api, ann)
-    async with running_bot(game, bot_settings(api, monkeypatch), api):
+    async with start(game):
         ann.send_photo(chat, SELFIE)
         [card] = await api.wait_for(api.sent, what="the card")
         query = {"id": "Q-stale", "from": ann.as_user(), "chat_instance": "ci-1"}
@@ -402,14 +406,14 @@ async def test_a_button_this_bot_did_not_make_is_answered_not_passed_on(
 
 
 async def test_private_reply_in_group_goes_to_dm_or_falls_back(
-    api: FakeBotApi, monkeypatch: pytest.MonkeyPatch
+    api: FakeBotApi, ann: Person, start: StartBot
 ) -> None:
     export = Attachment(b'{"user": "ann"}', "selfiebot-export.json", "application/json")
     game = ScriptedGame(rule=lambda e: [Reply("Your data", attachments=(export,), private=True)])
-    ann, bob = Person(api, "Ann"), Person(api, "Bob")
+    bob = Person(api, "Bob")
     group = group_chat(api)
     api.forbid_private(bob.user_id)
-    async with running_bot(game, bot_settings(api, monkeypatch), api):
+    async with start(game):
         ann.send_text(group, "/export")
         await api.wait_for(lambda: len(api.sent()) >= 3, what="DM + note")
         asked = bob.send_text(group, "/export")["message"]
@@ -427,7 +431,7 @@ async def test_private_reply_in_group_goes_to_dm_or_falls_back(
 
 
 async def test_private_reply_to_button_in_group_is_an_alert(
-    api: FakeBotApi, monkeypatch: pytest.MonkeyPatch
+    api: FakeBotApi, ann: Person, start: StartBot
 ) -> None:
     def rule(event: Event) -> list[Reply]:
         if isinstance(event, ButtonEvent):
@@ -435,9 +439,8 @@ async def test_private_reply_to_button_in_group_is_an_alert(
         return [result_reply()]
 
     game = ScriptedGame(rule=rule)
-    ann = Person(api, "Ann")
     group = group_chat(api)
-    async with running_bot(game, bot_settings(api, monkeypatch), api):
+    async with start(game):
         ann.send_photo(group, SELFIE, caption="/rate")
         [card] = await api.wait_for(api.sent, what="the card")
         ann.press(card.result, "👤 Me")
@@ -453,14 +456,12 @@ async def test_private_reply_to_button_in_group_is_an_alert(
 
 
 async def test_duplicate_updates_are_answered_once(
-    api: FakeBotApi, monkeypatch: pytest.MonkeyPatch
+    api: FakeBotApi, ann: Person, chat: dict[str, Any], start: StartBot
 ) -> None:
     game = ScriptedGame(
         rule=lambda e: [result_reply()] if isinstance(e, PhotoEvent) else [Reply("stats")]
     )
-    ann = Person(api, "Ann")
-    chat = private_chat(api, ann)
-    async with running_bot(game, bot_settings(api, monkeypatch), api):
+    async with start(game):
         update = ann.send_photo(chat, SELFIE)
         api.push(update)  # the same update twice in one batch
         await api.wait_for(api.sent, what="the card")
@@ -474,14 +475,14 @@ async def test_duplicate_updates_are_answered_once(
 
 
 async def test_reactions_on_bot_messages_become_events(
-    api: FakeBotApi, monkeypatch: pytest.MonkeyPatch
+    api: FakeBotApi, ann: Person, start: StartBot
 ) -> None:
     game = ScriptedGame(
         rule=lambda event: [] if isinstance(event, ReactionEvent) else [result_reply()]
     )
-    ann, bob = Person(api, "Ann"), Person(api, "Bob")
+    bob = Person(api, "Bob")
     group = group_chat(api)
-    async with running_bot(game, bot_settings(api, monkeypatch), api):
+    async with start(game):
         ann.send_photo(group, SELFIE)
         [card] = await api.wait_for(api.sent, what="the card")
         first = bob.react(group, card.result["message_id"], "🔥")
@@ -500,7 +501,7 @@ async def test_reactions_on_bot_messages_become_events(
     assert len(api.sent()) == 1
 
 
-async def test_due_announcements_are_sent(api: FakeBotApi, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_due_announcements_are_sent(api: FakeBotApi, start: StartBot) -> None:
     group = group_chat(api)
     game = ScriptedGame()
     game.announcements.append(
@@ -509,8 +510,7 @@ async def test_due_announcements_are_sent(api: FakeBotApi, monkeypatch: pytest.M
         )
     )
     game.announcements.append(Announcement("discord", "123", Reply("not for Telegram")))
-    settings = bot_settings(api, monkeypatch, SELFIEBOT_TELEGRAM_ANNOUNCE_INTERVAL_SECONDS="0.2")
-    async with running_bot(game, settings, api):
+    async with start(game, SELFIEBOT_TELEGRAM_ANNOUNCE_INTERVAL_SECONDS="0.2"):
         [sent] = await api.wait_for(api.sent, what="the announcement")
 
     assert sent.params["chat_id"] == group["id"]
@@ -521,13 +521,11 @@ async def test_due_announcements_are_sent(api: FakeBotApi, monkeypatch: pytest.M
 
 
 async def test_flood_control_waits_as_told(
-    api: FakeBotApi, monkeypatch: pytest.MonkeyPatch
+    api: FakeBotApi, ann: Person, chat: dict[str, Any], start: StartBot
 ) -> None:
     game = ScriptedGame(rule=lambda event: [Reply("pong")])
-    ann = Person(api, "Ann")
-    chat = private_chat(api, ann)
     api.fail("sendMessage", retry_after=1)
-    async with running_bot(game, bot_settings(api, monkeypatch), api):
+    async with start(game):
         ann.send_text(chat, "/me")
         await api.wait_for(api.sent, what="the retried message")
 
@@ -537,11 +535,11 @@ async def test_flood_control_waits_as_told(
 
 
 async def test_network_errors_are_retried_and_logged_once(
-    api: FakeBotApi, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+    api: FakeBotApi, start: StartBot, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.INFO)
     api.fail("sendPhoto", times=2, status=502)
-    await selfie_until_card(api, monkeypatch)
+    await selfie_until_card(api, start)
 
     assert [c.error for c in api.calls("sendPhoto")] == ["Bad Gateway", "Bad Gateway", None]
     outage = [r for r in caplog.records if r.name == "bot.telegram.network"]
@@ -550,11 +548,11 @@ async def test_network_errors_are_retried_and_logged_once(
 
 
 async def test_token_never_reaches_the_logs(
-    api: FakeBotApi, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+    api: FakeBotApi, start: StartBot, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
     api.fail("getFile", times=1, status=502)
-    await selfie_until_card(api, monkeypatch)
+    await selfie_until_card(api, start)
 
     assert api.token not in caplog.text
     assert f"/bot{MASK}/getMe" in caplog.text, "httpx's request lines are kept, redacted"
@@ -573,8 +571,8 @@ async def test_rejected_token_does_not_leak_in_the_error(
     assert "InvalidToken" in caplog.text, "the full traceback is logged, redacted"
 
 
-async def test_command_menu_is_registered(api: FakeBotApi, monkeypatch: pytest.MonkeyPatch) -> None:
-    async with running_bot(ScriptedGame(), bot_settings(api, monkeypatch), api):
+async def test_command_menu_is_registered(api: FakeBotApi, start: StartBot) -> None:
+    async with start(ScriptedGame()):
         pass
     everyone, admins = api.calls("setMyCommands")
     names = [c["command"] for c in everyone.params["commands"]]

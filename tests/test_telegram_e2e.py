@@ -7,12 +7,9 @@ HTTP to the local server (or on what the game stored), never on adapter internal
 
 from __future__ import annotations
 
-import asyncio
 import io
-import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import TypeVar
 
 import pytest
 from PIL import Image
@@ -33,7 +30,6 @@ __all__ = ["api"]
 pytestmark = needs_shared
 
 SELFIE = (ROOT / "tests" / "data" / "astronaut.jpg").read_bytes()
-T = TypeVar("T")
 
 
 @pytest.fixture(scope="module")
@@ -72,16 +68,6 @@ def shown_text(call: ApiCall) -> str:
     return call.result.get("text") or call.result.get("caption") or ""
 
 
-async def eventually(check: Callable[[], Awaitable[T]], what: str, timeout: float = 30.0) -> T:
-    """Poll an async `check` until it returns something truthy."""
-    deadline = time.monotonic() + timeout
-    while not (value := await check()):
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.05)
-    return value
-
-
 def corrupt_jpeg() -> bytes:
     """A JPEG header and the start of the data, then garbage: what a broken upload looks like."""
     return SELFIE[:3000] + bytes(range(256)) * 8
@@ -104,10 +90,13 @@ async def test_selfie_scored_then_top_tips_and_a_reaction(
         await api.wait_for(lambda: api.calls("answerCallbackQuery"), timeout=90, what="tips")
         await api.wait_for(lambda: len(api.sent()) >= 3, timeout=90, what="the tips reply")
         ann.react(chat, card.result["message_id"], "🔥")
-        submission = await eventually(
-            lambda: submission_of(game, ann.user_id, card.result["message_id"]), "the card's id"
+        submission = await api.wait_for(
+            lambda: submission_of(game, ann.user_id, card.result["message_id"]),
+            what="the card's id",
         )
-        counts = await eventually(lambda: game.store.reaction_counts(submission.id), "reaction")
+        counts = await api.wait_for(
+            lambda: game.store.reaction_counts(submission.id), what="reaction"
+        )
 
     # The card: a photo replying to the selfie, score in the caption, buttons under it.
     assert card.method == "sendPhoto"

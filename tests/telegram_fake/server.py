@@ -13,12 +13,13 @@ would to Telegram: over a socket, concurrently.
 from __future__ import annotations
 
 import asyncio
+import inspect
 import itertools
 import json
 import socket
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from typing import Any, TypeVar
@@ -266,12 +267,20 @@ class FakeBotApi:
             return len(self._state.updates)
 
     async def wait_for(
-        self, predicate: Callable[[], T], *, timeout: float = 30.0, what: str = "condition"
+        self,
+        predicate: Callable[[], T | Awaitable[T]],
+        *,
+        timeout: float = 30.0,
+        what: str = "condition",
     ) -> T:
-        """Wait (in the test's loop) until `predicate()` is truthy; return its value."""
+        """Wait (in the test's loop) until `predicate()` is truthy; return its value.
+
+        `predicate` may be async, e.g. a query on the game's store."""
         deadline = time.monotonic() + timeout
         while True:
             value = predicate()
+            if inspect.isawaitable(value):
+                value = await value
             if value:
                 return value
             if time.monotonic() > deadline:
