@@ -40,7 +40,7 @@ class StartupError(Exception):
 
 @dataclass(frozen=True)
 class BotSpec:
-    """A chat adapter: started when `token_of(settings)` is set, from `module`'s `serve`."""
+    """A chat adapter: started when its `token_setting` is set, from `module`'s `serve`."""
 
     name: str
     module: str
@@ -166,7 +166,6 @@ async def serve(settings: Settings, *, bots: bool = True) -> int:
     finally:
         sock.close()
         await game.close()
-        game.analyzer.close()
 
 
 async def _supervise(

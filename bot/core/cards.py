@@ -37,17 +37,11 @@ TIPS_HEIGHT = TIPS_TILE + 190
 
 EMOTION_ORDER = ("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral")
 
-# Lowest score of each verdict band, best first; `verdict.3` is the best band's wording.
-VERDICT_FLOORS = (80, 60, 40, 0)
-
 
 def default_verdict(score: int, t: Translator | None = None) -> str:
-    """The catalogue's verdict for `score` (reference language unless `t` says otherwise).
-
-    One table for the text replies and the cards, so both always agree on the band.
-    """
-    band = next(i for i, floor in enumerate(VERDICT_FLOORS) if score >= floor)
-    return (t or Translator())(f"verdict.{len(VERDICT_FLOORS) - 1 - band}")
+    """The catalogue's verdict for `score` (reference language unless `t` says otherwise);
+    the bands are `drawing.VERDICT_FLOORS`, and `verdict.3` is the best band's wording."""
+    return (t or Translator())(f"verdict.{len(d.VERDICT_FLOORS) - 1 - d.verdict_band(score)}")
 
 
 def result_card(

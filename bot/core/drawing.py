@@ -60,15 +60,22 @@ def font(size: int, *, bold: bool = False) -> Font:
     return ImageFont.load_default(size=size)
 
 
+VERDICT_FLOORS = (80, 60, 40, 0)
+"""Lowest score of each verdict band, best first: the one table behind the verdict words
+(text replies and cards) and their colours, so both always agree on the band."""
+_VERDICT_COLORS: tuple[Color, ...] = (UP, (140, 205, 90), GOLD, DOWN)
+
+
+def verdict_band(score: int) -> int:
+    """Index of the band `score` falls in, 0 being the best (below every floor: the worst)."""
+    return next(
+        (i for i, floor in enumerate(VERDICT_FLOORS) if score >= floor), len(VERDICT_FLOORS) - 1
+    )
+
+
 def verdict_color(score: int) -> Color:
     """Red to green in four steps, so the colour alone tells how good the score is."""
-    if score >= 80:
-        return UP
-    if score >= 60:
-        return (140, 205, 90)
-    if score >= 40:
-        return GOLD
-    return DOWN
+    return _VERDICT_COLORS[verdict_band(score)]
 
 
 def printable(text: str) -> str:

@@ -10,7 +10,7 @@ returned file.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
@@ -266,7 +266,7 @@ def _search(analyzer: Analyzer, original: _Candidate, baseline: Analysis) -> lis
 
     found = [candidate for _, candidate in winners.values()]
     geometry = _scored(analyzer, _geometry_edits(original.image, baseline))
-    found.extend(_best_per_code(geometry))
+    found.extend(_best_by(geometry, lambda c: c.codes))
 
     bases = [original]
     if geometry:
@@ -322,12 +322,15 @@ def _tilt(analysis: Analysis) -> float | None:
     return angle
 
 
-def _best_per_code(candidates: Sequence[_Candidate]) -> list[_Candidate]:
+def _best_by(
+    candidates: Iterable[_Candidate], key: Callable[[_Candidate], tuple[str, ...]]
+) -> list[_Candidate]:
+    """The most probable candidate for each `key` (the first one on a tie), in first-seen order."""
     best: dict[tuple[str, ...], _Candidate] = {}
     for candidate in candidates:
-        current = best.get(candidate.codes)
+        current = best.get(k := key(candidate))
         if current is None or candidate.probability > current.probability:
-            best[candidate.codes] = candidate
+            best[k] = candidate
     return list(best.values())
 
 
@@ -358,14 +361,10 @@ def _verified_tips(
 ) -> tuple[Tip, ...]:
     """Re-score each promising photo from its PNG bytes; keep those that really gained."""
     original_score = original.score
-    promising: dict[tuple[str, ...], _Candidate] = {}
-    for candidate in found:
-        if not candidate.codes or candidate.score <= original_score:
-            continue
-        key = tuple(sorted(candidate.codes))
-        if key not in promising or candidate.probability > promising[key].probability:
-            promising[key] = candidate
-    ranked = sorted(promising.values(), key=lambda c: -c.probability)[:MAX_TIPS]
+    promising = _best_by(
+        (c for c in found if c.codes and c.score > original_score), lambda c: tuple(sorted(c.codes))
+    )
+    ranked = sorted(promising, key=lambda c: -c.probability)[:MAX_TIPS]
     pngs = [to_png(candidate.image) for candidate in ranked]
     tips: list[Tip] = []
     for candidate, png, measured in zip(ranked, pngs, analyzer.analyze_batch(pngs), strict=True):

@@ -18,7 +18,7 @@ from bot.web.app import web_state
 from bot.web.photos import photo_problem
 from bot.web.play import DEFAULT_PERIOD, PERIODS
 from bot.web.problems import PROBLEM_MEDIA_TYPE, Problem
-from bot.web.uploads import read_upload_form
+from bot.web.uploads import read_request_form
 from inference import PhotoError
 
 router = APIRouter()
@@ -127,12 +127,7 @@ class HealthOut(BaseModel):
 async def score(request: Request) -> dict[str, Any]:
     """Score a photo and describe its faces; nothing is recorded and the photo is not kept."""
     state = web_state(request)
-    form = await read_upload_form(
-        request.stream(),
-        content_type=request.headers.get("content-type"),
-        content_length=request.headers.get("content-length"),
-        max_file_bytes=state.settings.max_upload_bytes,
-    )
+    form = await read_request_form(request, max_file_bytes=state.settings.max_upload_bytes)
     upload = form.file(PHOTO_FIELD)
     if upload is None:
         raise Problem("missing-photo")

@@ -76,7 +76,7 @@ def web_state(request: Request) -> WebState:
     return request.app.state.web
 
 
-def _templates(settings: Settings) -> Jinja2Templates:
+def _templates() -> Jinja2Templates:
     templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
     templates.env.globals["periods"] = PERIODS
     templates.env.globals["t"] = t
@@ -132,7 +132,7 @@ class SecurityHeaders:
 def create_app(settings: Settings | None = None, *, game: Game | None = None) -> FastAPI:
     """The web app; serves `game` when given, otherwise opens (and closes) its own."""
     settings = settings or get_settings()
-    state = WebState(settings, _templates(settings), game)
+    state = WebState(settings, _templates(), game)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -150,7 +150,6 @@ def create_app(settings: Settings | None = None, *, game: Game | None = None) ->
             if owned is not None:
                 state.game = None
                 await owned.close()
-                owned.analyzer.close()
 
     app = FastAPI(
         title="selfiebot",

@@ -26,7 +26,7 @@ from bot.web.players import (
 )
 from bot.web.problems import PROBLEM_TYPES, Problem
 from bot.web.text import t
-from bot.web.uploads import human_bytes, read_upload_form
+from bot.web.uploads import human_bytes, read_request_form
 
 router = APIRouter(include_in_schema=False)
 
@@ -114,12 +114,7 @@ async def submit(request: Request) -> Response:
     problem: Problem | None = None
     outcome: PhotoOutcome | None = None
     try:
-        form = await read_upload_form(
-            request.stream(),
-            content_type=request.headers.get("content-type"),
-            content_length=request.headers.get("content-length"),
-            max_file_bytes=state.settings.max_upload_bytes,
-        )
+        form = await read_request_form(request, max_file_bytes=state.settings.max_upload_bytes)
         try:
             player = with_nickname(player, form.fields.get("nickname"))
         except NicknameError as error:
@@ -148,12 +143,7 @@ async def tips(request: Request) -> Response:
     state = web_state(request)
     player = player_from_cookies(request.cookies)
     try:
-        form = await read_upload_form(
-            request.stream(),
-            content_type=request.headers.get("content-type"),
-            content_length=request.headers.get("content-length"),
-            max_file_bytes=0,
-        )
+        form = await read_request_form(request, max_file_bytes=0)
         key = form.fields.get("key")
         if key is None or not is_valid_token(key):
             raise Problem("invalid-input", t("web.tips_no_key"))

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from python_multipart.exceptions import FormParserError
 from python_multipart.multipart import MultipartParser, parse_options_header
+from starlette.requests import Request
 
 from bot.web.problems import Problem
 from bot.web.text import t
@@ -177,3 +178,13 @@ async def read_upload_form(
     except FormParserError as error:
         raise Problem("bad-request", t("web.malformed")) from error
     return UploadForm(collector.fields, collector.files)
+
+
+async def read_request_form(request: Request, *, max_file_bytes: int) -> UploadForm:
+    """`read_upload_form` on a request's streamed body, with its own headers."""
+    return await read_upload_form(
+        request.stream(),
+        content_type=request.headers.get("content-type"),
+        content_length=request.headers.get("content-length"),
+        max_file_bytes=max_file_bytes,
+    )
