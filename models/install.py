@@ -102,13 +102,11 @@ def bare_onnx_card(path: Path, digest: str) -> ModelCard:
         graph = onnx.load(str(path)).graph
     except Exception as exc:  # onnx raises DecodeError and others from protobuf
         raise ModelInstallError("it is not a readable ONNX file") from exc
-    input_shape, output_shape = _io_shapes(graph)
-    _check(path, input_shape, output_shape)
     return popularity_card(
         sha256=digest,
         source_sha256="",
         source=str(path.resolve()),
-        input_size=(int(input_shape[1]), int(input_shape[2])),  # type: ignore[arg-type]
+        input_size=_contract_input_size(path, graph),
     )
 
 
@@ -143,15 +141,14 @@ def _convert(h5: Path, onnx_path: Path, card_path: Path, source: str) -> ModelFi
         model = convert_keras_model(load_keras_h5(h5), graph_name=h5.stem, source_sha256=source_sha)
     except KerasConversionError as exc:
         raise ModelInstallError(f"{h5.name} cannot be converted: {exc}") from exc
-    input_shape, output_shape = _io_shapes(model.graph)
-    _check(h5, input_shape, output_shape)
+    input_size = _contract_input_size(h5, model.graph)
     data = model.SerializeToString()
     _check_loads(h5, data)
     card = popularity_card(
         sha256=hashlib.sha256(data).hexdigest(),
         source_sha256=source_sha,
         source=source,
-        input_size=(int(input_shape[1]), int(input_shape[2])),  # type: ignore[arg-type]
+        input_size=input_size,
     )
     _write_atomic(onnx_path, data)
     _write_atomic(card_path, card.to_json().encode("utf-8"))
@@ -169,13 +166,17 @@ def _check_loads(h5: Path, data: bytes) -> None:
         ) from exc
 
 
-def _check(path: Path, input_shape: tuple, output_shape: tuple) -> None:
+def _contract_input_size(path: Path, graph: onnx.GraphProto) -> tuple[int, int]:
+    """The graph's (height, width) input, once its shapes are checked against the popularity
+    contract (which guarantees both are fixed)."""
+    input_shape, output_shape = _io_shapes(graph)
     try:
         check_contract(input_shape, output_shape)
     except ContractError as exc:
         raise ModelInstallError(
             f"{path.name} does not follow the popularity contract: {exc}"
         ) from exc
+    return int(input_shape[1]), int(input_shape[2])
 
 
 def _io_shapes(graph: onnx.GraphProto) -> tuple[tuple, tuple]:

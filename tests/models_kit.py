@@ -1,5 +1,6 @@
-"""Helpers for the model-management tests: tiny popularity-contract models and a loopback HTTP
-server standing in for the pinned download address (tests never reach the internet)."""
+"""Helpers for the model tests: tiny popularity-contract models (a Keras .h5 to convert, a ready
+ONNX model with its card) and a loopback HTTP server standing in for the pinned download address
+(tests never reach the internet)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,10 @@ from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
 
+from onnx import TensorProto, helper
+
+from models.registry import ModelFile
+from models.seed import popularity_card
 from tests.converter_kit import Layers, Spec, write_sequential
 
 
@@ -28,6 +33,34 @@ def tiny_popularity_h5(
         lay.dense((size // 2) ** 2 * 4, outputs, activation="sigmoid"),
     ]
     return write_sequential(path, layers)
+
+
+def tiny_popularity_model(directory: Path) -> ModelFile:
+    """A stand-in with the seed's contract, (N, 128, 128, 3) -> (N, 2): P(popular) is the mean
+    pixel value, so tests run without the seed's unlicensed weights."""
+    nodes = [
+        helper.make_node("ReduceMean", ["input"], ["mean4"], axes=[1, 2, 3], keepdims=1),
+        helper.make_node("Flatten", ["mean4"], ["mean"], axis=1),
+        helper.make_node("Sub", ["one", "mean"], ["rest"]),
+        helper.make_node("Concat", ["rest", "mean"], ["output"], axis=1),
+    ]
+    graph = helper.make_graph(
+        nodes,
+        "tiny_popularity",
+        [helper.make_tensor_value_info("input", TensorProto.FLOAT, ["batch", 128, 128, 3])],
+        [helper.make_tensor_value_info("output", TensorProto.FLOAT, ["batch", 2])],
+        initializer=[helper.make_tensor("one", TensorProto.FLOAT, [1, 1], [1.0])],
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+    model.ir_version = 8
+    data = model.SerializeToString()
+    path = directory / "tiny_popularity.onnx"
+    path.write_bytes(data)
+    card = popularity_card(
+        sha256=hashlib.sha256(data).hexdigest(), source_sha256="", source="tests"
+    )
+    path.with_suffix(".json").write_text(card.to_json(), encoding="utf-8")
+    return ModelFile(path, card)
 
 
 def sha256_of(path: Path) -> str:

@@ -17,6 +17,7 @@ from inference import Analysis, Analyzer, PhotoError, decode_photo
 from inference.decode import DRAFT_MIN_SIDE, to_rgb
 from inference.errors import PREFIX
 from models.registry import emotion_model
+from tests.models_kit import tiny_popularity_model
 
 LIMIT = 40_000_000
 
@@ -309,8 +310,6 @@ def test_mutated_photos_decode_or_raise_photo_error_only() -> None:
 
 @pytest.fixture(scope="module")
 def tiny_analyzer(tmp_path_factory: pytest.TempPathFactory) -> Analyzer:
-    from tests.test_inference import tiny_popularity_model
-
     model = tiny_popularity_model(Path(tmp_path_factory.mktemp("tiny-model")))
     with Analyzer(model, emotion_model(), workers=1) as analyzer:
         yield analyzer

