@@ -89,7 +89,13 @@ class Analyzer:
 
     def analyze(self, data: bytes) -> Analysis:
         """Analyse photo bytes; raises `PhotoError` for anything that is not a usable photo."""
-        return self._analyze(decode_photo(data, self.max_pixels, max_bytes=self.max_bytes))
+        return self.analyze_photo(data)[1]
+
+    def analyze_photo(self, data: bytes) -> tuple[Image.Image, Analysis]:
+        """`analyze`, also handing back the upright decoded photo it analysed, so a caller that
+        needs the pixels too (perceptual hash, result card) does not decode the bytes again."""
+        photo = decode_photo(data, self.max_pixels, max_bytes=self.max_bytes)
+        return photo.image, self._analyze(photo)
 
     def analyze_image(self, image: Image.Image) -> Analysis:
         """Analyse an already-decoded image (e.g. a tip's edited photo), at full resolution.
@@ -113,6 +119,11 @@ class Analyzer:
         """`analyze` on the worker pool, so an event loop never blocks on inference."""
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._pool(), self.analyze, data)
+
+    async def analyze_photo_async(self, data: bytes) -> tuple[Image.Image, Analysis]:
+        """`analyze_photo` on the worker pool: decoding stays off the event loop too."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._pool(), self.analyze_photo, data)
 
     def close(self) -> None:
         """Stop the thread pools (sessions are freed with the analyzer); usable again after."""

@@ -208,6 +208,17 @@ async def test_async_wrapper(analyzer: Analyzer) -> None:
         await analyzer.analyze_async(b"")
 
 
+async def test_analyze_photo_hands_back_the_photo_it_analysed(analyzer: Analyzer) -> None:
+    data = jpeg(astronaut().resize((1536, 1536), Image.Resampling.LANCZOS))
+    image, analysis = await analyzer.analyze_photo_async(data)
+    assert analysis == analyzer.analyze(data)
+    assert image.mode == "RGB"
+    assert min(image.size) < 1536, "large JPEGs come back as the reduced draft decode"
+    assert (analysis.width, analysis.height) == (1536, 1536)
+    with pytest.raises(PhotoError):
+        await analyzer.analyze_photo_async(b"not a photo")
+
+
 def test_concurrent_calls_match_sequential_ones(analyzer: Analyzer) -> None:
     photos = [(DATA / name).read_bytes() for name in ("astronaut.jpg", "rocket.jpg", "grass.jpg")]
     expected = [analyzer.analyze(p) for p in photos]

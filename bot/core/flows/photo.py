@@ -25,7 +25,6 @@ from bot.core.ratelimit import retry_at
 from bot.core.render import amount, badge_label, duration, moment, movement, points, verdict
 from bot.core.replies import Attachment, Button, Reply
 from inference import Analysis, PhotoError
-from inference.decode import DRAFT_MIN_SIDE, decode_photo
 from models.registry import ModelMissingError
 from storage.records import (
     NewSubmission,
@@ -63,7 +62,7 @@ async def handle_photo(svc: Services, turn: Turn, event: PhotoEvent) -> list[Rep
         return [_rate_limited(turn, limit, wait_until)]
 
     try:
-        analysis = await svc.analyzer.analyze_async(event.photo)
+        image, analysis = await svc.analyzer.analyze_photo_async(event.photo)
     except PhotoError as error:
         row = await _record(svc, turn, event, status=SubmissionStatus.UNREADABLE)
         return [_plain(turn, error.user_message, row)]
@@ -73,7 +72,6 @@ async def handle_photo(svc: Services, turn: Turn, event: PhotoEvent) -> list[Rep
         row = await _record(svc, turn, event, status=SubmissionStatus.NO_FACE, analysis=analysis)
         return [_plain(turn, turn.t("photo.no_face"), row)]
 
-    image = decode(svc, event.photo)
     season = await current_season(svc, turn.chat, turn.now)
     photo_hash = phash(image)
     matches = await svc.store.find_near_duplicates(
@@ -118,14 +116,14 @@ async def _replay(
             return [_plain(turn, turn.t("photo.duplicate_gone"), row)]
         return [await _duplicate_reply(svc, turn, row, earlier)]
     try:
-        analysis = await svc.analyzer.analyze_async(event.photo)
+        image, analysis = await svc.analyzer.analyze_photo_async(event.photo)
     except PhotoError as error:
         return [_plain(turn, error.user_message, row)]
     if row.status is not SubmissionStatus.SCORED:
         return [_plain(turn, turn.t("photo.unreadable"), row)]
     season = await current_season(svc, turn.chat, row.created_at)
     svc.photos.put((turn.chat.platform, turn.user.platform_user_id), event.photo)
-    return await _scored(svc, turn, row, analysis, decode(svc, event.photo), season)
+    return await _scored(svc, turn, row, analysis, image, season)
 
 
 @dataclass(frozen=True)
@@ -272,19 +270,6 @@ async def _scored(
         },
     )
     return [reply, *duel_replies]
-
-
-def decode(svc: Services, data: bytes, *, full: bool = False) -> Image.Image:
-    """The upright RGB photo for hashing and the card (a fast reduced decode) or, with
-    `full`, at full resolution for the tips engine. Raises `PhotoError` like the analyzer."""
-    settings = svc.settings
-    photo = decode_photo(
-        data,
-        settings.max_image_pixels,
-        max_bytes=settings.max_upload_bytes,
-        draft_min_side=None if full else DRAFT_MIN_SIDE,
-    )
-    return photo.image
 
 
 def model_version(analysis: Analysis) -> str:

@@ -9,11 +9,20 @@ from PIL import Image
 
 from bot.core import cards
 from bot.core.context import Services, Turn, update_tag
-from bot.core.flows.photo import decode
 from bot.core.render import amount
 from bot.core.replies import Attachment, Reply
 from bot.core.tips import TipsReport, suggest_tips
 from inference import PhotoError
+from inference.decode import decode_photo
+
+
+def _full_resolution(svc: Services, data: bytes) -> Image.Image:
+    """The upright photo at full resolution (no draft decoding): the tips engine edits and
+    returns real pixels. Raises `PhotoError` like the analyzer."""
+    settings = svc.settings
+    return decode_photo(
+        data, settings.max_image_pixels, max_bytes=settings.max_upload_bytes, draft_min_side=None
+    ).image
 
 
 async def tips(svc: Services, turn: Turn) -> list[Reply]:
@@ -26,7 +35,7 @@ async def tips(svc: Services, turn: Turn) -> list[Reply]:
         text = t("tips.none_cached", minutes=minutes)
         return [Reply(text, tag=tag)]
     try:
-        image = decode(svc, data, full=True)
+        image = await asyncio.to_thread(_full_resolution, svc, data)
         analysis = await svc.analyzer.analyze_async(data)
     except PhotoError as error:
         return [Reply(error.user_message, tag=tag)]
