@@ -187,7 +187,7 @@ class Analyzer:
             _face(face, box, feelings, scale, photo.width, photo.height)
             for face, box, feelings in zip(found, boxes, emotions, strict=True)
         )
-        largest = max(faces, key=lambda face: face.area, default=None)
+        faces = tuple(sorted(faces, key=lambda face: -face.confidence))
         crispness = sharpness(detection)
         probability, colours = (
             branch.result() if branch is not None else self._popularity_branch(image)
@@ -196,7 +196,9 @@ class Analyzer:
             popular_probability=probability,
             score=round(probability * 100),
             faces=faces,
-            quality=measure(colours, crispness, largest, photo.width, photo.height),
+            quality=measure(
+                colours, crispness, faces[0] if faces else None, photo.width, photo.height
+            ),
             width=photo.width,
             height=photo.height,
             model_versions=dict(self.model_versions),

@@ -44,8 +44,13 @@ def face_measures(face: Face | None, width: int, height: int) -> dict[str, float
     if face is None:
         return {}
     x, y, w, h = face.box
-    tilt = None
-    if face.landmarks and "left_eye" in face.landmarks and "right_eye" in face.landmarks:
+    tilt = face.mesh.roll_degrees if face.mesh is not None else None
+    if (
+        tilt is None
+        and face.landmarks
+        and "left_eye" in face.landmarks
+        and "right_eye" in face.landmarks
+    ):
         (lx, ly), (rx, ry) = face.landmarks["left_eye"], face.landmarks["right_eye"]
         tilt = math.degrees(math.atan2(ry - ly, rx - lx))
     return {
@@ -63,7 +68,7 @@ def measure(
     width: int,
     height: int,
 ) -> Quality:
-    """All quality measures of one photo; `face` is the largest face, if any.
+    """All quality measures of one photo; `face` is the main face, if any.
 
     `colours` (from `colour_measures` of the model's input) and `sharpness_value` (from
     `sharpness()`) are computed by the caller, each on whichever of its two threads has the

@@ -12,19 +12,82 @@ from typing import Any
 EMOTIONS = ("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral")
 
 
+MESH_POINTS = (
+    "left_eye_outer",
+    "left_eye_inner",
+    "right_eye_inner",
+    "right_eye_outer",
+    "mouth_left",
+    "mouth_right",
+    "upper_lip",
+    "lower_lip",
+    "nose_tip",
+    "chin",
+)
+"""The FaceMesh points `FaceMesh.points` names, left/right as seen in the photo (so
+`left_eye_outer` is the outer corner of the eye nearer the photo's left edge). `upper_lip` and
+`lower_lip` are the inner edges of the lips at the middle of the mouth."""
+
+
+@dataclass(frozen=True)
+class FaceMesh:
+    """What MediaPipe's FaceMesh (`face_landmark`, 468 points) says about one face.
+
+    Computed for the main face only. Points are in the photo's pixels. The measures are ratios
+    and angles, so they compare faces of any size:
+
+    - `smile`: mouth width (corner to corner) over the distance between the outer eye corners;
+      wider when smiling (neutral faces about 0.75-0.85, broad smiles 0.95 and more; see
+      `benchmarks/calibrate_smile.py` for its agreement with fer's "happy").
+    - `mouth_open`: gap between the inner lip edges over the mouth width (0 closed).
+    - `roll_degrees`: angle of the eye line (outer corner to outer corner), positive when the
+      eye on the photo's right is lower: `image.rotate(roll_degrees)` levels the eyes.
+    - `yaw_degrees`: head turn about the vertical axis from FaceMesh's relative depths of the
+      two cheek edges; 0 facing the camera, positive when the face turns towards the photo's
+      right (its left cheek edge comes nearer the camera).
+    - `presence`: FaceMesh's own probability that the crop holds a face.
+
+    No eye openness: it was not measured reliably enough to report.
+    """
+
+    points: dict[str, tuple[float, float]]
+    smile: float
+    mouth_open: float
+    roll_degrees: float
+    yaw_degrees: float
+    presence: float
+
+    @property
+    def eye_line(self) -> tuple[tuple[float, float], tuple[float, float]]:
+        """The outer eye corners, photo-left first: the line `roll_degrees` measures."""
+        return self.points["left_eye_outer"], self.points["right_eye_outer"]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "points": {name: [x, y] for name, (x, y) in self.points.items()},
+            "smile": self.smile,
+            "mouth_open": self.mouth_open,
+            "roll_degrees": self.roll_degrees,
+            "yaw_degrees": self.yaw_degrees,
+            "presence": self.presence,
+        }
+
+
 @dataclass(frozen=True)
 class Face:
     """One detected face.
 
-    `box` is (x, y, width, height); `landmarks` names five points (`left_eye`, `right_eye`,
-    `nose`, `mouth_left`, `mouth_right`, left/right as seen in the photo) or is None;
-    `emotions` holds the seven probabilities in fer's order.
+    `box` is (x, y, width, height); `confidence` the detector's score; `landmarks` names the
+    detector's keypoints (`left_eye`, `right_eye`, `nose`, `mouth`, `left_ear`, `right_ear`,
+    left/right as seen in the photo) or is None; `emotions` holds the seven probabilities in
+    fer's order; `mesh` holds FaceMesh's points and measures (the main face only, else None).
     """
 
     box: tuple[int, int, int, int]
     confidence: float
     landmarks: dict[str, tuple[float, float]] | None
     emotions: dict[str, float]
+    mesh: FaceMesh | None = None
 
     @property
     def dominant_emotion(self) -> str:
@@ -46,6 +109,7 @@ class Face:
             ),
             "emotions": dict(self.emotions),
             "dominant_emotion": self.dominant_emotion,
+            "mesh": self.mesh.to_dict() if self.mesh is not None else None,
         }
 
 
@@ -56,10 +120,12 @@ class Quality:
     brightness: mean luma. contrast: standard deviation of luma. saturation: mean HSV saturation.
     sharpness: variance of the Laplacian of luma (0..1 scale) on a copy at most 320 px long, so
     it compares photos of different sizes (dev selfies: 0.003-0.02; blurred by 2 px: ~0.0001).
-    Face measures describe the largest face and are None without one: face_area_ratio is its box
-    area over the frame's, face_center_x/y its centre relative to the frame (0.5, 0.5 = centred).
+    Face measures describe the main face (`Analysis.main_face`) and are None without one:
+    face_area_ratio is its box area over the frame's, face_center_x/y its centre relative to the
+    frame (0.5, 0.5 = centred).
     face_tilt_degrees is the angle of the line from the left to the right eye, positive when the
-    right eye is lower: `image.rotate(face_tilt_degrees)` levels the eyes.
+    right eye is lower: `image.rotate(face_tilt_degrees)` levels the eyes (FaceMesh's
+    `roll_degrees` when the main face has a mesh, else the detector's eye keypoints).
     """
 
     brightness: float
@@ -81,6 +147,7 @@ class Analysis:
 
     `score` is `round(popular_probability * 100)`; `model_versions` maps each model
     (`popularity`, `emotions`, `faces`) to the SHA-256 of the ONNX file that produced it.
+    `faces` are ordered main face first, then by falling detector confidence.
     """
 
     popular_probability: float
@@ -92,7 +159,14 @@ class Analysis:
     model_versions: dict[str, str]
 
     @property
+    def main_face(self) -> Face | None:
+        """The face the photo is about: the detector's most confident one (not the largest:
+        a lamp or a poster can be larger than the face). None without a face."""
+        return self.faces[0] if self.faces else None
+
+    @property
     def largest_face(self) -> Face | None:
+        """Kept only until the tips engine moves to `main_face`."""
         return max(self.faces, key=lambda face: face.area, default=None)
 
     def to_dict(self) -> dict[str, Any]:

@@ -86,7 +86,7 @@ def test_astronaut_analysis_is_complete_and_consistent(analyzer: Analyzer) -> No
     assert 0.0 <= analysis.popular_probability <= 1.0
     assert analysis.score == round(analysis.popular_probability * 100)
     (face,) = analysis.faces
-    assert analysis.largest_face == face
+    assert analysis.main_face == face
     x, y, w, h = face.box
     assert all(isinstance(v, int) for v in face.box)
     assert x >= 0 and y >= 0 and x + w <= 512 and y + h <= 512
@@ -124,7 +124,7 @@ def test_to_dict_is_json_with_the_documented_keys(analyzer: Analyzer) -> None:
 
 def test_photo_without_a_face(analyzer: Analyzer) -> None:
     analysis = analyzer.analyze_image(Image.new("RGB", (300, 200), (255, 255, 255)))
-    assert analysis.faces == () and analysis.largest_face is None
+    assert analysis.faces == () and analysis.main_face is None
     quality = analysis.quality
     assert quality.brightness == pytest.approx(1.0) and quality.contrast == pytest.approx(0.0)
     assert quality.saturation == 0.0 and quality.sharpness == pytest.approx(0.0)

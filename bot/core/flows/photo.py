@@ -155,7 +155,7 @@ async def _standing(
         chat_id, user_id, window=Window(None, created + _JUST_AFTER), now=created
     )
     rank = board_after.viewer.rank if board_after.viewer else None
-    face = analysis.largest_face
+    face = analysis.main_face
     facts = PhotoFacts(
         score=analysis.score,
         previous_best=points(stats_before.best) if stats_before.best is not None else None,
@@ -185,7 +185,7 @@ async def _standing(
 
 
 def _result_lines(turn: Turn, analysis: Analysis, standing: Standing) -> list[str]:
-    t, score, face = turn.t, analysis.score, analysis.largest_face
+    t, score, face = turn.t, analysis.score, analysis.main_face
     lines = [t("photo.scored", name=turn.user.display_name, score=score, verdict=verdict(t, score))]
     if face is not None:
         emotion = face.dominant_emotion
@@ -337,7 +337,7 @@ def _submission(
     )
     if analysis is None:
         return base
-    face = analysis.largest_face
+    face = analysis.main_face
     return replace(
         base,
         popularity=analysis.popular_probability,
