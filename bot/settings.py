@@ -6,14 +6,23 @@ so tests can build one explicitly and nothing depends on import-time state.
 
 from __future__ import annotations
 
+import logging
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import platformdirs
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from storage.limits import RATE_LIMIT_PHOTOS, RATE_LIMIT_WINDOW_MINUTES, SEASON_DAYS
+
 APP_NAME = "selfiebot"
+
+
+class SettingsError(ValueError):
+    """Settings the code cannot run with: one sentence per bad setting, naming it, for the
+    person who configured it (the service refuses to start rather than fail on each request)."""
 
 
 def _default_data_dir() -> Path:
@@ -61,9 +70,16 @@ class Settings(BaseSettings):
     )
 
     # --- game defaults ----------------------------------------------------------------------
-    season_days: int = Field(default=7, ge=1, description="Default season length for new chats.")
-    rate_limit_photos: int = Field(default=10, ge=1)
-    rate_limit_window_minutes: int = Field(default=10, ge=1)
+    season_days: int = Field(
+        default=7,
+        ge=SEASON_DAYS.low,
+        le=SEASON_DAYS.high,
+        description="Default season length for new chats.",
+    )
+    rate_limit_photos: int = Field(default=10, ge=RATE_LIMIT_PHOTOS.low, le=RATE_LIMIT_PHOTOS.high)
+    rate_limit_window_minutes: int = Field(
+        default=10, ge=RATE_LIMIT_WINDOW_MINUTES.low, le=RATE_LIMIT_WINDOW_MINUTES.high
+    )
     duplicate_hamming_distance: int = Field(default=6, ge=0, le=64)
     duel_hours: int = Field(default=24, ge=1)
     leaderboard_size: int = Field(default=10, ge=1, le=50, description="Lines on a board.")
@@ -92,7 +108,7 @@ class Settings(BaseSettings):
     telegram_webhook_url: str | None = None
     telegram_webhook_secret: SecretStr | None = None
     telegram_webhook_listen: str = "0.0.0.0"
-    telegram_webhook_port: int = 8443
+    telegram_webhook_port: int = Field(default=8443, ge=1, le=65535)
     telegram_concurrent_updates: int = Field(
         default=8, ge=1, description="Telegram updates handled at once (photos are downloaded)."
     )
@@ -154,7 +170,38 @@ class Settings(BaseSettings):
         return f"sqlite+aiosqlite:///{self.data_dir / 'selfiebot.db'}"
 
 
+def _setting_name(location: tuple[int | str, ...]) -> str:
+    """The variable a person sets for a field: its alias, else `SELFIEBOT_<NAME>`."""
+    field = str(location[0]) if location else "?"
+    info = Settings.model_fields.get(field)
+    alias = info.validation_alias if info is not None else None
+    if isinstance(alias, AliasChoices):
+        return str(alias.choices[0])
+    return f"SELFIEBOT_{field.upper()}"
+
+
+def _sentence(error: dict[str, Any]) -> str:
+    name = _setting_name(error["loc"])
+    reason = str(error["msg"]).removeprefix("Value error, ")
+    reason = reason[:1].lower() + reason[1:]
+    shown = error.get("input")
+    secret = "token" in name.lower() or "secret" in name.lower()
+    got = "" if secret or isinstance(shown, dict) else f" (got {shown!r})"
+    return f"The setting {name} is invalid: {reason}{got}."
+
+
+def describe_invalid(error: ValidationError) -> str:
+    """One sentence per bad setting, each naming the environment variable to fix."""
+    return "\n".join(_sentence(dict(item)) for item in error.errors())
+
+
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    """The process-wide settings, read once from the environment and `.env`."""
-    return Settings()
+    """The process-wide settings, read once from the environment and `.env`.
+
+    Raises `SettingsError` (one sentence per bad setting) instead of pydantic's report.
+    """
+    try:
+        return Settings()
+    except ValidationError as error:
+        raise SettingsError(describe_invalid(error)) from None

@@ -149,15 +149,19 @@ class Analyzer:
                 )
             return pool
 
-    def _popularity_branch(self, image: Image.Image) -> tuple[float, Colours]:
-        """P(popular) and the colour measures of the model-sized image.
+    def _popularity_branch(self, image: Image.Image) -> tuple[float, tuple[float, ...], Colours]:
+        """P(popular), the CNN's penultimate activations and the colour measures of the
+        model-sized image.
 
         The colour measures ride on this branch, where the model-sized image already is, so
         they stay off the face branch (which keeps sharpness: it has the detection copy).
         """
         resized = self._popularity.resize(image)
-        probability = float(self._popularity.predict(self._popularity.tensor(resized))[0])
-        return probability, colour_measures(resized)
+        probabilities, embeddings = self._popularity.predict_with_embedding(
+            self._popularity.tensor(resized)
+        )
+        embedding = tuple(embeddings[0].tolist()) if embeddings is not None else ()
+        return float(probabilities[0]), embedding, colour_measures(resized)
 
     def _analyze_or_error(self, data: bytes) -> Analysis | PhotoError:
         try:
@@ -189,7 +193,7 @@ class Analyzer:
         )
         faces = tuple(sorted(faces, key=lambda face: -face.confidence))
         crispness = sharpness(detection)
-        probability, colours = (
+        probability, embedding, colours = (
             branch.result() if branch is not None else self._popularity_branch(image)
         )
         return Analysis(
@@ -202,6 +206,7 @@ class Analyzer:
             width=photo.width,
             height=photo.height,
             model_versions=dict(self.model_versions),
+            embedding=embedding,
         )
 
 

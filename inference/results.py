@@ -148,6 +148,8 @@ class Analysis:
     `score` is `round(popular_probability * 100)`; `model_versions` maps each model
     (`popularity`, `emotions`, `faces`) to the SHA-256 of the ONNX file that produced it.
     `faces` are ordered main face first, then by falling detector confidence.
+    `embedding` holds the popularity CNN's penultimate activations (empty when the model has
+    no readable penultimate layer): the group taste model's description of the photo.
     """
 
     popular_probability: float
@@ -157,6 +159,7 @@ class Analysis:
     width: int
     height: int
     model_versions: dict[str, str]
+    embedding: tuple[float, ...] = ()
 
     @property
     def main_face(self) -> Face | None:

@@ -28,7 +28,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from storage import boards, duel_ops, privacy
+from storage import boards, duel_ops, limits, privacy
 from storage.boards import scored_in
 from storage.convert import (
     achievement_record,
@@ -106,20 +106,22 @@ def _now(now: datetime | None) -> datetime:
 
 
 def _handle(username: str | None) -> str | None:
-    """A platform handle without the `@` people type in front of it."""
+    """A platform handle without the `@` people type in front of it, cut to the column."""
     if username is None:
         return None
-    return username.strip().lstrip("@") or None
+    return limits.fit(users.c.username, username.strip().lstrip("@")) or None
 
 
 def _check_settings(settings: ChatSettings) -> None:
-    if not 1 <= settings.season_days <= 365:
-        raise ValueError("season length must be between 1 and 365 days")
-    if not 1 <= settings.rate_limit_photos <= 1000:
-        raise ValueError("rate limit must allow between 1 and 1000 photos")
-    if not 1 <= settings.rate_limit_window_minutes <= 7 * 24 * 60:
-        raise ValueError("rate limit window must be between 1 minute and 7 days")
-    if not 0 < len(settings.language) <= 16:
+    """The ranges of `storage.limits`, which the settings file and admin commands also apply."""
+    if settings.season_days not in limits.SEASON_DAYS:
+        raise ValueError(f"season length must be {limits.SEASON_DAYS.describe('days')}")
+    if settings.rate_limit_photos not in limits.RATE_LIMIT_PHOTOS:
+        raise ValueError(f"rate limit must be {limits.RATE_LIMIT_PHOTOS.describe('photos')}")
+    if settings.rate_limit_window_minutes not in limits.RATE_LIMIT_WINDOW_MINUTES:
+        window = limits.RATE_LIMIT_WINDOW_MINUTES.describe("minutes")
+        raise ValueError(f"rate limit window must be {window}")
+    if len(settings.language) not in limits.LANGUAGE_CODE_LENGTH:
         raise ValueError("language must be a short code such as 'en'")
 
 
@@ -379,10 +381,10 @@ class Store:
             insert = upsert_insert(conn, users).values(
                 platform=platform,
                 platform_user_id=platform_user_id,
-                display_name=display_name,
+                display_name=limits.fit(users.c.display_name, display_name) or "?",
                 username=handle,
-                username_key=handle.lower() if handle else None,
-                language=language,
+                username_key=limits.fit(users.c.username_key, handle.lower()) if handle else None,
+                language=limits.fit(users.c.language, language),
                 created_at=now,
                 updated_at=now,
             )
@@ -473,7 +475,7 @@ class Store:
             insert = upsert_insert(conn, chats).values(
                 platform=platform,
                 platform_chat_id=platform_chat_id,
-                title=title,
+                title=limits.fit(chats.c.title, title),
                 is_private=is_private,
                 season_days=initial.season_days,
                 language=initial.language,
