@@ -80,5 +80,11 @@ def web(host: WebHost = None, port: WebPort = None) -> None:
 
 
 def main() -> None:
-    """Console-script entry point."""
-    app()
+    """Console-script entry point; unusable settings end it with their sentences (exit 2)."""
+    from bot.settings import SettingsError
+
+    try:
+        app()
+    except SettingsError as error:
+        typer.echo(str(error), err=True)
+        raise SystemExit(2) from None

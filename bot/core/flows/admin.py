@@ -12,13 +12,11 @@ from bot.core.flows.seasons import current_season, rollover
 from bot.core.i18n import Translator, supported_languages
 from bot.core.render import amount, moment
 from bot.core.replies import Reply
+from storage.limits import RATE_LIMIT_PHOTOS, RATE_LIMIT_WINDOW_MINUTES, SEASON_DAYS
 
 ADMIN_COMMANDS = frozenset(
     {"resetseason", "seasonlength", "ratelimit", "language", "duels", "autoscore"}
 )
-MAX_SEASON_DAYS = 365
-MAX_RATE_PHOTOS = 1000
-MAX_RATE_MINUTES = 7 * 24 * 60
 
 
 async def admin(svc: Services, turn: Turn, event: CommandEvent) -> list[Reply]:
@@ -63,20 +61,15 @@ async def _reset_season(svc: Services, turn: Turn, args: tuple[str, ...]) -> str
 
 async def _season_length(svc: Services, turn: Turn, args: tuple[str, ...]) -> str:
     days = _int(args, 0)
-    if days is None or not 1 <= days <= MAX_SEASON_DAYS:
-        return turn.t("admin.season_length_usage", max=MAX_SEASON_DAYS)
+    if days not in SEASON_DAYS:
+        return turn.t("admin.season_length_usage", max=SEASON_DAYS.high)
     await svc.store.update_chat_settings(turn.chat.id, season_days=days)
     return turn.t("admin.season_length", days=amount(turn.t, "days", days))
 
 
 async def _rate_limit(svc: Services, turn: Turn, args: tuple[str, ...]) -> str:
     photos, minutes = _int(args, 0), _int(args, 1)
-    if (
-        photos is None
-        or minutes is None
-        or not 1 <= photos <= MAX_RATE_PHOTOS
-        or not 1 <= minutes <= MAX_RATE_MINUTES
-    ):
+    if photos not in RATE_LIMIT_PHOTOS or minutes not in RATE_LIMIT_WINDOW_MINUTES:
         return turn.t("admin.rate_limit_usage")
     await svc.store.update_chat_settings(
         turn.chat.id, rate_limit_photos=photos, rate_limit_window_minutes=minutes
