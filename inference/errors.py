@@ -9,7 +9,7 @@ class PhotoError(ValueError):
     """A photo the analyzer refuses: empty, not an image, damaged, or too large.
 
     `user_message` is safe to show in a chat as is; `reason` is a short stable code
-    (`empty`, `not_an_image`, `damaged`, `too_large`) for logs and tests.
+    (`empty`, `not_an_image`, `damaged`, `too_large`, `bad_shape`) for logs and tests.
     """
 
     def __init__(self, reason: str, detail: str) -> None:

@@ -23,6 +23,7 @@ from bot.core.events import (
     Sender,
 )
 from bot.core.game import Game
+from bot.core.markup import inline_literals
 from bot.core.replies import Announcement, Button, Reply
 
 PLATFORM = "test"
@@ -52,7 +53,7 @@ class Sent:
 
     @property
     def text(self) -> str:
-        return self.reply.text
+        return inline_literals(self.reply.text)
 
     def button(self, action: str) -> Button:
         return next(b for b in self.reply.buttons if b.action == action)

@@ -457,7 +457,7 @@ async def test_streak_reminder_names_who_posted_yesterday_but_not_today(
         assert await bot.announcements() == []  # before the reminder hour
         clock.now = clock.now.replace(hour=19)
         (reminder,) = await bot.announcements()
-        assert "Ann: your streak ends at midnight UTC" in reminder.reply.text
+        assert "Ann: your streak ends at midnight UTC" in to_plain(reminder.reply.text)
         assert await bot.announcements() == []
     finally:
         await game.close()

@@ -24,6 +24,7 @@ from bot.core.markup import to_plain
 from bot.core.replies import Announcement, Attachment, Button, Reply
 from bot.telegram.redact import MASK
 from bot.telegram.runner import TelegramBotError, serve
+from inference.units import megabytes
 from tests.conftest import ROOT
 from tests.telegram_fake.harness import ScriptedGame, api, bot_settings, running_bot
 from tests.telegram_fake.people import Person, group_chat, private_chat
@@ -189,8 +190,8 @@ async def test_oversized_image_is_refused_before_download(
         await api.wait_for(api.sent, what="the refusal")
 
     [refusal] = api.sent()
-    expected = catalogue("upload.too_large", filename="huge.jpg", size_mb="25", limit_mb="20.9")
-    assert refusal.result["text"] == expected, "the default limit is 20 MiB"
+    expected = catalogue("upload.too_large", filename="huge.jpg", size_mb="23.9", limit_mb="20")
+    assert refusal.result["text"] == expected, "the default limit is 20 MB of 2**20 bytes"
     assert not game.events and not api.calls("getFile")
 
 
@@ -207,9 +208,8 @@ async def test_files_telegram_will_not_hand_over_get_a_clear_reply(
         await api.wait_for(lambda: len(api.sent()) >= 2, what="the download failure")
 
     too_big, lost = api.sent()
-    size_mb = f"{len(SELFIE) / 1_000_000:.1f}".rstrip("0").rstrip(".")
     assert too_big.result["text"] == catalogue(
-        "upload.too_large", filename="big.jpg", size_mb=size_mb, limit_mb="20.9"
+        "upload.too_large", filename="big.jpg", size_mb=megabytes(len(SELFIE)), limit_mb="20"
     )
     assert lost.result["text"] == catalogue("upload.download_failed", filename="lost.jpg")
     assert not game.events

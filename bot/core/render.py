@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from bot.core import cards
 from bot.core.badges import BY_CODE
 from bot.core.i18n import Translator
+from bot.core.markup import literal
 from bot.core.replies import Attachment
 from storage.records import Leaderboard, LeaderboardEntry
 
@@ -93,7 +94,12 @@ def board_lines(t: Translator, board: Leaderboard) -> list[str]:
     if viewer is not None and viewer.user_id not in shown:
         lines.append("…")
         lines.append(
-            t("top.you", rank=viewer.rank, name=viewer.display_name, score=points(viewer.value))
+            t(
+                "top.you",
+                rank=viewer.rank,
+                name=literal(viewer.display_name),
+                score=points(viewer.value),
+            )
         )
     return lines
 
@@ -103,7 +109,7 @@ def _line(t: Translator, entry: LeaderboardEntry) -> str:
         "top.line",
         medal=_MEDALS.get(entry.rank, ""),
         rank=entry.rank,
-        name=entry.display_name,
+        name=literal(entry.display_name),
         score=points(entry.value),
     )
 

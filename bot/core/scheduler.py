@@ -20,6 +20,7 @@ from bot.core.context import Services
 from bot.core.flows import duels
 from bot.core.flows.seasons import rollover
 from bot.core.i18n import Translator
+from bot.core.markup import literal
 from bot.core.render import badge_award, board_image, board_lines, moment, points
 from bot.core.replies import Announcement, Reply
 from storage.records import (
@@ -196,11 +197,15 @@ class Scheduler:
         if board.entries:
             champion = board.entries[0]
             lines.append(
-                t("season.winner", name=champion.display_name, score=points(champion.value))
+                t(
+                    "season.winner",
+                    name=literal(champion.display_name),
+                    score=points(champion.value),
+                )
             )
             lines.extend(board_lines(t, board))
             if champion.user_id == season.winner_user_id and await self._crowned(season):
-                lines.append(badge_award(t, champion.display_name, SEASON_WINNER.code))
+                lines.append(badge_award(t, literal(champion.display_name), SEASON_WINNER.code))
         else:
             lines.append(t("season.no_winner"))
         next_id = payload.get("next_season_id")
@@ -241,7 +246,7 @@ class Scheduler:
             return None
         text = t(
             "week.most_improved",
-            name=user.display_name,
+            name=literal(user.display_name),
             gain=payload["after"] - payload["before"],
             before=payload["before"],
             after=payload["after"],
@@ -252,7 +257,7 @@ class Scheduler:
         users = await self._svc.store.users_by_ids([int(u) for u in payload["user_ids"]])
         if not users:
             return None
-        names = ", ".join(user.display_name for user in users.values())
+        names = ", ".join(literal(user.display_name) for user in users.values())
         return Reply(t("streak.reminder", names=names), reply_to_event=False)
 
 

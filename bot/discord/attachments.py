@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 import discord
 
 from bot.core.i18n import Translator
-
-_MB = 1024 * 1024
+from bot.core.markup import literal
+from inference.units import megabytes
 
 
 @dataclass(frozen=True)
@@ -37,21 +37,17 @@ def is_image(attachment: discord.Attachment) -> bool:
     return (mime_type(attachment) or "").startswith("image/")
 
 
-def _megabytes(size: int) -> str:
-    return f"{size / _MB:.1f}".rstrip("0").rstrip(".")
-
-
 def refusal_for(attachment: discord.Attachment, max_bytes: int) -> Refusal | None:
     """None when the attachment may be downloaded; otherwise the reason it may not."""
     if not is_image(attachment):
-        return Refusal("upload.not_image", {"filename": attachment.filename})
+        return Refusal("upload.not_image", {"filename": literal(attachment.filename)})
     if attachment.size > max_bytes:
         return Refusal(
             "upload.too_large",
             {
-                "filename": attachment.filename,
-                "size_mb": _megabytes(attachment.size),
-                "limit_mb": _megabytes(max_bytes),
+                "filename": literal(attachment.filename),
+                "size_mb": megabytes(attachment.size),
+                "limit_mb": megabytes(max_bytes, limit=True),
             },
         )
     return None

@@ -17,7 +17,7 @@ from typing import Any
 import discord
 
 from bot.core.drawing import verdict_color
-from bot.core.markup import to_discord, to_plain
+from bot.core.markup import render, strip_markup
 from bot.core.replies import Attachment, Reply
 from bot.discord.components import view_for
 
@@ -45,6 +45,23 @@ def safe_filename(name: str, index: int, taken: set[str]) -> str:
     return cleaned if cleaned not in taken else f"{index}_{cleaned}"
 
 
+def _inert(text: str) -> str:
+    """Text a person chose, shown as typed: no Markdown (masked links, bold, spoilers, code)
+    and no mentions (`@everyone`, `<@id>`); the client's AllowedMentions.none() is the
+    second guard."""
+    return discord.utils.escape_mentions(discord.utils.escape_markdown(text))
+
+
+def to_discord(text: str) -> str:
+    """Discord already speaks the core's Markdown subset; only literals need escaping."""
+    return render(text, markup=lambda own: own, escape=_inert)
+
+
+def to_discord_plain(text: str) -> str:
+    """Embed titles: the core's markup removed, literals escaped."""
+    return render(text, markup=strip_markup, escape=_inert)
+
+
 def _truncate(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
@@ -66,7 +83,7 @@ def build_embed(reply: Reply, image_name: str | None) -> discord.Embed:
     if reply.data is not None and "score" in reply.data and "\n" in text:
         first, rest = text.split("\n", 1)
         embed = discord.Embed(
-            title=_truncate(to_plain(first), EMBED_TITLE_MAX),
+            title=_truncate(to_discord_plain(first), EMBED_TITLE_MAX),
             description=_truncate(rest, EMBED_DESCRIPTION_MAX),
         )
     else:

@@ -8,20 +8,18 @@ sender's Telegram language, as the Discord adapter uses the interaction's locale
 
 from __future__ import annotations
 
-import math
 import mimetypes
 
 from bot.core.i18n import Translator
-
-_MB = 1_000_000
-"""Telegram states its 20 MB download cap in decimal megabytes (20,000,000 bytes)."""
+from bot.core.markup import literal
+from inference.units import megabytes
 
 
 def file_label(filename: str | None, mime_type: str | None) -> str:
     """A name to show for a file: its own, or one made from its type (compressed photos,
     voice notes and round videos have none)."""
     if filename:
-        return filename
+        return literal(filename)
     if not mime_type:
         return "file"
     extension = mimetypes.guess_extension(mime_type) or ""
@@ -35,16 +33,14 @@ def not_an_image(language: str | None, filename: str | None, mime_type: str | No
 def too_large(
     language: str | None, filename: str | None, mime_type: str | None, size: int | None, limit: int
 ) -> str:
-    """The size is rounded up and the limit down, so a file just over the limit never reads as
-    "20 MB; the limit is 20 MB". An unknown size (Telegram only said "too big") shows as over
-    the limit."""
-    limit_mb = math.floor(limit / _MB * 10) / 10
-    size_mb = f"{math.ceil(size / _MB * 10) / 10:g}" if size is not None else f"> {limit_mb:g}"
+    """Sizes in the one unit every message uses (`inference.units`); an unknown size (Telegram
+    only said "too big") shows as over the limit."""
+    limit_mb = megabytes(limit, limit=True)
     return Translator(language)(
         "upload.too_large",
         filename=file_label(filename, mime_type),
-        size_mb=size_mb,
-        limit_mb=f"{limit_mb:g}",
+        size_mb=megabytes(size) if size is not None else f"> {limit_mb}",
+        limit_mb=limit_mb,
     )
 
 

@@ -25,6 +25,7 @@ from bot.settings import Settings
 from bot.telegram.adapter import TelegramAdapter, download_limit
 from bot.telegram.network import NetworkHealth, ResilientRateLimiter
 from bot.telegram.redact import redact, register_secret
+from bot.telegram.webhook import WebhookServer
 
 if TYPE_CHECKING:
     from bot.core.game import Game
@@ -126,6 +127,9 @@ async def register_commands(bot: Bot) -> None:
 async def running(application: Application, settings: Settings) -> AsyncIterator[None]:
     """The application receiving updates (polling or webhook) for the duration of the block.
 
+    Webhook mode serves our own endpoint (`bot.telegram.webhook`: malformed requests get 400
+    rather than PTB's 500) and registers it with Telegram; polling uses PTB's updater.
+
     Stops whatever did start even when cancelled half-way through start-up, so shutdown never
     finds a running updater.
     """
@@ -133,15 +137,22 @@ async def running(application: Application, settings: Settings) -> AsyncIterator
     updater = application.updater
     if updater is None:
         raise RuntimeError("the Application was built without an Updater")
+    webhook: WebhookServer | None = None
     async with application:
         try:
             await register_commands(application.bot)
             if settings.telegram_webhook_url:
-                await updater.start_webhook(
-                    listen=settings.telegram_webhook_listen,
-                    port=settings.telegram_webhook_port,
-                    url_path=urlsplit(settings.telegram_webhook_url).path.lstrip("/"),
-                    webhook_url=settings.telegram_webhook_url,
+                webhook = WebhookServer(
+                    settings.telegram_webhook_listen,
+                    settings.telegram_webhook_port,
+                    urlsplit(settings.telegram_webhook_url).path,
+                    bot=application.bot,
+                    queue=application.update_queue,
+                    secret=webhook_secret(settings),
+                )
+                await webhook.start()
+                await application.bot.set_webhook(
+                    url=settings.telegram_webhook_url,
                     secret_token=webhook_secret(settings),
                     allowed_updates=list(ALLOWED_UPDATES),
                 )
@@ -155,6 +166,8 @@ async def running(application: Application, settings: Settings) -> AsyncIterator
             log.info("Telegram bot @%s receiving updates by %s", application.bot.username, mode)
             yield
         finally:
+            if webhook is not None:
+                await webhook.stop()
             if updater.running:
                 await updater.stop()
             if application.running:

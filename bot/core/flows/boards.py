@@ -6,6 +6,7 @@ from bot.core.badges import BADGES
 from bot.core.commands import ButtonAction
 from bot.core.context import Services, Turn, update_tag
 from bot.core.flows.seasons import current_season
+from bot.core.markup import literal
 from bot.core.render import badge_label, badge_line, board_image, board_lines, moment, points
 from bot.core.replies import Button, Reply
 from storage.records import Window
@@ -68,7 +69,7 @@ async def me(svc: Services, turn: Turn) -> list[Reply]:
     """Best, average, count, season rank, streak, duel rating and badges of the asker."""
     t = turn.t
     store = svc.store
-    lines = [t("me.title", name=turn.user.display_name)]
+    lines = [t("me.title", name=literal(turn.user.display_name))]
     overall = await store.user_stats(turn.chat.id, turn.user.id, now=turn.now)
     if overall.count == 0:
         lines.append(t("me.none"))

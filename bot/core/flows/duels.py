@@ -13,6 +13,7 @@ from bot.core.commands import ButtonAction
 from bot.core.context import Services, Turn, update_tag
 from bot.core.events import ButtonEvent, CommandEvent
 from bot.core.i18n import Translator
+from bot.core.markup import literal
 from bot.core.render import badge_award, moment, points
 from bot.core.replies import Button, Reply
 from storage.records import (
@@ -32,7 +33,7 @@ async def challenge(svc: Services, turn: Turn, event: CommandEvent) -> list[Repl
     opponent = await _opponent(svc, turn, event, handle)
     if opponent is None:
         if handle is not None and not event.mentions:
-            return [_say(turn, t("duel.unknown", name=handle))]
+            return [_say(turn, t("duel.unknown", name=literal(handle)))]
         return [_say(turn, t("duel.usage"))]
     if opponent.id == turn.user.id:
         return [_say(turn, t("duel.self"))]
@@ -45,11 +46,11 @@ async def challenge(svc: Services, turn: Turn, event: CommandEvent) -> list[Repl
         now=turn.now,
     )
     if duel is None:
-        return [_say(turn, t("duel.busy", name=opponent.display_name))]
+        return [_say(turn, t("duel.busy", name=literal(opponent.display_name)))]
     text = t(
         "duel.challenge",
-        challenger=turn.user.display_name,
-        opponent=opponent.display_name,
+        challenger=literal(turn.user.display_name),
+        opponent=literal(opponent.display_name),
         hours=hours,
     )
     buttons = (
@@ -206,8 +207,9 @@ async def _opponent(
 
 
 def _name(users: dict[int, UserRecord], user_id: int) -> str:
+    """The person's name as a literal, ready for a sentence."""
     user = users.get(user_id)
-    return user.display_name if user else "?"
+    return literal(user.display_name) if user else "?"
 
 
 def _say(turn: Turn, text: str, *, private: bool = False) -> Reply:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.core.context import Turn, update_tag
+from bot.core.markup import literal
 from bot.core.replies import Reply
 
 
@@ -23,4 +24,4 @@ def help_text(turn: Turn) -> list[Reply]:
 
 
 def unknown(turn: Turn, name: str) -> list[Reply]:
-    return [Reply(turn.t("unknown_command", name=name), tag=update_tag(turn.update_id))]
+    return [Reply(turn.t("unknown_command", name=literal(name)), tag=update_tag(turn.update_id))]

@@ -20,6 +20,7 @@ from bot.core.context import Services, Turn, submission_tag, update_tag
 from bot.core.events import PhotoEvent
 from bot.core.flows import duels
 from bot.core.flows.seasons import current_season
+from bot.core.markup import literal
 from bot.core.phash import phash
 from bot.core.ratelimit import retry_at
 from bot.core.render import amount, badge_label, duration, moment, movement, points, verdict
@@ -186,7 +187,8 @@ async def _standing(
 
 def _result_lines(turn: Turn, analysis: Analysis, standing: Standing) -> list[str]:
     t, score, face = turn.t, analysis.score, analysis.main_face
-    lines = [t("photo.scored", name=turn.user.display_name, score=score, verdict=verdict(t, score))]
+    name = literal(turn.user.display_name)
+    lines = [t("photo.scored", name=name, score=score, verdict=verdict(t, score))]
     if face is not None:
         emotion = face.dominant_emotion
         lines.append(
@@ -310,7 +312,7 @@ async def _duplicate_reply(
     if earlier.user_id == turn.user.id:
         return _plain(turn, turn.t("photo.duplicate_own", when=when, score=score), row)
     owner = await svc.store.get_user(earlier.user_id)
-    name = owner.display_name if owner else "?"
+    name = literal(owner.display_name) if owner else "?"
     text = turn.t("photo.duplicate", name=name, when=when, score=score)
     return _plain(turn, text, row)
 
