@@ -19,6 +19,7 @@ import asyncio
 import threading
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -29,6 +30,7 @@ from inference.decode import DecodedPhoto, decode_photo, to_rgb
 from inference.emotions import EmotionModel
 from inference.errors import PhotoError
 from inference.faces import FACE_MODEL_DIR, DetectedFace, FaceDetector, detection_copy
+from inference.landmarks import FaceMeshModel, eye_roll
 from inference.popularity import PopularityModel
 from inference.quality import Colours, colour_measures, measure, sharpness
 from inference.results import Analysis, Face
@@ -56,6 +58,7 @@ class Analyzer:
         overlap: bool = True,
     ) -> None:
         self._faces = FaceDetector(intra_op_threads, face_model_dir)
+        self._mesh = FaceMeshModel(intra_op_threads, face_model_dir)
         self._emotions = EmotionModel(emotions, intra_op_threads)
         self._popularity = PopularityModel(popularity, intra_op_threads)
         self.model_versions = {
@@ -181,9 +184,17 @@ class Analyzer:
 
         detection, detection_scale = detection_copy(image)
         found = [face.scaled(detection_scale) for face in self._faces.detect(detection)]
+        # FaceMesh on the main face (the detector's first): its landmarks, and the roll that
+        # levels the emotion crop; other faces are levelled by the detector's eye keypoints.
+        mesh = self._mesh.measure(image, found[0], scale) if found else None
+        rolls = [eye_roll(face) for face in found]
+        if mesh is not None:
+            rolls[0] = mesh.roll_degrees
         boxes = [_pixel_box(face) for face in found]
         emotions = (
-            self._emotions.predict(self._emotions.preprocess(np.asarray(image), boxes, scale))
+            self._emotions.predict(
+                self._emotions.preprocess(np.asarray(image), boxes, scale, rolls)
+            )
             if boxes
             else []
         )
@@ -191,7 +202,8 @@ class Analyzer:
             _face(face, box, feelings, scale, photo.width, photo.height)
             for face, box, feelings in zip(found, boxes, emotions, strict=True)
         )
-        faces = tuple(sorted(faces, key=lambda face: -face.confidence))
+        if mesh is not None:
+            faces = (replace(faces[0], mesh=mesh), *faces[1:])
         crispness = sharpness(detection)
         probability, embedding, colours = (
             branch.result() if branch is not None else self._popularity_branch(image)

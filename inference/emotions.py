@@ -9,15 +9,22 @@ pixels a crop needs are greyed.
 
 When the analyzer works on a draft-decoded (reduced) image, the 40 px padding and 10 px margins
 are scaled with it so each crop covers the same part of the photo fer would have cropped.
+
+A tilted face is levelled first (`aligned_crop`): the same square, turned about its centre by
+the eye line's angle and sampled straight to 64x64 (bilinear, as OpenCV's resize samples), so
+the classifier sees the upright faces it was trained on. Faces within `ALIGN_MIN_DEGREES` of
+level keep fer's exact crop.
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+import math
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
+from PIL import Image
 
 from inference.results import EMOTIONS
 from inference.runtime import load_session
@@ -29,6 +36,8 @@ FER_PADDING = 40
 FER_OFFSET = 10
 RESIZE_BITS = 11  # OpenCV's INTER_RESIZE_COEF_BITS
 RESIZE_ONE = 1 << RESIZE_BITS
+# Eye lines tilted less than this are cropped exactly as fer crops them.
+ALIGN_MIN_DEGREES = 3.0
 
 # (rows, cols) -> the uint8 pixels of an image at those row and column indices.
 Sampler = Callable[[np.ndarray, np.ndarray], np.ndarray]
@@ -109,15 +118,13 @@ def _linear_taps(source_size: int, size: int) -> tuple[np.ndarray, np.ndarray]:
     return index, weight
 
 
-def fer_crop(rgb: np.ndarray, box: tuple[int, int, int, int], scale: float = 1.0) -> np.ndarray:
-    """fer's 64x64 grey face crop (uint8) for a box (x, y, w, h) in `rgb`'s pixels.
-
-    `scale` is photo pixels per `rgb` pixel; fer's padding and margins are in photo pixels.
-    """
-    height, width = rgb.shape[:2]
+def _fer_square(
+    shape: tuple[int, ...], box: tuple[int, int, int, int], scale: float
+) -> tuple[int, int, int, int, int]:
+    """fer's crop of a box as (x1, y1, x2, y2) in the padded image's pixels, and the padding."""
+    height, width = shape[:2]
     padding = max(1, round(FER_PADDING / scale))
     offset = round(FER_OFFSET / scale)
-    fill = np.rint(grey(rgb[max(0, height - 2) :]).mean())
     x, y, w, h = box
     if h > w:
         x -= (h - w) // 2
@@ -131,6 +138,22 @@ def fer_crop(rgb: np.ndarray, box: tuple[int, int, int, int], scale: float = 1.0
     y2 = min(height + 2 * padding, y + h + offset + padding)
     if x2 <= x1 or y2 <= y1:
         x2, y2 = x1 + 1, y1 + 1
+    return x1, y1, x2, y2, padding
+
+
+def _fill(rgb: np.ndarray) -> int:
+    """fer's padding grey: the mean of the photo's bottom two rows."""
+    return int(np.rint(grey(rgb[max(0, rgb.shape[0] - 2) :]).mean()))
+
+
+def fer_crop(rgb: np.ndarray, box: tuple[int, int, int, int], scale: float = 1.0) -> np.ndarray:
+    """fer's 64x64 grey face crop (uint8) for a box (x, y, w, h) in `rgb`'s pixels.
+
+    `scale` is photo pixels per `rgb` pixel; fer's padding and margins are in photo pixels.
+    """
+    height, width = rgb.shape[:2]
+    x1, y1, x2, y2, padding = _fer_square(rgb.shape, box, scale)
+    fill = _fill(rgb)
 
     def sample(rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
         # Crop pixels: grey photo pixels where the crop lies on the photo, `fill` on the padding.
@@ -146,6 +169,32 @@ def fer_crop(rgb: np.ndarray, box: tuple[int, int, int, int], scale: float = 1.0
     return _resized(sample, y2 - y1, x2 - x1, 64)
 
 
+def aligned_crop(
+    rgb: np.ndarray, box: tuple[int, int, int, int], roll_degrees: float, scale: float = 1.0
+) -> np.ndarray:
+    """`fer_crop`'s square turned by `roll_degrees` about its centre (eyes level), 64x64 grey.
+
+    `roll_degrees` is positive when the eye on the photo's right is lower, as
+    `FaceMesh.roll_degrees`; outside the photo the crop shows fer's padding grey.
+    """
+    x1, y1, x2, y2, padding = _fer_square(rgb.shape, box, scale)
+    side = max(x2 - x1, y2 - y1)
+    cx, cy = (x1 + x2) / 2 - padding, (y1 + y2) / 2 - padding
+    angle = math.radians(roll_degrees)
+    cos, sin = math.cos(angle) * side / 64, math.sin(angle) * side / 64
+    half = 32.0
+    coefficients = (cos, -sin, cx - cos * half + sin * half, sin, cos, cy - sin * half - cos * half)
+    fill = _fill(rgb)
+    turned = Image.fromarray(rgb).transform(
+        (64, 64),
+        Image.Transform.AFFINE,
+        coefficients,
+        resample=Image.Resampling.BILINEAR,
+        fillcolor=(fill, fill, fill),
+    )
+    return grey(np.asarray(turned))
+
+
 class EmotionModel:
     """fer's expression classifier: one ONNX session, shared by all threads."""
 
@@ -158,10 +207,23 @@ class EmotionModel:
         self.version = model.card.sha256
 
     def preprocess(
-        self, rgb: np.ndarray, boxes: list[tuple[int, int, int, int]], scale: float = 1.0
+        self,
+        rgb: np.ndarray,
+        boxes: list[tuple[int, int, int, int]],
+        scale: float = 1.0,
+        rolls: Sequence[float] | None = None,
     ) -> np.ndarray:
-        """The (N, 64, 64, 1) float batch fer would build for these boxes."""
-        crops = np.stack([fer_crop(rgb, box, scale) for box in boxes]).astype(np.float32)
+        """The (N, 64, 64, 1) float batch fer would build for these boxes, each face levelled
+        by its eye line's angle (`rolls`, degrees) when it is tilted."""
+        rolls = rolls if rolls is not None else [0.0] * len(boxes)
+        crops = np.stack(
+            [
+                aligned_crop(rgb, box, roll, scale)
+                if abs(roll) >= ALIGN_MIN_DEGREES
+                else fer_crop(rgb, box, scale)
+                for box, roll in zip(boxes, rolls, strict=True)
+            ]
+        ).astype(np.float32)
         return ((crops / 255.0 - 0.5) * 2.0)[..., None]
 
     def predict(self, batch: np.ndarray) -> list[dict[str, float]]:

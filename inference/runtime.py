@@ -6,9 +6,10 @@ by worker threads and one thread per session avoids oversubscribing a small mach
 inter-op pool, and full graph optimisation done once at load time.
 
 Sessions load the files as they are. ONNX Runtime's PRelu and Elu kernels are slow next to its
-vectorised element-wise ops (PRelu took half of MTCNN's time, Elu a third of the seed CNN's),
-so both are respelled when the files are built, where the `onnx` package is at hand: MTCNN's
-PRelu by models/faces/build_face_models.py, Elu by our Keras converter (models/keras_onnx).
+vectorised element-wise ops (PRelu took half of the old MTCNN detector's time, Elu a third of
+the seed CNN's), so both are respelled when the files are built, where the `onnx` package is at
+hand: FaceMesh's PRelu by our TFLite converter (models/tflite_onnx), Elu by our Keras converter
+(models/keras_onnx).
 A model converted elsewhere still runs, on the slower kernels.
 """
 

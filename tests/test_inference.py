@@ -95,7 +95,8 @@ def test_astronaut_analysis_is_complete_and_consistent(analyzer: Analyzer) -> No
     assert abs(sum(face.emotions.values()) - 1.0) < 1e-4
     assert face.dominant_emotion == max(face.emotions, key=face.emotions.get)
     assert face.dominant_emotion == "happy"  # Eileen Collins smiles in this portrait
-    assert face.landmarks is not None and len(face.landmarks) == 5
+    assert face.landmarks is not None and len(face.landmarks) == 6
+    assert face.mesh is not None and 0.5 < face.mesh.smile < 1.2
     quality = analysis.quality
     assert 0 < quality.brightness < 1 and 0 < quality.contrast < 0.5
     assert 0 < quality.saturation < 1 and quality.sharpness > 0
@@ -103,6 +104,7 @@ def test_astronaut_analysis_is_complete_and_consistent(analyzer: Analyzer) -> No
     assert quality.face_center_x == pytest.approx((x + w / 2) / 512)
     assert quality.face_center_y == pytest.approx((y + h / 2) / 512)
     assert quality.face_tilt_degrees is not None and abs(quality.face_tilt_degrees) < 15
+    assert quality.face_tilt_degrees == face.mesh.roll_degrees
 
 
 def test_face_tilt_sign_matches_pil_rotate(analyzer: Analyzer) -> None:
@@ -119,6 +121,7 @@ def test_to_dict_is_json_with_the_documented_keys(analyzer: Analyzer) -> None:
     face = data["faces"][0]
     assert len(face["box"]) == 4 and set(face["emotions"]) == set(EMOTIONS)
     assert face["dominant_emotion"] in EMOTIONS and "left_eye" in face["landmarks"]
+    assert {"points", "smile", "mouth_open", "roll_degrees", "yaw_degrees"} <= set(face["mesh"])
     assert "face_tilt_degrees" in data["quality"]
 
 

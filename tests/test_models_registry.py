@@ -114,16 +114,17 @@ def test_emotion_model_interface():
     assert np.allclose(probs.sum(axis=1), 1.0, atol=1e-5)
 
 
-def test_bundled_face_detector_card_matches_its_files():
-    """The face networks ship with a card too; it must name the exact bytes that ship, since
+def test_bundled_face_models_card_matches_its_files():
+    """The face models ship with a card too; it must name the exact bytes that ship, since
     the combined digest is what results report as model_versions['faces']."""
+    from inference.faces import MODEL_FILES
+
     folder = ROOT / "models" / "faces"
     card = json.loads((folder / "card.json").read_text())
-    names = ("pnet.onnx", "rnet.onnx", "onet.onnx")
-    assert card["files_sha256"] == {name: sha256_of(folder / name) for name in names}
-    combined = hashlib.sha256(b"".join((folder / name).read_bytes() for name in names))
+    assert card["files_sha256"] == {name: sha256_of(folder / name) for name in MODEL_FILES}
+    combined = hashlib.sha256(b"".join((folder / name).read_bytes() for name in MODEL_FILES))
     assert card["sha256"] == combined.hexdigest()
-    assert "MIT" in card["licence"] and (folder / "LICENSE").is_file()
+    assert "Apache-2.0" in card["licence"] and (folder / "LICENSE").is_file()
 
 
 # --- popularity: nothing configured -------------------------------------------------------------
