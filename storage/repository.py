@@ -352,6 +352,11 @@ class Store:
         await self.close()
 
     @property
+    def engine(self) -> AsyncEngine:
+        """The engine, for storage modules that keep their own queries (`storage.claims`)."""
+        return self._engine
+
+    @property
     def dialect(self) -> str:
         """`sqlite` or `postgresql`."""
         return self._engine.dialect.name

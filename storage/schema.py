@@ -280,7 +280,11 @@ class Reaction(Base):
 
 class ProcessedUpdate(Base):
     """Platform deliveries the game has started on and whether it answered them, so a
-    re-delivered command or button press is answered once (photos have their submission)."""
+    re-delivered command or button press is answered once (photos have their submission).
+
+    The row is also the delivery's claim (`storage.claims`): `owner` handles it until
+    `lease_until`; `sending_at` is set the moment its reply starts going out, so a process that
+    retakes an expired claim knows whether a reply may already have been posted."""
 
     __tablename__ = "processed_updates"
     __table_args__ = (Index(None, "created_at"),)
@@ -289,6 +293,21 @@ class ProcessedUpdate(Base):
     update_id: Mapped[str] = mapped_column(String(128), primary_key=True)
     created_at: Mapped[datetime]
     answered_at: Mapped[datetime | None]
+    owner: Mapped[str | None] = mapped_column(String(64))
+    lease_until: Mapped[datetime | None]
+    sending_at: Mapped[datetime | None]
+
+
+class LastPhoto(Base):
+    """Where each user's last scored photo can be fetched again for `/tips`: the platform's
+    handle (Telegram file_id, Discord channel/message/attachment ids), never the photo."""
+
+    __tablename__ = "last_photos"
+
+    platform: Mapped[str] = mapped_column(String(16), primary_key=True)
+    platform_user_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    handle: Mapped[str] = mapped_column(Text)
+    stored_at: Mapped[datetime]
 
 
 class Announcement(Base):
@@ -329,3 +348,4 @@ duel_ratings = DuelRatingRow.__table__
 reactions = Reaction.__table__
 announcements = Announcement.__table__
 processed_updates = ProcessedUpdate.__table__
+last_photos = LastPhoto.__table__

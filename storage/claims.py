@@ -1,0 +1,222 @@
+"""Claims on platform deliveries: exactly one process handles, and answers, each update.
+
+Telegram re-sends a webhook update it thinks failed, load balancers retry, and several processes
+share one database, so copies of one update can arrive at once in different processes. Before
+handling a delivery a process claims its `processed_updates` row: the row's primary key makes the
+first INSERT win, and a later copy either finds a live claim (it is dropped), an answered update
+(dropped), or an expired claim whose owner died before any reply went out (it is retaken by one
+conditional UPDATE that only one racer can win, on SQLite and PostgreSQL alike).
+
+Replies are fenced: `start_sending` marks the row as "reply going out" only while the caller
+still owns it, in the step right before the platform call, so a process that retakes the claim
+after a crash can tell that a reply may already be posted and never sends a second one.
+"""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from storage.convert import upsert_insert
+from storage.engine import WRITE_OPTION, run_in_transaction
+from storage.records import as_utc, utcnow
+from storage.schema import last_photos, processed_updates
+
+_p = processed_updates.c
+
+
+class ClaimState(enum.StrEnum):
+    """What `UpdateClaims.claim` found."""
+
+    TAKEN = "taken"
+    """The caller owns the update now (first copy, or a dead owner's lease expired)."""
+    BUSY = "busy"
+    """Another live handler owns it: acknowledge the copy and drop it."""
+    DONE = "done"
+    """Answered already, or a reply may have gone out before its handler died: drop it."""
+
+
+@dataclass(frozen=True)
+class Claim:
+    """The outcome of one claim attempt; `owner` is the token that proves ownership."""
+
+    platform: str
+    update_id: str
+    state: ClaimState
+    owner: str
+    retaken: bool = False
+
+    @property
+    def taken(self) -> bool:
+        return self.state is ClaimState.TAKEN
+
+
+def new_owner(process: str) -> str:
+    """A token unique to one handling of one delivery (never shared between two copies)."""
+    return f"{process[:31]}:{uuid.uuid4().hex}"
+
+
+class UpdateClaims:
+    """Claims, fences and releases deliveries in the game's database."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._writer = engine.execution_options(**{WRITE_OPTION: True})
+        self._reader = engine
+
+    async def claim(
+        self,
+        platform: str,
+        update_id: str,
+        owner: str,
+        *,
+        lease: timedelta,
+        now: datetime | None = None,
+    ) -> Claim:
+        """Take the delivery for `owner` for `lease`, unless someone else holds or answered it."""
+        now = as_utc(now) if now is not None else utcnow()
+        until = now + lease
+        key = (_p.platform == platform, _p.update_id == update_id)
+
+        async def work(conn: AsyncConnection) -> Claim:
+            inserted = (
+                await conn.execute(
+                    upsert_insert(conn, processed_updates)
+                    .values(
+                        platform=platform,
+                        update_id=update_id,
+                        created_at=now,
+                        owner=owner,
+                        lease_until=until,
+                    )
+                    .on_conflict_do_nothing()
+                    .returning(_p.update_id)
+                )
+            ).first()
+            if inserted is not None:
+                return Claim(platform, update_id, ClaimState.TAKEN, owner)
+            retaken = (
+                await conn.execute(
+                    update(processed_updates)
+                    .where(
+                        *key,
+                        _p.answered_at.is_(None),
+                        _p.sending_at.is_(None),
+                        or_(_p.lease_until.is_(None), _p.lease_until < now),
+                    )
+                    .values(owner=owner, lease_until=until)
+                    .returning(_p.update_id)
+                )
+            ).first()
+            if retaken is not None:
+                return Claim(platform, update_id, ClaimState.TAKEN, owner, retaken=True)
+            row = (await conn.execute(select(_p.answered_at, _p.sending_at).where(*key))).one()
+            done = row.answered_at is not None or row.sending_at is not None
+            return Claim(platform, update_id, ClaimState.DONE if done else ClaimState.BUSY, owner)
+
+        return await run_in_transaction(self._writer, work)
+
+    async def start_sending(
+        self, platform: str, update_id: str, owner: str, *, now: datetime | None = None
+    ) -> bool:
+        """Record that the reply is going out; False when `owner` lost the claim (send nothing).
+
+        Losing it means the lease ran out and another process retook the update: that process
+        answers instead.
+        """
+        now = as_utc(now) if now is not None else utcnow()
+
+        async def work(conn: AsyncConnection) -> bool:
+            row = (
+                await conn.execute(
+                    update(processed_updates)
+                    .where(
+                        _p.platform == platform,
+                        _p.update_id == update_id,
+                        _p.owner == owner,
+                        _p.answered_at.is_(None),
+                    )
+                    .values(sending_at=func.coalesce(_p.sending_at, now))
+                    .returning(_p.update_id)
+                )
+            ).first()
+            return row is not None
+
+        return await run_in_transaction(self._writer, work)
+
+    async def release(self, platform: str, update_id: str, owner: str) -> None:
+        """Give a claim up before any reply went out, so a re-delivery is handled at once."""
+
+        async def work(conn: AsyncConnection) -> None:
+            await conn.execute(
+                update(processed_updates)
+                .where(
+                    _p.platform == platform,
+                    _p.update_id == update_id,
+                    _p.owner == owner,
+                    _p.sending_at.is_(None),
+                    _p.answered_at.is_(None),
+                )
+                .values(owner=None, lease_until=None)
+            )
+
+        await run_in_transaction(self._writer, work)
+
+
+class LastPhotos:
+    """The platform handle of each user's last scored photo (for `/tips` in any process)."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._writer = engine.execution_options(**{WRITE_OPTION: True})
+        self._reader = engine
+
+    async def remember(
+        self, platform: str, platform_user_id: str, handle: str, *, now: datetime | None = None
+    ) -> None:
+        now = as_utc(now) if now is not None else utcnow()
+
+        async def work(conn: AsyncConnection) -> None:
+            insert_ = upsert_insert(conn, last_photos).values(
+                platform=platform, platform_user_id=platform_user_id, handle=handle, stored_at=now
+            )
+            await conn.execute(
+                insert_.on_conflict_do_update(
+                    index_elements=["platform", "platform_user_id"],
+                    set_={"handle": handle, "stored_at": now},
+                )
+            )
+
+        await run_in_transaction(self._writer, work)
+
+    async def get(self, platform: str, platform_user_id: str) -> tuple[str, datetime] | None:
+        """(handle, when it was stored), or None when the user has no photo on record."""
+
+        async def work(conn: AsyncConnection) -> tuple[str, datetime] | None:
+            row = (
+                await conn.execute(
+                    select(last_photos.c.handle, last_photos.c.stored_at).where(
+                        last_photos.c.platform == platform,
+                        last_photos.c.platform_user_id == platform_user_id,
+                    )
+                )
+            ).first()
+            return None if row is None else (row.handle, as_utc(row.stored_at))
+
+        return await run_in_transaction(self._reader, work)
+
+    async def forget(self, platform: str, platform_user_id: str) -> None:
+        """Drop the handle now (`/forgetme`)."""
+
+        async def work(conn: AsyncConnection) -> None:
+            await conn.execute(
+                last_photos.delete().where(
+                    last_photos.c.platform == platform,
+                    last_photos.c.platform_user_id == platform_user_id,
+                )
+            )
+
+        await run_in_transaction(self._writer, work)
