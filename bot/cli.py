@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from inference.cli import score
+from bot.score_cli import score
 from models.cli import app as models_app
 from storage.cli import app as db_app
 

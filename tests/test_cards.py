@@ -61,6 +61,11 @@ def test_tips_image_shows_both_photos_side_by_side() -> None:
     after = Image.new("RGB", (200, 400), (0, 0, 255))
     image = _png(cards.tips_image(before, after, 7, scores=(40, 47), caption="More contrast"))
     assert image.size == (cards.TIPS_WIDTH, cards.TIPS_HEIGHT)
+    notes = ["• Smile", "• Hold the phone closer"]
+    with_notes = _png(cards.tips_image(before, after, 7, scores=(40, 47), notes=notes))
+    assert with_notes.size == (cards.TIPS_WIDTH, cards.TIPS_HEIGHT + 2 * cards.TIPS_NOTE)
+    note_rows = with_notes.crop((0, cards.TIPS_HEIGHT - 40, cards.TIPS_WIDTH, with_notes.height))
+    assert _has_color(note_rows, drawing.TEXT)
     middle = image.height // 2
     assert image.getpixel((cards.MARGIN + cards.TIPS_TILE // 2, middle))[:3] == (255, 0, 0)
     right_centre = cards.TIPS_WIDTH - cards.MARGIN - cards.TIPS_TILE // 2

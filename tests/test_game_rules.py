@@ -270,14 +270,19 @@ def test_reply_images_draw_no_literal_words() -> None:
     assert literal == ["selfiebot"]
 
 
-def test_tips_engine_wording_lives_in_the_catalogue() -> None:
+def test_tips_wording_lives_in_the_catalogue() -> None:
     from bot.core import tips
+    from inference import tips as engine
+    from inference.advice import Advice
 
-    english = CATALOGUES["en"]
-    assert tips.TEXTS and all(english[key] == value for key, value in tips.TEXTS.items())
-    assert tips.text("tips.edit.sharpen", strength=tips.text("tips.edit.strength.strong")) == (
-        english["tips.edit.sharpen"].format(strength=english["tips.edit.strength.strong"])
-    )
+    t = RecordingTranslator()
+    best = engine.BestEdit((0, 0, 9, 9), (engine.Step("warmth", 0.03),), 50, 0.5, 5, b"")
+    tips.reply_text(engine.TipsResult(45, 0.45, best, (Advice("smile", 6.4),)), t)
+    tips.reply_text(engine.TipsResult(45, 0.45, None, ()), t)
+    assert {
+        "tips.title", "tips.line.edit", "tips.line.advice", "tips.edit_text", "tips.step.crop",
+        "tips.step.warmth.up", "tips.advice.smile", "tips.nothing",
+    } <= set(t.keys)  # fmt: skip
 
 
 def test_every_language_has_the_english_keys_and_placeholders() -> None:

@@ -82,3 +82,73 @@ def test_seed_scores_match_the_reference() -> None:
     assert result.exit_code == 0, result.output
     for name, entry in zip(names, json.loads(result.stdout), strict=True):
         assert abs(entry["popular_probability"] - reference[name][1]) <= 1e-4
+
+
+def _json(args: list[str]) -> list[dict]:
+    result = runner.invoke(app, ["score", "--json", *args])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+@needs_shared
+def test_tips_save_the_best_edit_and_its_score_is_what_score_gives_it(tmp_path: Path) -> None:
+    """The outside contract: `score --json --tips --save DIR`, then score the saved PNG."""
+    from PIL import Image
+
+    photos = [DATA / "astronaut.jpg", sorted(SELFIES_DEV.glob("*.jpg"))[1], DATA / "grass.jpg"]
+    entries = _json([*map(str, photos), "--tips", "--save", str(tmp_path / "out")])
+    assert [entry["path"] for entry in entries] == [str(p) for p in photos]
+    for photo, entry in zip(photos, entries, strict=True):
+        tips = entry["tips"]
+        assert set(tips) == {"suggestions", "best"}
+        assert len(tips["suggestions"]) <= 3
+        for suggestion in tips["suggestions"]:
+            assert set(suggestion) == {"kind", "text", "gain"}
+            assert suggestion["kind"] in {"edit", "advice"} and suggestion["text"]
+            assert suggestion["gain"] is None or suggestion["gain"] >= 2
+        best = tips["best"]
+        if best is None:
+            assert all(s["kind"] == "advice" for s in tips["suggestions"])
+            continue
+        assert set(best) == {"score", "image", "crop", "edits"}
+        # These photos are small enough that the engine edits them at full size: its baseline
+        # is the score printed for the photo.
+        edit = tips["suggestions"][0]
+        assert edit["kind"] == "edit" and edit["gain"] == best["score"] - entry["score"] >= 2
+        saved = Path(best["image"])
+        assert saved.parent == tmp_path / "out" and saved.suffix == ".png"
+        (rescored,) = _json([str(saved)])
+        assert rescored["score"] == best["score"]
+        if best["crop"] is not None:
+            x, y, w, h = best["crop"]
+            with Image.open(photo) as original:
+                assert x >= 0 and y >= 0 and x + w <= original.width and y + h <= original.height
+            assert "crop" in best["edits"]
+    astronaut = entries[0]["tips"]["best"]
+    assert astronaut is not None and astronaut["crop"] is not None, "a 3% face gets framed"
+    fx, fy, fw, fh = entries[0]["faces"][0]["box"]
+    x, y, w, h = astronaut["crop"]
+    assert x <= fx and y <= fy and x + w >= fx + fw and y + h >= fy + fh
+    assert entries[2]["tips"]["suggestions"][-1]["kind"] == "advice"
+
+
+@needs_shared
+def test_tips_without_save_report_no_image_and_readable_output_lists_them() -> None:
+    (entry,) = _json([str(DATA / "astronaut.jpg"), "--tips"])
+    assert entry["tips"]["best"] is not None and entry["tips"]["best"]["image"] is None
+    result = runner.invoke(app, ["score", str(DATA / "astronaut.jpg"), "--tips"])
+    assert result.exit_code == 0, result.output
+    assert "Tips for your last photo" in result.stdout and "Edited photo" in result.stdout
+
+
+def test_save_needs_tips_and_unreadable_photos_get_null_tips(
+    tiny_model: Path, tmp_path: Path
+) -> None:
+    refused = runner.invoke(app, ["score", str(DATA / "astronaut.jpg"), "--save", str(tmp_path)])
+    assert refused.exit_code == 3 and "--tips" in refused.stderr
+    bad = tmp_path / "notes.txt"
+    bad.write_text("not a photo")
+    result = runner.invoke(app, ["score", str(bad), "--json", "--tips"])
+    assert result.exit_code == 2
+    (entry,) = json.loads(result.stdout)
+    assert entry["tips"] is None and entry["error"]

@@ -1,4 +1,4 @@
-"""The edits behind the tips do what their titles promise, checked geometrically and on pixels."""
+"""The edits behind the tips do what their names promise, within the one strength table."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import math
 import pytest
 from PIL import Image, ImageDraw, ImageStat
 
-from bot.core import edits
+from inference import edits
 
 
 def _grey(value: int, size: tuple[int, int] = (64, 48)) -> Image.Image:
@@ -18,117 +18,92 @@ def _mean(image: Image.Image) -> list[float]:
     return ImageStat.Stat(image).mean
 
 
-def test_gamma_below_one_brightens_mid_tones_and_keeps_black_and_white() -> None:
-    assert _mean(edits.gamma(_grey(100), 0.7))[0] > 100
-    assert _mean(edits.gamma(_grey(100), 1.3))[0] < 100
-    assert _mean(edits.gamma(_grey(0), 0.7))[0] == 0
-    assert _mean(edits.gamma(_grey(255), 0.7))[0] == 255
+def test_brightness_above_one_brightens_mid_tones_and_keeps_black_and_white() -> None:
+    assert _mean(edits.brightness(_grey(100), 1.12))[0] > 100
+    assert _mean(edits.brightness(_grey(100), 0.89))[0] < 100
+    assert _mean(edits.brightness(_grey(0), 1.12))[0] == 0
+    assert _mean(edits.brightness(_grey(255), 1.12))[0] == 255
+
+
+def test_exposure_scales_every_channel_and_clips_at_white() -> None:
+    assert _mean(edits.exposure(_grey(100), 1.1)) == [110, 110, 110]
+    assert _mean(edits.exposure(_grey(250), 1.15))[0] == 255
 
 
 def test_warmth_moves_red_and_blue_in_opposite_directions() -> None:
-    red, green, blue = _mean(edits.warmth(_grey(120), 0.1))
+    red, green, blue = _mean(edits.warmth(_grey(120), 0.04))
     assert red > 120 and green == 120 and blue < 120
-    red, _, blue = _mean(edits.warmth(_grey(120), -0.1))
+    red, _, blue = _mean(edits.warmth(_grey(120), -0.04))
     assert red < 120 and blue > 120
 
 
 def test_contrast_and_saturation_change_spread_and_colourfulness() -> None:
     halves = Image.new("RGB", (40, 20), (90, 90, 90))
     halves.paste((160, 160, 160), (20, 0, 40, 20))
-    assert ImageStat.Stat(edits.contrast(halves, 1.5)).stddev[0] > ImageStat.Stat(halves).stddev[0]
+    spread = ImageStat.Stat(halves).stddev[0]
+    assert ImageStat.Stat(edits.contrast(halves, 1.12)).stddev[0] > spread
     tinted = Image.new("RGB", (8, 8), (180, 120, 90))
-    richer = _mean(edits.saturation(tinted, 1.3))
+    richer = _mean(edits.saturation(tinted, 1.15))
     assert richer[0] - richer[2] > 180 - 90
 
 
 def test_sharpen_raises_edge_contrast() -> None:
     soft = Image.new("RGB", (60, 60), (100, 100, 100))
     ImageDraw.Draw(soft).rectangle((30, 0, 59, 59), fill=(150, 150, 150))
-    sharp = edits.sharpen(soft, 200)
-    assert sharp.getpixel((31, 30))[0] > 150 and sharp.getpixel((28, 30))[0] < 100
+    sharp = edits.sharpen(soft, 60)
+    assert sharp.getpixel((30, 30))[0] > 150 and sharp.getpixel((29, 30))[0] < 100
 
 
-def test_frame_face_hits_the_target_fraction_and_eye_line() -> None:
-    photo = _grey(90, (1200, 900))
-    face = edits.Box(600, 300, 240, 300)
-    framed = edits.frame_face(photo, face, 1 / 3)
-    assert framed is not None
-    side = math.sqrt(240 * 300 * 3)
-    # Square crop of the computed side; small enough here that no clamping happens.
-    assert framed.width == framed.height == round(side)
+def test_every_tried_strength_is_inside_its_own_range_and_apply_knows_every_edit() -> None:
+    for name, strength in edits.STRENGTHS.items():
+        assert strength.tried and all(strength.allows(v) for v in strength.tried), name
+        assert strength.lowest <= strength.highest
+        assert not strength.allows(strength.highest * 1.5 + 1)
+    for name in edits.COLOUR_EDITS:
+        value = edits.STRENGTHS[name].tried[-1]
+        assert edits.apply(_grey(120), name, value).size == (64, 48)
 
 
-def test_frame_face_places_the_face_in_the_upper_middle() -> None:
-    photo = Image.new("RGB", (1200, 900), (40, 40, 40))
-    face = edits.Box(700, 300, 120, 150)
-    ImageDraw.Draw(photo).rectangle((700, 300, 819, 449), fill=(250, 250, 250))
-    framed = edits.frame_face(photo, face, 1 / 3)
-    assert framed is not None
-    left, top, right, bottom = framed.convert("L").point(lambda v: 255 if v > 128 else 0).getbbox()
-    cx = (left + right) / 2 / framed.width
-    cy = (top + bottom) / 2 / framed.height
-    assert cx == pytest.approx(0.5, abs=0.02)
-    assert cy == pytest.approx(1 / 3, abs=0.02)
-    area = (right - left) * (bottom - top) / (framed.width * framed.height)
-    assert area == pytest.approx(1 / 3, abs=0.02)
-
-
-def test_frame_face_stays_inside_the_photo_and_declines_a_no_op() -> None:
-    photo = _grey(90, (300, 300))
-    corner = edits.frame_face(photo, edits.Box(0, 0, 60, 60), 0.2)
-    assert corner is not None and min(corner.size) >= edits.MIN_OUTPUT_SIDE
-    # A face so large the crop would be the whole photo: nothing to suggest.
-    assert edits.frame_face(photo, edits.Box(0, 0, 300, 300), 1 / 3) is None
-
-
-def test_rotating_by_the_eye_line_slope_levels_the_eyes() -> None:
-    left_eye, right_eye = (100.0, 100.0), (200.0, 130.0)
-    angle = math.degrees(math.atan2(30, 100))
-    size = (400, 300)
-    moved_left = edits.rotate_point(left_eye, angle, size)
-    moved_right = edits.rotate_point(right_eye, angle, size)
-    assert moved_left[1] == pytest.approx(moved_right[1], abs=1e-6)
-
-
-def test_rotate_point_matches_pillow_rotation() -> None:
-    image = Image.new("L", (200, 120), 0)
-    image.putpixel((150, 40), 255)
-    rotated = image.rotate(20, resample=Image.Resampling.NEAREST)
-    x, y = edits.rotate_point((150.5, 40.5), 20, image.size)
-    bright = max(
-        ((i, j) for i in range(200) for j in range(120)), key=lambda p: rotated.getpixel(p)
-    )
-    assert abs(bright[0] + 0.5 - x) <= 1 and abs(bright[1] + 0.5 - y) <= 1
-
-
-@pytest.mark.parametrize("angle", [-25.0, -7.5, 3.0, 12.0, 30.0])
-def test_straighten_leaves_no_empty_corner_and_tracks_the_face(angle: float) -> None:
-    photo = Image.new("RGB", (640, 480), (200, 200, 200))
-    ImageDraw.Draw(photo).rectangle((300, 200, 339, 239), fill=(255, 0, 0))
-    face = edits.Box(300, 200, 40, 40)
-    level, moved = edits.straighten(photo, angle, face)
-    darkest = level.convert("L").getextrema()[0]
-    assert darkest > 60, "a black corner from the rotation survived the crop"
-    assert moved is not None
-    red = level.getpixel((round(moved.center[0]), round(moved.center[1])))
-    assert red[0] > 200 and red[1] < 80
-
-
-def test_largest_rotated_rect_is_the_whole_frame_without_rotation() -> None:
-    assert edits.largest_rotated_rect(640, 480, 0.0) == pytest.approx((640, 480))
-    w, h = edits.largest_rotated_rect(640, 480, math.radians(10))
-    assert 0 < w < 640 and 0 < h < 480
-
-
-def test_frame_box_in_a_small_photo_is_tighter_and_face_share_says_how_much() -> None:
-    face = edits.Box(100, 10, 100, 100)
-    box = edits.frame_box((300, 300), face, 0.15)
+def test_frame_box_is_square_keeps_the_face_margins_and_aims_at_the_share() -> None:
+    face = edits.Box(500, 300, 120, 150)
+    box = edits.frame_box((1200, 900), face, 0.12)
     assert box is not None
-    # A 258 px square would be needed; the photo allows it, but not the eye line: the crop
-    # is pushed down to stay inside, and the face keeps its true share.
-    assert box[1] == 0
-    assert edits.face_share(face, box) == pytest.approx(100 * 100 / (box[2] - box[0]) ** 2)
-    tight = edits.frame_box((200, 200), edits.Box(50, 50, 100, 100), 0.1)
-    assert tight is None, "the aimed crop would be the whole photo"
-    partly = edits.face_share(edits.Box(-50, 0, 100, 100), (0, 0, 100, 100))
-    assert partly == pytest.approx(0.5)
+    left, top, right, bottom = box
+    assert right - left == bottom - top
+    assert (right - left) ** 2 == pytest.approx(face.w * face.h / 0.12, rel=0.01)
+    margins = edits.FACE_MARGINS
+    assert left <= face.x - margins[0] * face.w and right >= face.right + margins[2] * face.w
+    assert top <= face.y - margins[1] * face.h and bottom >= face.bottom + margins[3] * face.h
+
+
+def test_a_tight_share_still_keeps_the_margins() -> None:
+    face = edits.Box(500, 300, 120, 150)
+    box = edits.frame_box((1200, 900), face, 0.6)
+    assert box is not None
+    side = box[2] - box[0]
+    assert side >= face.h * (1 + edits.FACE_MARGINS[1] + edits.FACE_MARGINS[3])
+
+
+def test_frame_box_stays_inside_the_photo_and_declines_no_ops_and_slivers() -> None:
+    corner = edits.frame_box((600, 600), edits.Box(0, 0, 80, 80), 0.12)
+    assert corner is not None and corner[0] == 0 and corner[1] == 0
+    assert edits.frame_box((300, 300), edits.Box(50, 50, 200, 200), 0.3) is None
+    small = edits.frame_box((300, 300), edits.Box(140, 140, 30, 30), 0.3)
+    assert small is None, "a crop under MIN_CROP_SIDE would look soft"
+
+
+def test_crops_are_enlarged_at_most_twice() -> None:
+    assert edits.upscale_for((1000, 800)) == 1.0
+    assert edits.upscale_for((200, 200)) == pytest.approx(edits.MIN_OUTPUT_SIDE / 200)
+    assert edits.upscale_for((40, 40)) == edits.MAX_UPSCALE
+    assert edits.crop(_grey(90, (300, 300)), (0, 0, 50, 50)).size == (100, 100)
+
+
+def test_box_iou_and_mapping_through_a_crop() -> None:
+    box = edits.Box(100, 100, 50, 50)
+    assert box.iou(box) == 1.0
+    assert box.iou(edits.Box(125, 100, 50, 50)) == pytest.approx(1 / 3)
+    assert box.iou(edits.Box(0, 0, 10, 10)) == 0.0
+    moved = box.through_crop((80, 60, 280, 260), 2.0)
+    assert (moved.x, moved.y, moved.w, moved.h) == (40, 80, 100, 100)
+    assert math.isclose(moved.center[0], 90)

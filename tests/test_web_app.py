@@ -7,7 +7,7 @@ database.
 
 from __future__ import annotations
 
-import base64
+import io
 import re
 import tempfile
 from collections.abc import AsyncIterator
@@ -81,6 +81,7 @@ async def play(
         data={"nickname": nickname, "key": key},
         files={"photo": (filename, photo, "image/jpeg")},
         headers={} if tips else {"X-Selfiebot-Tips": "later"},
+        follow_redirects=True,
     )
 
 
@@ -108,6 +109,7 @@ async def test_page_offers_upload_camera_and_nickname(client: httpx.AsyncClient)
     assert "No scores yet" in html
     assert response.cookies.get(PLAYER_COOKIE)
     assert "Guest" in unescape(response.cookies.get(NICKNAME_COOKIE) or "")
+    assert "chat" not in text_of(response.text).lower(), "web wording, not a chat's"
     assert "httponly" in response.headers["set-cookie"].lower()
 
 
@@ -118,12 +120,18 @@ async def test_scoring_a_selfie_shows_everything(
     expected = analyzer.analyze(photo)
     response = await play(client, photo, tips=True)
     assert response.status_code == 200, text_of(response.text)
+    assert str(response.url) == f"http://testserver/result/{KEY}", "Post/Redirect/Get"
     html = response.text
     text = text_of(html)
     assert f"Your score: {expected.score}/100" in text
     assert f'aria-label="Score {expected.score} out of 100"' in html
-    # the photo, with one box per face over it in the photo's own pixel coordinates
-    assert 'src="data:image/jpeg;base64,' in html
+    # the photo, served once at its own URL, with one box per face over it in the photo's own
+    # pixel coordinates
+    assert f'src="/result/{KEY}/photo.jpg"' in html
+    assert "data:image" not in html and len(response.content) < 400_000
+    shown = await client.get(f"/result/{KEY}/photo.jpg")
+    assert shown.headers["content-type"] == "image/jpeg"
+    assert Image.open(io.BytesIO(shown.content)).size == (expected.width, expected.height)
     assert f'viewBox="0 0 {expected.width} {expected.height}"' in html
     x, y, w, h = expected.faces[0].box
     assert f'<rect class="face-box main" x="{float(x)}" y="{float(y)}"' in html
@@ -143,7 +151,7 @@ async def test_scoring_a_selfie_shows_everything(
     assert "data-tips-url" not in html, "without the script the tips come inline"
     assert 'id="leaderboard"' in html
     assert re.search(rf"Ann \(you\) {expected.score}", text)
-    assert response.cookies.get(NICKNAME_COOKIE) == "Ann"
+    assert client.cookies.get(NICKNAME_COOKIE) == "Ann", "set with the redirect"
 
 
 async def test_tips_come_later_for_the_script_and_their_claim_holds(
@@ -157,12 +165,17 @@ async def test_tips_come_later_for_the_script_and_their_claim_holds(
     assert fragment.text.lstrip().startswith('<section class="tips" id="tips"')
     text = text_of(fragment.text)
     assert "Tips for your last photo" in text
-    improved = re.search(r'<img src="data:image/png;base64,([^"]+)"', fragment.text)
+    reloaded = await client.get(str(page.url))
+    assert "Tips for your last photo" in text_of(reloaded.text), "kept with the result"
+    assert "data-tips-url" not in reloaded.text
+    improved = re.search(r'<img src="(/result/[^"]+)"', fragment.text)
     if improved is None:
         assert "None of my edits raised the score" in text
         return
     claimed = int(re.search(r"Improved photo: (\d+)", text)[1])
-    assert analyzer.analyze(base64.b64decode(improved[1])).score == claimed
+    image = await client.get(improved[1])
+    assert image.headers["content-type"] == "image/png"
+    assert analyzer.analyze(image.content).score == claimed
     again = await client.post("/tips", files={"key": (None, KEY)})
     assert "already shown" in again.text
 
@@ -179,12 +192,43 @@ async def test_tips_need_a_photo_and_a_key(client: httpx.AsyncClient) -> None:
 
 async def test_resubmitting_the_same_form_counts_once(client: httpx.AsyncClient) -> None:
     photo = SELFIE.read_bytes()
-    assert (await play(client, photo)).status_code == 200
+    first = await play(client, photo)
+    assert first.status_code == 200
     again = await play(client, photo)
-    assert again.status_code == 200
-    assert "already scored" in text_of(again.text)
+    assert again.status_code == 200 and again.url == first.url, "back to the same result"
+    assert "Your score" in again.text
     board = (await client.get("/api/leaderboard")).json()
     assert [entry["name"] for entry in board["entries"]] == ["Ann"]
+
+
+async def test_result_url_survives_reload_and_belongs_to_its_player(settings, game: Game) -> None:
+    app = create_app(settings, game=game)
+    async with (
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as ann,
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as bob,
+    ):
+        posted = await ann.post(
+            "/",
+            data={"nickname": "Ann", "key": KEY},
+            files={"photo": ("a.jpg", SELFIE.read_bytes(), "image/jpeg")},
+            headers={"X-Selfiebot-Tips": "later"},
+        )
+        assert posted.status_code == 303
+        assert posted.headers["location"] == f"/result/{KEY}"
+        assert posted.cookies.get(PLAYER_COOKIE), "a new player's cookie comes with the redirect"
+        first, reload = await ann.get(f"/result/{KEY}"), await ann.get(f"/result/{KEY}")
+        assert first.status_code == reload.status_code == 200
+        assert "Your score" in text_of(reload.text)
+        assert (await ann.get(f"/result/{KEY}/card.png")).headers["content-type"] == "image/png"
+        week = await ann.get(f"/result/{KEY}?board=week")
+        assert "Your score" in week.text, "the tabs keep the result on screen"
+        assert 'href="?board=season#leaderboard"' in week.text
+        for url in (f"/result/{KEY}", f"/result/{KEY}/photo.jpg", "/result/unknown-key-0123456"):
+            gone = await bob.get(url)
+            assert gone.status_code == 404, url
+            assert "no longer here" in text_of(gone.text)
+        api = await bob.get(f"/result/{KEY}", headers={"accept": "application/json"})
+        assert_problem(api, 404, "result-gone")
 
 
 async def test_the_page_plays_the_game_duplicates_are_refused(client: httpx.AsyncClient) -> None:
@@ -271,10 +315,11 @@ async def test_bad_uploads_are_shown_on_the_page(
 async def test_page_refuses_too_large_missing_and_bad_nickname(client: httpx.AsyncClient) -> None:
     too_large = await play(client, b"\xff\xd8\xff" + b"0" * (3 * 1024 * 1024))
     assert too_large.status_code == 413
-    assert "larger than the 3 MB" in text_of(too_large.text)
+    text = text_of(too_large.text)
+    assert "larger than the 3 MB" in text and "up to 3 MB" in text, "one limit, one unit"
     missing = await client.post("/", data={"nickname": "Ann"}, files={"x": ("a", b"1")})
     assert missing.status_code == 422
-    assert "Pick or drop a photo first" in text_of(missing.text)
+    assert "Choose a selfie first" in text_of(missing.text)
     urlencoded = await client.post("/", data={"nickname": "Ann"})
     assert urlencoded.status_code == 415
     nickname = await play(client, SELFIE.read_bytes(), nickname="x" * 40)
@@ -421,7 +466,57 @@ async def test_security_headers(client: httpx.AsyncClient) -> None:
         assert response.headers["x-content-type-options"] == "nosniff"
         assert response.headers["x-frame-options"] == "DENY"
         assert response.headers["referrer-policy"] == "same-origin"
+        policy = response.headers["content-security-policy"]
+        assert "script-src 'self'" in policy and "frame-ancestors 'none'" in policy
     assert (await client.get("/")).headers["cache-control"] == "no-store"
+
+
+async def test_pages_hold_no_inline_script_or_style(client: httpx.AsyncClient) -> None:
+    """The policy forbids inline code, so no page may depend on it."""
+    result = await play(client, SELFIE.read_bytes(), tips=True)
+    pages = [await client.get("/"), result, await client.get("/docs"), await client.get("/x")]
+    for page in pages:
+        assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", page.text), page.url
+        assert not re.search(r"\sstyle=|<style", page.text), page.url
+        assert not re.search(r"\son[a-z]+=", page.text), page.url
+
+
+async def test_cross_site_forms_are_refused(client: httpx.AsyncClient) -> None:
+    evil = {"origin": "https://evil.example"}
+    page = await client.post(
+        "/", data={"nickname": "Eve"}, files={"photo": ("a.jpg", SELFIE.read_bytes())}, headers=evil
+    )
+    assert page.status_code == 403 and page.headers["content-type"].startswith("text/html")
+    assert "another website" in text_of(page.text)
+    assert_problem(
+        await client.post("/api/score", files={"photo": ("a.jpg", b"x")}, headers=evil),
+        403,
+        "cross-site",
+    )
+    tips = await client.post("/tips", files={"key": (None, KEY)}, headers=evil)
+    assert tips.status_code == 403
+    referer = {"referer": "https://evil.example/form.html"}
+    assert (
+        await client.post("/tips", files={"key": (None, KEY)}, headers=referer)
+    ).status_code == 403
+    own = await client.post(
+        "/tips", files={"key": (None, KEY)}, headers={"origin": "http://testserver"}
+    )
+    assert own.status_code == 200, "the page's own requests pass"
+    assert (await client.get("/api/leaderboard")).json()["entries"] == []
+
+
+async def test_docs_work_offline(client: httpx.AsyncClient) -> None:
+    docs = await client.get("/docs")
+    assert docs.status_code == 200
+    sources = re.findall(r'(?:src|href)="([^"]+)"', docs.text)
+    assert sources and all(url.startswith("/") for url in sources), "nothing from a CDN"
+    for url in sources:
+        assert (await client.get(url)).status_code == 200, url
+    bundle = await client.get("/docs/assets/swagger-ui-bundle.js")
+    assert "SwaggerUIBundle" in bundle.text
+    assert 'data-openapi-url="/openapi.json"' in docs.text
+    assert (await client.get("/redoc")).status_code == 404
 
 
 async def test_static_assets(client: httpx.AsyncClient) -> None:

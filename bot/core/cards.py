@@ -34,6 +34,8 @@ BOARD_FOOTER = 36
 TIPS_TILE = 420
 TIPS_WIDTH = 2 * TIPS_TILE + 3 * MARGIN + 60
 TIPS_HEIGHT = TIPS_TILE + 190
+TIPS_NOTE = 34
+"""Extra height of the tips card per note line under the photos."""
 
 EMOTION_ORDER = ("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral")
 
@@ -336,15 +338,17 @@ def tips_image(
     *,
     scores: tuple[int, int] | None = None,
     caption: str | None = None,
+    notes: Sequence[str] = (),
     t: Translator | None = None,
 ) -> bytes:
     """Before and after side by side with the measured gain, so the tip is visible at a glance.
 
     `scores` (before, after) are printed under each photo when given; `caption` names the edit;
-    `t` words the labels in the chat's language.
+    `notes` are the other suggestions (advice for the next photo), one line each under the
+    photos; `t` words the labels in the chat's language.
     """
     t = t or Translator()
-    image = Image.new("RGB", (TIPS_WIDTH, TIPS_HEIGHT), d.BACKGROUND)
+    image = Image.new("RGB", (TIPS_WIDTH, TIPS_HEIGHT + TIPS_NOTE * len(notes)), d.BACKGROUND)
     draw = ImageDraw.Draw(image)
     top = 96
     left_x = MARGIN
@@ -382,5 +386,9 @@ def tips_image(
     draw.polygon(
         [(mid_x + 22, mid_y), (mid_x + 4, mid_y - 14), (mid_x + 4, mid_y + 14)], fill=d.ACCENT
     )
+    note_font = d.font(20)
+    for i, note in enumerate(notes):
+        line = d.fit_text(draw, note, note_font, TIPS_WIDTH - 2 * MARGIN)
+        draw.text((MARGIN, TIPS_HEIGHT - 40 + i * TIPS_NOTE), line, font=note_font, fill=d.TEXT)
     _footer(draw, image.size)
     return d.to_png(image)

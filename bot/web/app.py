@@ -18,18 +18,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot.settings import Settings, get_settings
 from bot.web.news import NewsFeed
 from bot.web.play import PERIODS, WebPlay
 from bot.web.problems import Problem, problem_for_status, problem_response
+from bot.web.results import ResultStore
+from bot.web.security import SecurityHeaders, same_origin_writes
 from bot.web.text import t
 
 if TYPE_CHECKING:
@@ -60,6 +61,7 @@ class WebState:
     game: Game | None = None
     unavailable: str | None = None
     news: NewsFeed = field(default_factory=NewsFeed)
+    results: ResultStore = field(default_factory=ResultStore)
     _play: WebPlay | None = None
 
     @property
@@ -97,38 +99,6 @@ def _asset_version() -> str:
     return format(abs(hash(tuple(stamps))) % 16**8, "08x")
 
 
-SECURITY_HEADERS = (
-    (b"x-content-type-options", b"nosniff"),
-    (b"referrer-policy", b"same-origin"),
-    (b"x-frame-options", b"DENY"),
-)
-
-
-class SecurityHeaders:
-    """Headers every response gets: no MIME sniffing, no framing, no referrer leaks.
-
-    A plain ASGI middleware (not `BaseHTTPMiddleware`) so request bodies keep streaming
-    straight to the upload reader.
-    """
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                present = {name.lower() for name, _ in message.get("headers", [])}
-                extra = [(k, v) for k, v in SECURITY_HEADERS if k not in present]
-                message["headers"] = [*message.get("headers", []), *extra]
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)
-
-
 def create_app(settings: Settings | None = None, *, game: Game | None = None) -> FastAPI:
     """The web app; serves `game` when given, otherwise opens (and closes) its own."""
     settings = settings or get_settings()
@@ -156,15 +126,17 @@ def create_app(settings: Settings | None = None, *, game: Game | None = None) ->
         version=_version(),
         description=DESCRIPTION,
         lifespan=lifespan,
-        docs_url="/docs",
+        docs_url=None,
         redoc_url=None,
+        dependencies=[Depends(same_origin_writes)],
     )
     app.state.web = state
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
-    from bot.web import api, pages
+    from bot.web import api, docs, pages
 
+    docs.install(app)
     app.include_router(pages.router)
     app.include_router(api.router)
     _install_error_handlers(app)

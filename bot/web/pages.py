@@ -1,14 +1,16 @@
 """The server-rendered page: `GET /` shows the form and the board, `POST /` scores a photo.
 
-The form works without JavaScript (a plain multipart POST answered with the whole page); the
-script only swaps the changed sections of that same page in place. Errors are shown on the page
-with the HTTP status they would have in the API, so scripts and browsers agree on what happened.
+The form works without JavaScript: a plain multipart POST is answered 303 with the result's own
+URL (`/result/<key>`, Post/Redirect/Get), whose page shows the result with its images served
+once each, and survives a reload; the script follows the same redirect and swaps the changed
+sections in place. Errors are shown on the page with the HTTP status they would have in the
+API, so scripts and browsers agree on what happened.
 """
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response
 
 from bot.web.app import WebState, web_state
 from bot.web.play import DEFAULT_PERIOD, PERIODS, BoardView, PhotoOutcome
@@ -25,8 +27,9 @@ from bot.web.players import (
     with_nickname,
 )
 from bot.web.problems import PROBLEM_TYPES, Problem
+from bot.web.results import RESULT_PATH, StoredResult, result_url
 from bot.web.text import t
-from bot.web.uploads import human_bytes, read_request_form
+from bot.web.uploads import megabytes, read_request_form
 
 router = APIRouter(include_in_schema=False)
 
@@ -56,14 +59,14 @@ def _page(
     period: str,
     board: BoardView | None,
     problem: Problem | None = None,
-    outcome: PhotoOutcome | None = None,
+    outcome: StoredResult | None = None,
 ) -> Response:
     limit = state.settings.max_upload_bytes
     context = {
         "player": player,
         "key": new_player_id(),
         "max_bytes": limit,
-        "max_label": human_bytes(limit),
+        "max_label": megabytes(limit),
         "period": period,
         "board": board,
         "problem": problem,
@@ -107,12 +110,15 @@ async def index(request: Request, board: str | None = None) -> Response:
 
 @router.post("/")
 async def submit(request: Request) -> Response:
-    """Score the uploaded photo for the player; the whole page comes back, result included."""
+    """Score the uploaded photo for the player and redirect (303) to its result page.
+
+    A refused upload is answered in place with its HTTP status instead: there is nothing to
+    keep, and the form is right there to try again. Posting the same form twice (same `key`)
+    redirects to the result already kept.
+    """
     state = web_state(request)
     player = player_from_cookies(request.cookies)
     period = _period(request.query_params.get("board"))
-    problem: Problem | None = None
-    outcome: PhotoOutcome | None = None
     try:
         form = await read_request_form(request, max_file_bytes=state.settings.max_upload_bytes)
         try:
@@ -123,23 +129,60 @@ async def submit(request: Request) -> Response:
         if upload is None:
             raise Problem("missing-photo", t("web.pick_first"))
         key = form.fields.get("key")
-        outcome = await state.play.submit_photo(
-            player,
-            upload,
-            key if is_valid_token(key) else new_player_id(),
-            with_tips=request.headers.get(TIPS_HEADER) != "later",
-        )
-    except Problem as error:
-        problem = error
-    board = await _board(state, player, period, played=outcome is not None)
-    return _page(
-        request, state, player, period=period, board=board, problem=problem, outcome=outcome
+        key = key if is_valid_token(key) else new_player_id()
+        if state.results.get(key, player.player_id) is None:
+            outcome = await state.play.submit_photo(
+                player, upload, key, with_tips=request.headers.get(TIPS_HEADER) != "later"
+            )
+            state.results.put(key, _kept(player, outcome))
+    except Problem as problem:
+        board = await _board(state, player, period)
+        return _page(request, state, player, period=period, board=board, problem=problem)
+    query = f"?board={period}" if "board" in request.query_params else ""
+    response = RedirectResponse(f"{result_url(key)}{query}", status_code=303)
+    if player.save:
+        _remember(response, player, secure=state.settings.web_cookie_secure)
+    return response
+
+
+def _kept(player: Player, outcome: PhotoOutcome) -> StoredResult:
+    return StoredResult(player.player_id, outcome.result, outcome.notices, outcome.images)
+
+
+@router.get(RESULT_PATH + "/{key}")
+async def result_page(request: Request, key: str, board: str | None = None) -> Response:
+    """The page with one scored upload, for the player who sent it (see `bot.web.results`)."""
+    state = web_state(request)
+    player = player_from_cookies(request.cookies)
+    stored = state.results.get(key, player.player_id)
+    if stored is None:
+        raise Problem("result-gone")
+    period = _period(board)
+    board_view = await _board(state, player, period, played=stored.result is not None)
+    return _page(request, state, player, period=period, board=board_view, outcome=stored)
+
+
+@router.get(RESULT_PATH + "/{key}/{name}")
+async def result_image(request: Request, key: str, name: str) -> Response:
+    """One image of a result (the photo, the result card, the improved photo), served once
+    instead of being embedded in the page."""
+    state = web_state(request)
+    stored = state.results.get(key, player_from_cookies(request.cookies).player_id)
+    image = stored.images.get(name) if stored else None
+    if image is None:
+        raise Problem("result-gone")
+    return Response(
+        image.data,
+        media_type=image.mime_type,
+        headers={"Cache-Control": "private, max-age=86400, immutable"},
     )
 
 
 @router.post("/tips")
 async def tips(request: Request) -> Response:
-    """The tips section for the player's last photo, as an HTML fragment the script swaps in."""
+    """The tips section for the player's last photo, as an HTML fragment the script swaps in.
+
+    The tips are kept with the result too, so reloading its page shows them."""
     state = web_state(request)
     player = player_from_cookies(request.cookies)
     try:
@@ -147,12 +190,14 @@ async def tips(request: Request) -> Response:
         key = form.fields.get("key")
         if key is None or not is_valid_token(key):
             raise Problem("invalid-input", t("web.tips_no_key"))
-        view = await state.play.tips(player, key)
+        outcome = await state.play.tips(player, key)
     except Problem as problem:
         return state.templates.TemplateResponse(
             request, "tips_problem.html", {"problem": problem}, status_code=problem.status
         )
-    return state.templates.TemplateResponse(request, "tips.html", {"tips": view})
+    if state.results.get(key, player.player_id) is not None:
+        state.results.add_tips(key, outcome.view, outcome.images)
+    return state.templates.TemplateResponse(request, "tips.html", {"tips": outcome.view})
 
 
 @router.get("/problems/{slug}")

@@ -1,16 +1,16 @@
 """The photo side of the page: check an upload, and make the copy the browser shows.
 
-Photos never touch the disk, so the page shows them as `data:` URLs: a downscaled JPEG of the
-upload, decoded by the analyzer's own decoder (same limits, same EXIF orientation), so the face
-boxes, which are in the analyzer's full-size upright pixel coordinates, line up when drawn over
-it in an SVG whose viewBox is that full size. Browsers cannot show HEIC, one more reason to
+Photos never touch the disk: the page shows a downscaled JPEG of the upload, kept in memory
+with the result (`bot.web.results`) and served once at its own URL. It is decoded by the
+analyzer's own decoder (same limits, same EXIF orientation), so the face boxes, which are in the
+analyzer's full-size upright pixel coordinates, line up when drawn over it in an SVG whose
+viewBox is that full size. Browsers cannot show HEIC, one more reason to
 re-encode. Decoding here first also tells the page *why* a file is refused (with its HTTP
 status) before the game records the attempt.
 """
 
 from __future__ import annotations
 
-import base64
 import io
 from dataclasses import dataclass
 
@@ -35,15 +35,16 @@ def photo_problem(error: PhotoError) -> Problem:
 
 @dataclass(frozen=True)
 class DisplayPhoto:
-    """What the page draws: `width`/`height` are the upright full-size pixel dimensions."""
+    """What the page draws: `jpeg` is the display copy; `width`/`height` are the upright
+    full-size pixel dimensions (the face boxes' coordinate space)."""
 
-    data_url: str
+    jpeg: bytes
     width: int
     height: int
 
 
 def display_copy(data: bytes, max_pixels: int, max_side: int = DISPLAY_MAX_SIDE) -> DisplayPhoto:
-    """An upright JPEG of at most `max_side` pixels a side, as a data URL.
+    """An upright JPEG of at most `max_side` pixels a side.
 
     Raises `Problem` (400, 413 or 415) for anything the analyzer would refuse.
     """
@@ -53,16 +54,10 @@ def display_copy(data: bytes, max_pixels: int, max_side: int = DISPLAY_MAX_SIDE)
         raise photo_problem(error) from error
     image = decoded.image.copy()
     image.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
-    return DisplayPhoto(image_data_url(image), decoded.width, decoded.height)
+    return DisplayPhoto(jpeg_bytes(image), decoded.width, decoded.height)
 
 
-def image_data_url(image: Image.Image, quality: int = 85) -> str:
-    """A JPEG data URL of `image`."""
+def jpeg_bytes(image: Image.Image, quality: int = 82) -> bytes:
     buffer = io.BytesIO()
-    image.save(buffer, format="JPEG", quality=quality)
-    return bytes_data_url(buffer.getvalue(), "image/jpeg")
-
-
-def bytes_data_url(data: bytes, mime_type: str) -> str:
-    """A data URL of already-encoded bytes (the core's PNG cards and edited photos)."""
-    return f"data:{mime_type};base64,{base64.b64encode(data).decode('ascii')}"
+    image.convert("RGB").save(buffer, format="JPEG", quality=quality, optimize=True)
+    return buffer.getvalue()

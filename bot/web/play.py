@@ -13,18 +13,20 @@ import asyncio
 import time
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup
 
 from bot.core.events import CommandEvent, Event, PhotoEvent, Sender
 from bot.core.replies import Reply
-from bot.web.photos import DisplayPhoto, bytes_data_url, display_copy
+from bot.web.photos import display_copy
 from bot.web.players import PLATFORM, WEB_CHAT, Player
+from bot.web.results import StoredImage, image_url
 from bot.web.text import t
 from bot.web.uploads import UploadedFile
 from bot.web.views import (
+    PhotoFrame,
     ResultView,
     TipsView,
     face_views,
@@ -50,12 +52,29 @@ the game records, so a busy page or a polling script must not turn each view int
 A photo scored on the page refreshes it at once."""
 
 
+PHOTO_IMAGE = "photo.jpg"
+CARD_IMAGE = "card.png"
+IMPROVED_IMAGE = "improved.png"
+
+
 @dataclass(frozen=True)
 class PhotoOutcome:
-    """What became of an upload: a scored result, or the game's explanation why not."""
+    """What became of an upload: a scored result, or the game's explanation why not.
+
+    `images` are the bytes behind the result's image URLs, by name (see `bot.web.results`).
+    """
 
     result: ResultView | None
     notices: tuple[Markup, ...]
+    images: Mapping[str, StoredImage] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class TipsOutcome:
+    """The tips section, and the improved photo its URL points at (when an edit helped)."""
+
+    view: TipsView
+    images: Mapping[str, StoredImage] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -144,17 +163,31 @@ class WebPlay:
         if scored is None:
             return PhotoOutcome(None, notices)
         self._anonymous_boards.clear()
+        images = {PHOTO_IMAGE: StoredImage(photo.jpeg, "image/jpeg")}
+        if scored.image is not None:
+            images[CARD_IMAGE] = StoredImage(scored.image.data, scored.image.mime_type)
         tips = await self.tips(player, key) if with_tips else None
-        return PhotoOutcome(result_view(scored, photo, tips, key), notices)
+        if tips is not None:
+            images.update(tips.images)
+        frame = PhotoFrame(image_url(key, PHOTO_IMAGE), photo.width, photo.height)
+        view = result_view(scored, frame, tips.view if tips else None, key)
+        return PhotoOutcome(view, notices, images)
 
-    async def tips(self, player: Player, key: str) -> TipsView:
+    async def tips(self, player: Player, key: str) -> TipsOutcome:
         """The core's tips for the player's last photo (the `/tips` command, as in a chat)."""
         replies = await self._handle(
             CommandEvent(chat=WEB_CHAT, sender=player.sender, update_id=f"tips-{key}", name="tips")
         )
         if not replies:
-            return TipsView(Markup.escape(t("web.tips_shown")), None, None)
-        return tips_view(replies)
+            return TipsOutcome(TipsView(Markup.escape(t("web.tips_shown")), None, None))
+        reply = next((r for r in replies if r.data and "tips" in r.data), replies[0])
+        image = reply.image if (reply.data or {}).get("tips") else None
+        if image is None:
+            return TipsOutcome(tips_view(reply, None))
+        stored = StoredImage(image.data, image.mime_type)
+        return TipsOutcome(
+            tips_view(reply, image_url(key, IMPROVED_IMAGE)), {IMPROVED_IMAGE: stored}
+        )
 
     async def leaderboard(self, player: Player | None, period: str) -> BoardView:
         """The web board for `period`, with the player's own line when they are on it."""
@@ -201,11 +234,10 @@ def board_view(
     return BoardView(period, period_title(period), tuple(rows), viewer_rank)
 
 
-def result_view(scored: Reply, photo: DisplayPhoto, tips: TipsView | None, key: str) -> ResultView:
+def result_view(scored: Reply, photo: PhotoFrame, tips: TipsView | None, key: str) -> ResultView:
     """The page's view of the core's scored-photo reply."""
     data = scored.data or {}
     analysis: Mapping[str, Any] = data["analysis"]
-    card = scored.image
     return ResultView(
         photo=photo,
         score=int(data.get("score", analysis.get("score", 0))),
@@ -213,21 +245,20 @@ def result_view(scored: Reply, photo: DisplayPhoto, tips: TipsView | None, key: 
         faces=face_views(analysis.get("faces") or ()),
         quality=quality_measures(analysis.get("quality") or {}),
         sharpness=sharpness_words(analysis.get("quality") or {}),
-        card_url=bytes_data_url(card.data, card.mime_type) if card else None,
+        card_url=image_url(key, CARD_IMAGE) if scored.image else None,
         tips=tips,
         key=key,
     )
 
 
-def tips_view(replies: Sequence[Reply]) -> TipsView:
-    """The tips reply: the core's measured edits and observations, and the best edited photo."""
-    reply = next((r for r in replies if r.data and "tips" in r.data), replies[0])
+def tips_view(reply: Reply, image_url: str | None) -> TipsView:
+    """The tips reply: the core's measured edits and observations, and where the best edited
+    photo is served (None when no edit raised the score)."""
     data = reply.data or {}
-    image = reply.image if data.get("tips") else None
     best, original = data.get("best_score"), data.get("original_score")
     return TipsView(
         message=markup_html(reply.text),
         best_score=int(best) if best is not None else None,
-        image_url=bytes_data_url(image.data, image.mime_type) if image else None,
+        image_url=image_url,
         original_score=int(original) if original is not None else None,
     )

@@ -52,6 +52,8 @@ PROBLEM_TYPES: dict[str, ProblemType] = {
         ProblemType("model-missing", 503),
         ProblemType("internal-error", 500),
         ProblemType("not-found", 404),
+        ProblemType("result-gone", 404),
+        ProblemType("cross-site", 403),
         ProblemType("method-not-allowed", 405),
     )
 }

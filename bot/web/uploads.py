@@ -121,18 +121,22 @@ class _PartCollector:
 def _too_large(limit: int) -> Problem:
     return Problem(
         "photo-too-large",
-        t("web.photo_too_large", limit=human_bytes(limit)),
+        t("web.photo_too_large", limit=megabytes(limit)),
         extra={"max_bytes": limit},
     )
 
 
-def human_bytes(count: int) -> str:
-    """A size as people read it: "20 MB", "512 KB"."""
-    if count >= 1024 * 1024:
-        return f"{count / (1024 * 1024):.0f} MB"
-    if count >= 1024:
-        return f"{count / 1024:.0f} KB"
-    return f"{count} bytes"
+MEGABYTE = 1024 * 1024
+"""The one size unit of every message on the page (the script uses the same)."""
+
+
+def megabytes(count: int) -> str:
+    """A size in MB with at most one decimal ("20 MB", "0.5 MB"); never rounds a non-empty
+    size down to "0 MB"."""
+    value = round(count / MEGABYTE, 1)
+    if count > 0 and value == 0:
+        value = 0.1
+    return f"{value:g} MB"
 
 
 def multipart_boundary(content_type: str | None) -> bytes:

@@ -14,7 +14,6 @@ from markupsafe import Markup
 
 from bot.core.i18n.en import MESSAGES
 from bot.core.markup import to_telegram_html
-from bot.web.photos import DisplayPhoto
 from bot.web.text import t
 
 EMOTION_ORDER = ("happy", "neutral", "surprise", "sad", "angry", "fear", "disgust")
@@ -154,10 +153,20 @@ class TipsView:
 
 
 @dataclass(frozen=True)
+class PhotoFrame:
+    """The photo on the result page: its URL, and the full-size upright dimensions the face
+    boxes are measured in."""
+
+    url: str
+    width: int
+    height: int
+
+
+@dataclass(frozen=True)
 class ResultView:
     """A scored photo as the page shows it."""
 
-    photo: DisplayPhoto
+    photo: PhotoFrame
     score: int
     message: Markup
     faces: tuple[FaceView, ...]

@@ -8,12 +8,16 @@ import io
 from PIL import Image
 
 from bot.core import cards
+from bot.core import tips as wording
 from bot.core.context import Services, Turn, update_tag
 from bot.core.render import amount
 from bot.core.replies import Attachment, Reply
-from bot.core.tips import TipsReport, suggest_tips
 from inference import PhotoError
+from inference import tips as engine
 from inference.decode import decode_photo
+from inference.tips import TipsResult
+
+BEST_EDIT_FILENAME = "best-edit.png"
 
 
 def _full_resolution(svc: Services, data: bytes) -> Image.Image:
@@ -39,57 +43,43 @@ async def tips(svc: Services, turn: Turn) -> list[Reply]:
         analysis = await svc.analyzer.analyze_async(data)
     except PhotoError as error:
         return [Reply(error.user_message, tag=tag)]
-    report = await asyncio.to_thread(suggest_tips, svc.analyzer, image, analysis)
+    result = await asyncio.to_thread(engine.suggest, svc.analyzer, image, analysis)
+    t = turn.t
     return [
         Reply(
-            _text(turn, report),
-            attachments=_images(turn, report, image),
+            wording.reply_text(result, t),
+            attachments=_images(turn, result, image),
             tag=tag,
             data={
-                "tips": [
-                    {"edit": tip.title, "gain": tip.gain, "new_score": tip.new_score}
-                    for tip in report.tips
-                ],
-                "best_score": report.best.new_score if report.best else report.original_score,
-                "original_score": report.original_score,
+                "tips": wording.tips_json(
+                    result, t, BEST_EDIT_FILENAME if result.best is not None else None
+                ),
+                "original_score": result.original_score,
             },
         )
     ]
 
 
-def _text(turn: Turn, report: TipsReport) -> str:
-    t = turn.t
-    lines = [t("tips.title", score=report.original_score)]
-    for tip in report.tips:
-        lines.append(t("tips.edit", edit=tip.title, gain=tip.gain, new_score=tip.new_score))
-    if report.best is None:
-        lines.append(t("tips.no_edit"))
-    else:
-        lines.append(t("tips.best", best_score=report.best.new_score))
-    if report.observations:
-        lines.append(t("tips.observations"))
-        lines.extend(
-            t("tips.observation", text=f"{note.text} {note.fix}") for note in report.observations
-        )
-    return "\n".join(lines)
-
-
-def _images(turn: Turn, report: TipsReport, original: Image.Image) -> tuple[Attachment, ...]:
-    """The best edited photo itself (score it to check the claim) and a before/after card."""
-    best = report.best
+def _images(turn: Turn, result: TipsResult, original: Image.Image) -> tuple[Attachment, ...]:
+    """The best believable edit itself (score it to check the claim) and a before/after card
+    that also lists the advice."""
+    best = result.best
     if best is None:
         return ()
-    edited = Image.open(io.BytesIO(best.image_png))
+    t = turn.t
+    edited = Image.open(io.BytesIO(best.png))
+    found = wording.suggestions(result, t)
     comparison = cards.tips_image(
         original,
         edited,
         best.gain,
-        scores=(report.original_score, best.new_score),
-        caption=best.title,
-        t=turn.t,
+        scores=(result.original_score, best.score),
+        caption=wording.edit_text(best, t),
+        notes=[t("tips.line.advice_plain", text=s.text) for s in found if s.kind == "advice"],
+        t=t,
     )
-    description = turn.t("tips.image_description", score=best.new_score)
+    description = t("tips.image_description", score=best.score)
     return (
-        Attachment(best.image_png, "best-edit.png", "image/png", description),
+        Attachment(best.png, BEST_EDIT_FILENAME, "image/png", description),
         Attachment(comparison, "tips.png", "image/png", description),
     )

@@ -310,7 +310,7 @@ MESSAGES: dict[str, str] = {
     "web.nickname_help": "Shown on the web leaderboard; this browser remembers it.",
     "web.drop": "Drop a selfie here",
     "web.or": "or",
-    "web.choose": "Choose a photo",
+    "web.choose": "Choose a selfie",
     "web.camera": "Take a selfie",
     "web.formats": "JPEG, PNG, WebP, GIF or HEIC, up to {limit}.",
     "web.preview_alt": "The photo you picked",
@@ -360,7 +360,7 @@ MESSAGES: dict[str, str] = {
     "web.nickname.control": "A nickname cannot contain control characters.",
     "web.already_scored": "This upload was already scored: pick a new photo to play again.",
     "web.tips_shown": "These tips were already shown.",
-    "web.pick_first": "Pick or drop a photo first.",
+    "web.pick_first": "Choose a selfie first.",
     "web.tips_no_key": "The tips request has no valid `key`.",
     "web.no_problem_type": "There is no problem type called “{slug}”.",
     "web.http_status": "HTTP status",
@@ -371,9 +371,9 @@ MESSAGES: dict[str, str] = {
     "web.not_multipart": "Send the photo as multipart/form-data (an HTML form with a file field).",
     "web.no_boundary": "The multipart body has no boundary.",
     "web.malformed": "The multipart body is malformed.",
-    "web.js.not_photo": "“{name}” is not a photo. Pick a JPEG, PNG, WebP, GIF or HEIC file.",
-    "web.js.too_large": "“{name}” is larger than {limit}. Pick a smaller photo.",
-    "web.js.ready": "Ready: {name} ({size} KB)",
+    "web.js.not_photo": "“{name}” is not a photo. Choose a JPEG, PNG, WebP, GIF or HEIC file.",
+    "web.js.empty": "“{name}” is an empty file. Choose another photo.",
+    "web.js.ready": "Ready: {name} ({size} MB)",
     "web.js.tips_failed": "The tips could not be loaded: check your connection and send the "
     "photo again.",
     "web.js.uploading": "Uploading…",
@@ -411,6 +411,16 @@ MESSAGES: dict[str, str] = {
     "web.problem.not-found.explanation": "There is nothing at this address.",
     "web.problem.method-not-allowed.title": "Method not allowed",
     "web.problem.method-not-allowed.explanation": "This address does not accept this HTTP method.",
+    # --- web page: result URLs and cross-site protection (bot/web/results.py, security.py) ---
+    "web.problem.result-gone.title": "This result is no longer here",
+    "web.problem.result-gone.explanation": "A result page is kept for 30 minutes, only for the "
+    "browser that sent the photo and only by the server process that scored it. Your score is "
+    "on the leaderboard all the same.",
+    "web.problem.cross-site.title": "Request from another site refused",
+    "web.problem.cross-site.explanation": "Forms that change something here must be sent from "
+    "this site's own pages.",
+    "web.cross_site": "This form was sent from another website, so nothing was done. Open the "
+    "page itself and try again.",
     # --- uploads refused by adapters before download -----------------------------------
     "telegram.group_privacy": (
         "**Group admins:** to let me see every photo, not only those sent with /rate, make me an "

@@ -1,8 +1,9 @@
-// Progressive enhancement for the selfiebot page. Without this file the form posts normally
-// and the server renders the result, tips included; with it: drag-and-drop, a preview, a size
-// check before uploading, an in-page upload with a progress bar, and the tips fetched after the
-// score is shown. The server renders the same templates either way; only the changed sections
-// are swapped in, so there is one rendering path.
+// Progressive enhancement for the selfiebot page. Without this file the form posts normally,
+// the server redirects to the result's own page (tips included) and the leaderboard tabs are
+// links; with it: drag-and-drop, a preview, checks before uploading (shown like the server's
+// problems), an in-page upload with a progress bar, the tips fetched after the score is shown,
+// and the tabs switching in place. The server renders the same templates either way; only the
+// changed sections are swapped in, so there is one rendering path.
 (() => {
   "use strict";
   document.documentElement.classList.replace("no-js", "js");
@@ -18,6 +19,7 @@
   const bar = document.getElementById("progress-bar");
   const progressText = document.getElementById("progress-text");
   const maxBytes = Number(form.dataset.maxBytes);
+  const MEGABYTE = 1024 * 1024;
   const swapped = ["outcome", "news", "leaderboard"];
   let photo = null;
   let previewUrl = null;
@@ -31,25 +33,58 @@
     return form.dataset[name].replace(/\{(\w+)\}/g, (_, key) => String(values[key]));
   }
 
+  // Sizes in MB with one decimal, like the server's messages; never "0 MB" for a real file.
+  function megabytes(bytes) {
+    return Math.max(0.1, Math.round((bytes / MEGABYTE) * 10) / 10);
+  }
+
   function say(text) {
     chosen.textContent = text;
   }
 
+  // A problem found in the browser, shown exactly like the server's (same notice, same
+  // title for the same problem type).
+  function showProblem(slug, detail) {
+    const notice = document.getElementById("problem-notice").content.cloneNode(true);
+    notice.querySelector(".problem-title").textContent = `${form.dataset[titleKey(slug)]}.`;
+    notice.querySelector(".problem-detail").textContent = detail;
+    const outcome = document.getElementById("outcome");
+    outcome.replaceChildren(notice);
+    outcome.focus({ preventScroll: true });
+  }
+
+  const titleKey = (slug) => "title" + slug.replace(/(^|-)(\w)/g, (_, __, c) => c.toUpperCase());
+
+  function forget() {
+    photo = null;
+    preview.hidden = true;
+    say("");
+    for (const input of pickers) input.value = "";
+  }
+
   function choose(file) {
     if (!looksLikePhoto(file)) {
-      say(msg("msgNotPhoto", { name: file.name }));
+      forget();
+      showProblem("unsupported-type", msg("msgNotPhoto", { name: file.name }));
+      return;
+    }
+    if (file.size === 0) {
+      forget();
+      showProblem("bad-photo", msg("msgEmpty", { name: file.name }));
       return;
     }
     if (file.size > maxBytes) {
-      say(msg("msgTooLarge", { name: file.name, limit: form.dataset.maxLabel }));
+      forget();
+      showProblem("photo-too-large", msg("msgTooLarge"));
       return;
     }
     photo = file;
+    document.getElementById("outcome").replaceChildren();
     if (previewUrl) URL.revokeObjectURL(previewUrl);
     previewUrl = URL.createObjectURL(file);
     preview.src = previewUrl;
     preview.hidden = false;
-    say(msg("msgReady", { name: file.name, size: Math.max(1, Math.round(file.size / 1024)) }));
+    say(msg("msgReady", { name: file.name, size: megabytes(file.size) }));
   }
 
   for (const input of pickers) {
@@ -133,11 +168,36 @@
     if (fresh) pending.replaceWith(document.importNode(fresh, true));
   }
 
+  // The leaderboard tabs are links (they work without this script); here they switch the
+  // board in place and keep the result on screen.
+  document.addEventListener("click", async (event) => {
+    const tab = event.target.closest?.("a.tab");
+    if (!tab || event.ctrlKey || event.metaKey || event.shiftKey || event.button !== 0) return;
+    event.preventDefault();
+    const url = new URL(tab.href, location.href);
+    let html;
+    try {
+      const response = await fetch(url, { headers: { Accept: "text/html" } });
+      if (!response.ok) throw new Error(String(response.status));
+      html = await response.text();
+    } catch {
+      location.assign(url);
+      return;
+    }
+    const fresh = new DOMParser().parseFromString(html, "text/html").getElementById("leaderboard");
+    const current = document.getElementById("leaderboard");
+    if (!fresh || !current) return;
+    current.replaceWith(document.importNode(fresh, true));
+    history.replaceState(null, "", url.pathname + url.search);
+    const picked = document.querySelector("a.tab[aria-current]");
+    if (picked) picked.focus();
+  });
+
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     if (!form.reportValidity()) return;
     if (!photo) {
-      say(msg("msgPickFirst"));
+      showProblem("missing-photo", msg("msgPickFirst"));
       pickers[0].focus();
       return;
     }
@@ -157,14 +217,21 @@
     request.addEventListener("load", () => {
       busy(false);
       if (request.getResponseHeader("Content-Type")?.startsWith("text/html")) {
+        // The POST was redirected to the result's own URL: make it the address, so a
+        // reload shows the result again instead of posting the photo twice.
+        const landed = new URL(request.responseURL, location.href);
+        if (request.status === 200 && landed.pathname !== location.pathname) {
+          history.pushState(null, "", landed.pathname + landed.search);
+        }
         render(request.responseText);
+        forget();
       } else {
-        say(msg("msgServerStatus", { status: request.status }));
+        showProblem("bad-request", msg("msgServerStatus", { status: request.status }));
       }
     });
     request.addEventListener("error", () => {
       busy(false);
-      say(msg("msgUploadFailed"));
+      showProblem("bad-request", msg("msgUploadFailed"));
     });
     busy(true);
     showProgress(msg("msgUploading"), 0);
