@@ -196,60 +196,46 @@ MESSAGES: dict[str, str] = {
         "{minutes} only). Send a selfie and ask again."
     ),
     "tips.title": "💡 **Tips for your last photo** (score {score})",
-    "tips.edit": "• {edit}: **+{gain}** → {new_score}",
-    "tips.no_edit": "None of my edits raised the score: this photo is already at its best.",
-    "tips.best": "Best edited version scores **{best_score}** (shown).",
-    "tips.observations": "What I noticed:",
-    "tips.observation": "• {text}",
-    "tips.image_description": "Best edited photo: score {score}/100",
-    # --- tips engine: edits and observations (bot/core/tips.py) ---------------------------
-    "tips.edit.brighter": "Brighter exposure (+{percent}%)",
-    "tips.edit.darker": "Darker exposure (-{percent}%)",
-    "tips.edit.lift_shadows": "Lift the shadows",
-    "tips.edit.deepen_shadows": "Deepen the shadows",
-    "tips.edit.more_contrast": "More contrast (+{percent}%)",
-    "tips.edit.less_contrast": "Softer contrast (-{percent}%)",
-    "tips.edit.more_colour": "Richer colour (+{percent}%)",
-    "tips.edit.less_colour": "Muted colour (-{percent}%)",
-    "tips.edit.warmer": "Warmer light",
-    "tips.edit.cooler": "Cooler light",
-    "tips.edit.sharpen": "Sharpen ({strength})",
-    "tips.edit.auto_levels": "Auto levels",
-    "tips.edit.crop": "Crop closer: your face fills {percent}% of the frame",
-    "tips.edit.straighten": "Straighten your head tilt ({degrees}°)",
-    "tips.edit.straighten_crop": (
-        "Straighten your head tilt ({degrees}°) and crop closer: your face fills {percent}% "
-        "of the frame"
+    # --- tips: suggestions (bot/core/tips.py words the engine inference/tips.py) -------
+    "tips.line.edit": "• {text}: **+{gain}** → {score}",
+    "tips.line.advice": "• {text} (about **+{gain}**)",
+    "tips.line.advice_plain": "• {text}",
+    "tips.nothing": (
+        "Nothing believable raises this photo's score by 2 points or more: no edit that still "
+        "looks like a real photo of you, and no advice I measured. It's fine as it is."
     ),
-    "tips.obs.no_face": "I couldn't find a face.",
-    "tips.obs.no_face.fix": "Face the camera with your whole face visible and well lit.",
-    "tips.obs.several_faces": "There are {count} faces; I read the largest one.",
-    "tips.obs.several_faces.fix": "For your own score, take a solo selfie.",
-    "tips.obs.face_small": "Your face fills only {percent}% of the photo.",
-    "tips.obs.face_small.fix": "Hold the phone closer so your face fills about a third.",
-    "tips.obs.face_large": "Your face fills {percent}% of the photo, it's cut very tight.",
-    "tips.obs.face_large.fix": "Step back a little so some hair and shoulders show.",
-    "tips.obs.off_centre": "Your face is off to the {side}.",
-    "tips.obs.off_centre.fix": "Keep your face in the middle, eyes about a third from the top.",
-    "tips.obs.tilted": "Your head is tilted by {degrees}°.",
-    "tips.obs.tilted.fix": "Hold the phone level with your eyes.",
-    "tips.obs.dark": "The photo is dark.",
-    "tips.obs.dark.fix": "Face a window or a lamp; avoid light from behind you.",
-    "tips.obs.bright": "The photo is very bright; highlights are washed out.",
-    "tips.obs.bright.fix": "Move out of direct sun or tap your face to set the exposure.",
-    "tips.obs.flat": "The photo looks flat (low contrast).",
-    "tips.obs.flat.fix": "Light from one side, e.g. a window, gives your face shape.",
-    "tips.obs.blurry": "The photo is blurry.",
-    "tips.obs.blurry.fix": "Hold still, wipe the lens and let the camera focus on your face.",
-    "tips.obs.no_smile": "You're not smiling.",
-    "tips.obs.no_smile.fix": "Try a real smile: happy faces tend to score higher.",
-    "tips.edit.strength.light": "light",
-    "tips.edit.strength.medium": "medium",
-    "tips.edit.strength.strong": "strong",
-    "tips.side.left": "left",
-    "tips.side.right": "right",
-    "tips.side.top": "top",
-    "tips.side.bottom": "bottom",
+    "tips.no_edit": (
+        "No believable edit raises this score by 2 points or more, so there's no edited photo "
+        "this time."
+    ),
+    "tips.image_description": "Best believable edit: score {score}/100",
+    "tips.edit_text": "Edited photo: {steps}",
+    "tips.step.crop": "cropped to frame your face",
+    "tips.step.exposure.up": "exposure +{percent}%",
+    "tips.step.exposure.down": "exposure -{percent}%",
+    "tips.step.brightness.up": "brighter mid-tones",
+    "tips.step.brightness.down": "darker mid-tones",
+    "tips.step.contrast.up": "contrast +{percent}%",
+    "tips.step.contrast.down": "contrast -{percent}%",
+    "tips.step.saturation.up": "colour +{percent}%",
+    "tips.step.saturation.down": "colour -{percent}%",
+    "tips.step.warmth.up": "warmer",
+    "tips.step.warmth.down": "cooler",
+    "tips.step.sharpen": "a little sharper",
+    "tips.advice.smile": "Smile: smiling selfies score higher",
+    "tips.advice.light.dark": "Your face is in shadow: face a window or a lamp",
+    "tips.advice.light.bright": "Your face is washed out: move out of direct light",
+    "tips.advice.framing.small": (
+        "Your face fills only {percent}% of the photo: hold the phone closer"
+    ),
+    "tips.advice.framing.large": (
+        "Your face fills {percent}% of the photo: hold the phone a little further away"
+    ),
+    "tips.advice.framing.off_centre": "Keep your face in the middle of the photo",
+    "tips.advice.tilt": "Your head is tilted by {degrees}°: hold it level",
+    "tips.advice.no_face": (
+        "I couldn't find a face: face the camera with your whole face visible and well lit"
+    ),
     # --- privacy ------------------------------------------------------------------------
     "privacy.text": (
         "🔒 **Privacy**\n"
