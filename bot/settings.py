@@ -95,6 +95,17 @@ class Settings(BaseSettings):
     streak_reminder_hour: int = Field(
         default=18, ge=0, le=23, description="UTC hour after which streak reminders go out."
     )
+    taste_min_rated_photos: int = Field(
+        default=20,
+        ge=1,
+        description="Rated photos a chat needs before results show its group taste and "
+        "/whatworks and /top taste answer (benchmarks/bench_group_taste.py).",
+    )
+    taste_settle_hours: float = Field(
+        default=24.0,
+        ge=0,
+        description="A photo without reactions counts as rated (nobody reacted) once this old.",
+    )
 
     # --- Telegram ---------------------------------------------------------------------------
     telegram_bot_token: SecretStr | None = Field(

@@ -22,6 +22,7 @@ from storage.schema import (
     duel_ratings,
     duels,
     memberships,
+    photo_features,
     reactions,
     seasons,
     standings,
@@ -60,6 +61,10 @@ async def forget(conn: AsyncConnection, user_id: int) -> ForgetReport:
         .where(submissions.c.duplicate_of.in_(own), submissions.c.user_id != user_id)
         .values(duplicate_of=None)
     )
+    await drop(
+        "photo_features",
+        delete(photo_features).where(photo_features.c.submission_id.in_(own)),
+    )
     await drop("standings", delete(standings).where(standings.c.user_id == user_id))
     await drop("submissions", delete(submissions).where(submissions.c.user_id == user_id))
     await drop("memberships", delete(memberships).where(memberships.c.user_id == user_id))
@@ -91,6 +96,17 @@ async def _private_chats(conn: AsyncConnection, user_id: int) -> list[int]:
 
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
+
+
+def _taste_json(row: Any) -> dict[str, Any] | None:
+    """What the group taste model keeps about one photo (None for photos it has not seen)."""
+    if row is None:
+        return None
+    return {
+        "features": dict(row.features or {}),
+        "audience": row.audience,
+        "anonymous_reactions": row.anonymous_on_photo + row.anonymous_on_result,
+    }
 
 
 async def export(conn: AsyncConnection, user_id: int) -> dict[str, Any]:
@@ -156,6 +172,14 @@ async def export(conn: AsyncConnection, user_id: int) -> dict[str, Any]:
             .group_by(reactions.c.submission_id, reactions.c.emoji)
         )
     ).all()
+    feature_rows = (
+        await conn.execute(
+            select(photo_features)
+            .join(submissions, submissions.c.id == photo_features.c.submission_id)
+            .where(submissions.c.user_id == user_id)
+        )
+    ).all()
+    taste = {row.submission_id: row for row in feature_rows}
     received: dict[int, dict[str, int]] = {}
     for row in received_rows:
         received.setdefault(row.submission_id, {})[row.emoji] = int(row.n)
@@ -192,6 +216,7 @@ async def export(conn: AsyncConnection, user_id: int) -> dict[str, Any]:
             "update_id": record.update_id,
             "duplicate_of": record.duplicate_of,
             "reactions_received": received.get(record.id, {}),
+            "taste": _taste_json(taste.get(record.id)),
         }
 
     return {

@@ -112,6 +112,7 @@ class Submission(Base):
         Index(None, "chat_id", "status", "created_at", "user_id", "score"),
         Index(None, "chat_id", "user_id", "status", "created_at", "score"),
         Index(None, "chat_id", "bot_message_id"),
+        Index(None, "chat_id", "message_id"),
         Index(None, "user_id"),
         Index(None, "duplicate_of"),
     )
@@ -278,6 +279,27 @@ class Reaction(Base):
     created_at: Mapped[datetime]
 
 
+class PhotoFeatures(Base):
+    """What the group taste model keeps about one scored photo, never the photo itself: its
+    feature vector (`inference.taste.features`, `version` says which recipe made it), how many
+    people could have reacted (`audience`) and the anonymous reaction totals a platform reports
+    without names, on the photo and on the bot's result. Named reactions are `reactions` rows."""
+
+    __tablename__ = "photo_features"
+    __table_args__ = (Index(None, "chat_id", "created_at"),)
+
+    submission_id: Mapped[int] = mapped_column(
+        ForeignKey("submissions.id", ondelete="CASCADE"), primary_key=True
+    )
+    chat_id: Mapped[int] = mapped_column(ForeignKey("chats.id", ondelete="CASCADE"))
+    features: Mapped[dict[str, Any]]
+    version: Mapped[int] = mapped_column(Integer)
+    audience: Mapped[int] = mapped_column(Integer)
+    anonymous_on_photo: Mapped[int] = mapped_column(Integer)
+    anonymous_on_result: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime]
+
+
 class ProcessedUpdate(Base):
     """Platform deliveries the game has started on and whether it answered them, so a
     re-delivered command or button press is answered once (photos have their submission).
@@ -346,6 +368,7 @@ achievements = Achievement.__table__
 duels = Duel.__table__
 duel_ratings = DuelRatingRow.__table__
 reactions = Reaction.__table__
+photo_features = PhotoFeatures.__table__
 announcements = Announcement.__table__
 processed_updates = ProcessedUpdate.__table__
 last_photos = LastPhoto.__table__

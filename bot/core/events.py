@@ -14,6 +14,10 @@ async def _never_admin() -> bool:
     return False
 
 
+async def _unknown_count() -> int | None:
+    return None
+
+
 @dataclass(frozen=True)
 class ChatRef:
     """A conversation on one platform; `chat_id` is the platform's own id as text."""
@@ -59,6 +63,9 @@ class PhotoEvent(EventBase):
     photo: bytes = b""
     filename: str | None = None
     mime_type: str | None = None
+    member_count: Callable[[], Awaitable[int | None]] = field(default=_unknown_count, compare=False)
+    """The chat's member count on the platform, bots included (None: unknown), asked only for
+    scored group photos: how many people could react to it (the group taste model)."""
 
 
 @dataclass(frozen=True)
@@ -83,10 +90,22 @@ class ButtonEvent(EventBase):
 
 @dataclass(frozen=True)
 class ReactionEvent(EventBase):
-    """An emoji put on (or taken off) one of the bot's messages; `message_id` is that message."""
+    """An emoji put on (or taken off) a message: a scored photo or the bot's result for it
+    (`message_id`); reactions elsewhere are ignored."""
 
     emoji: str = ""
     added: bool = True
 
 
-Event = PhotoEvent | CommandEvent | ButtonEvent | ReactionEvent
+@dataclass(frozen=True)
+class ReactionCountEvent:
+    """A platform's total of anonymous reactions on a message (Telegram's
+    `message_reaction_count`): nobody is named, so there is no sender. Answers nothing."""
+
+    chat: ChatRef
+    update_id: str
+    message_id: str | None
+    total: int
+
+
+Event = PhotoEvent | CommandEvent | ButtonEvent | ReactionEvent | ReactionCountEvent

@@ -20,9 +20,10 @@ from bot.core.events import (
     CommandEvent,
     Event,
     PhotoEvent,
+    ReactionCountEvent,
     ReactionEvent,
 )
-from bot.core.flows import admin, boards, duels, help, photo, privacy, tips
+from bot.core.flows import admin, boards, duels, help, photo, privacy, taste, tips
 from bot.core.i18n import Translator
 from bot.core.photocache import PhotoCache
 from bot.core.replies import Announcement, Reply
@@ -93,6 +94,8 @@ class Game:
         Never raises: a failure anywhere (storage down, a bug) is logged and answered with a
         polite message, and nothing half-done is counted (storage writes are transactions).
         """
+        if isinstance(event, ReactionCountEvent):
+            return await self._reaction_count(event)
         language: str | None = None
         try:
             turn = await self._turn(event)
@@ -173,7 +176,7 @@ class Game:
     async def _command(self, turn: Turn, event: CommandEvent) -> list[Reply]:
         svc, name = self._svc, event.name.lower().lstrip("/")
         if name in ("start", "help"):
-            return help.help_text(turn)
+            return help.help_text(turn, svc.settings.taste_min_rated_photos)
         if name == "rate":
             text = turn.t("photo.rate_needs_photo", rate_command=turn.rate_command)
             return [Reply(text, tag=update_tag(turn.update_id))]
@@ -187,6 +190,8 @@ class Game:
             return await tips.tips(svc, turn)
         if name == "duel":
             return await duels.challenge(svc, turn, event)
+        if name == "whatworks":
+            return await taste.whatworks(svc, turn)
         if name == "privacy":
             return privacy.privacy(svc, turn)
         if name == "forgetme":
@@ -214,13 +219,13 @@ class Game:
         return []
 
     async def _reaction(self, turn: Turn, event: ReactionEvent) -> None:
-        """Record reactions on result messages (later features learn from them)."""
-        if event.message_id is None:
-            return
-        row = await self.store.get_submission_by_bot_message(turn.chat.id, event.message_id)
-        if row is None:
-            return
-        if event.added:
-            await self.store.add_reaction(row.id, turn.user.id, event.emoji, now=turn.now)
-        else:
-            await self.store.remove_reaction(row.id, turn.user.id, event.emoji)
+        """Reactions on a scored photo or its result teach the group taste model."""
+        await taste.reaction(self._svc, turn, event)
+
+    async def _reaction_count(self, event: ReactionCountEvent) -> list[Reply]:
+        """Anonymous reaction totals: no sender to register, nothing to answer."""
+        try:
+            await taste.reaction_count(self._svc, event)
+        except Exception:
+            log.exception("reaction count %s on %s failed", event.update_id, event.chat.platform)
+        return []

@@ -57,7 +57,8 @@ def register_commands(tree: app_commands.CommandTree, handler: CommandHandler) -
     @tree.command(name="top", description=_description("top"))
     @app_commands.describe(window="Which leaderboard (default: this season)")
     async def top(
-        interaction: discord.Interaction, window: Literal["week", "season", "all"] | None = None
+        interaction: discord.Interaction,
+        window: Literal["week", "season", "all", "taste"] | None = None,
     ) -> None:
         await handler.on_core_command(interaction, "top", (window,) if window else ())
 
@@ -68,7 +69,17 @@ def register_commands(tree: app_commands.CommandTree, handler: CommandHandler) -
             interaction, "duel", (f"@{opponent.name}",), (sender_of(opponent),)
         )
 
-    for name in ("help", "me", "tips", "badges", "privacy", "forgetme", "export", "settings"):
+    for name in (
+        "help",
+        "me",
+        "tips",
+        "whatworks",
+        "badges",
+        "privacy",
+        "forgetme",
+        "export",
+        "settings",
+    ):
         tree.add_command(_plain_command(name, handler))
 
     _register_admin_commands(tree, handler)

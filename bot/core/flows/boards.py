@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.core.badges import BADGES
 from bot.core.commands import ButtonAction
 from bot.core.context import Services, Turn, update_tag
+from bot.core.flows import taste
 from bot.core.flows.seasons import current_season
 from bot.core.markup import literal
 from bot.core.render import badge_label, badge_line, board_image, board_lines, moment, points
@@ -19,6 +20,8 @@ async def top(svc: Services, turn: Turn, args: tuple[str, ...]) -> list[Reply]:
     """The board for this week, this season (default) or all time, as text and picture."""
     t = turn.t
     period = _ALIASES.get(args[0].lower(), args[0].lower()) if args else "season"
+    if period == taste.PERIOD:
+        return await taste.top(svc, turn)
     if period not in PERIODS:
         return [Reply(t("top.usage"), tag=update_tag(turn.update_id))]
     season = await current_season(svc, turn.chat, turn.now)

@@ -7,8 +7,9 @@ from bot.core.markup import literal
 from bot.core.replies import Reply
 
 
-def help_text(turn: Turn) -> list[Reply]:
-    """How to play; admins' commands are listed too so they find them."""
+def help_text(turn: Turn, taste_needed: int) -> list[Reply]:
+    """How to play; admins' commands are listed too so they find them. `taste_needed`: rated
+    photos before a chat's group taste shows."""
     t = turn.t
     text = "\n".join(
         [
@@ -17,6 +18,7 @@ def help_text(turn: Turn) -> list[Reply]:
                 season_days=turn.chat.settings.season_days,
                 rate_command=turn.rate_command,
             ),
+            t("help.taste", needed=taste_needed),
             t("help.admin"),
         ]
     )

@@ -18,7 +18,7 @@ from bot.core.badges import BY_CODE, PhotoFacts, earned_for_photo
 from bot.core.commands import ButtonAction
 from bot.core.context import Services, Turn, submission_tag, update_tag
 from bot.core.events import PhotoEvent
-from bot.core.flows import duels
+from bot.core.flows import duels, taste
 from bot.core.flows.seasons import current_season
 from bot.core.markup import literal
 from bot.core.phash import phash
@@ -236,6 +236,8 @@ async def _scored(
     t, score = turn.t, analysis.score
     standing = await _standing(svc, turn, row, analysis, season)
     lines = _result_lines(turn, analysis, standing)
+    group_score = await taste.on_scored(svc, turn, row.id, analysis)
+    lines[1:1] = taste.result_line(turn, group_score)
     duel_lines, duel_replies = await duels.count_photo(svc, turn, row, score)
     lines.extend(duel_lines)
     rank, previous_rank = standing.rank, standing.previous_rank
@@ -269,6 +271,7 @@ async def _scored(
             "badges": list(standing.badges),
             "badge_labels": [badge_label(t, code) for code in standing.badges],
             "submission_id": row.id,
+            "group_score": round(group_score) if group_score is not None else None,
         },
     )
     return [reply, *duel_replies]

@@ -15,6 +15,7 @@ def privacy(svc: Services, turn: Turn) -> list[Reply]:
     """What is stored, what never is, and for how long."""
     minutes = amount(turn.t, "minutes", svc.settings.tips_photo_ttl_minutes)
     text = turn.t("privacy.text", minutes=minutes)
+    text = f"{text}\n\n{turn.t('privacy.taste')}"
     return [Reply(text, tag=update_tag(turn.update_id))]
 
 

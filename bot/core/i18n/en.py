@@ -105,7 +105,7 @@ MESSAGES: dict[str, str] = {
     "top.you": "You: #{rank} {name} · **{score}**",
     "top.not_ranked": "You have no score in this period yet: send a selfie!",
     "top.empty": "No scores yet. Send a selfie to open the board!",
-    "top.usage": "Usage: /top [week|season|all]",
+    "top.usage": "Usage: /top [week|season|all|taste]",
     "top.players.one": "{count} player",
     "top.players.other": "{count} players",
     "top.ends": "Season ends {when} UTC.",
@@ -258,6 +258,73 @@ MESSAGES: dict[str, str] = {
     "forget.not_yours": "Only the person who asked can confirm this.",
     "export.text": "Here is everything stored about you, as JSON.",
     "export.description": "Your selfiebot data",
+    # --- group taste (bot/core/flows/taste.py) ------------------------------------------
+    "help.taste": (
+        "• /whatworks: what this chat's reactions reward. After {needed} rated photos each "
+        "result also shows this group's taste, and `/top taste` ranks by it. In groups I only "
+        "see reactions when I'm an admin."
+    ),
+    "privacy.taste": (
+        "For this group's taste (/whatworks), each photo scored in a group also keeps a short "
+        "list of numbers describing it (expression, smile, head angle, face size and position, "
+        "light, colour, sharpness, and three numbers from the scoring model), how many people "
+        "could have reacted and who reacted with what. /forgetme deletes them with your scores."
+    ),
+    "taste.result": "This group's taste: **{score}/100**",
+    "taste.whatworks.title.one": "🎯 **What works here**, from {count} rated photo:",
+    "taste.whatworks.title.other": "🎯 **What works here**, from {count} rated photos:",
+    "taste.whatworks.trait": "• {trait} get about {percent}% more reactions here ({certainty}).",
+    "taste.whatworks.nothing": (
+        "Nothing stands out yet: reactions here follow no trait more than chance would. "
+        "Keep reacting to the photos you like!"
+    ),
+    "taste.whatworks.not_enough": (
+        "Not enough to go on yet: I learn this chat's taste from reactions to scored photos "
+        "and need {needed} rated photos; there are {count}. React to the photos you like! "
+        "(In groups I only see reactions when I'm an admin.)"
+    ),
+    "taste.certainty.sure": "sure",
+    "taste.certainty.fairly": "fairly sure",
+    "taste.certainty.hint": "only a hint so far",
+    "taste.top.title": "Leaderboard · this group's taste, season {number}",
+    "taste.top.not_enough": (
+        "The taste board opens after {needed} rated photos in this chat; there are {count}. "
+        "React to the photos you like!"
+    ),
+    "taste.trait.global.up": "Photos the global score rates high",
+    "taste.trait.global.down": "Photos the global score rates low",
+    "taste.trait.face_size.up": "Close-ups",
+    "taste.trait.face_size.down": "Photos with more background",
+    "taste.trait.off_centre.up": "Off-centre faces",
+    "taste.trait.off_centre.down": "Centred faces",
+    "taste.trait.smile.up": "Wide smiles",
+    "taste.trait.smile.down": "Closed-mouth, subtle smiles",
+    "taste.trait.happy.up": "Happy faces",
+    "taste.trait.happy.down": "Serious faces",
+    "taste.trait.surprise.up": "Surprised faces",
+    "taste.trait.surprise.down": "Unsurprised, calm faces",
+    "taste.trait.sad.up": "Moody, sad looks",
+    "taste.trait.sad.down": "Faces without a trace of sadness",
+    "taste.trait.neutral.up": "Neutral expressions",
+    "taste.trait.neutral.down": "Expressive faces",
+    "taste.trait.angry.up": "Fierce looks",
+    "taste.trait.angry.down": "Friendly looks",
+    "taste.trait.roll.up": "Tilted heads",
+    "taste.trait.roll.down": "Level heads",
+    "taste.trait.yaw.up": "Faces turned to the side",
+    "taste.trait.yaw.down": "Faces turned to the camera",
+    "taste.trait.mouth_open.up": "Open mouths",
+    "taste.trait.mouth_open.down": "Closed mouths",
+    "taste.trait.brightness.up": "Bright photos",
+    "taste.trait.brightness.down": "Darker photos",
+    "taste.trait.contrast.up": "Punchy, high-contrast photos",
+    "taste.trait.contrast.down": "Soft, low-contrast photos",
+    "taste.trait.saturation.up": "Colourful photos",
+    "taste.trait.saturation.down": "Muted colours",
+    "taste.trait.sharpness.up": "Sharp photos",
+    "taste.trait.sharpness.down": "Softer, less sharp photos",
+    "taste.trait.faces.up": "Group photos",
+    "taste.trait.faces.down": "Solo selfies",
     # --- admin and settings -------------------------------------------------------------
     "admin.refused": "Only chat admins can use /{name}.",
     "admin.season_length": "Seasons now last {days} (from the next season on).",
