@@ -19,6 +19,12 @@ T = TypeVar("T")
 WRITE_OPTION = "selfiebot_write"
 """Execution option marking transactions that will write: on SQLite they BEGIN IMMEDIATE."""
 
+SCHEMA_CHANGE_OPTION = "selfiebot_schema_change"
+"""Execution option for migrations: on SQLite foreign keys are off for that transaction, because
+rebuilding a parent table (the only way to change some of its DDL) would otherwise cascade the
+implicit DELETE of its DROP into every child table. `storage.migrate` checks every foreign key
+before committing, and the connection gets them back when it returns to the pool."""
+
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 RETRY_ATTEMPTS = 8
 _PG_TRANSIENT = {"40001", "40P01"}  # serialization failure, deadlock detected
@@ -75,8 +81,20 @@ def _sqlite_engine(url: URL, *, echo: bool) -> AsyncEngine:
         # A writer that starts deferred and upgrades later can fail with SQLITE_BUSY at once
         # (the busy handler is skipped to avoid deadlock); taking the write lock at BEGIN makes
         # writers wait their turn under busy_timeout instead.
-        immediate = conn.get_execution_options().get(WRITE_OPTION, False)
+        options = conn.get_execution_options()
+        if options.get(SCHEMA_CHANGE_OPTION, False):
+            # PRAGMA foreign_keys is ignored inside a transaction, so it goes before BEGIN.
+            conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            conn.info[SCHEMA_CHANGE_OPTION] = True
+        immediate = options.get(WRITE_OPTION, False)
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    @event.listens_for(engine.sync_engine, "checkin")
+    def _on_checkin(dbapi_connection: Any, record: Any) -> None:
+        if record is not None and record.info.pop(SCHEMA_CHANGE_OPTION, False):
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.close()
 
     return engine
 

@@ -12,7 +12,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from storage.engine import WRITE_OPTION, run_in_transaction
+from storage.engine import SCHEMA_CHANGE_OPTION, WRITE_OPTION, run_in_transaction
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 _PG_MIGRATION_LOCK = 0x5E1F1EB0
@@ -36,6 +36,12 @@ def _upgrade(connection: Connection, revision: str) -> None:
     if connection.dialect.name == "postgresql":
         connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_MIGRATION_LOCK})
     command.upgrade(alembic_config(connection), revision)
+    if connection.dialect.name == "sqlite":
+        # Foreign keys were off while tables were rebuilt (`SCHEMA_CHANGE_OPTION`): a
+        # migration that broke one must not commit.
+        broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+        if broken:
+            raise RuntimeError(f"migration left rows pointing nowhere: {broken[:5]}")
 
 
 def _current(connection: Connection) -> str | None:
@@ -48,7 +54,7 @@ async def upgrade(engine: AsyncEngine, revision: str = "head") -> str | None:
     On SQLite the write lock taken at BEGIN, and on PostgreSQL an advisory lock, make
     concurrent start-ups queue instead of creating tables twice.
     """
-    writer = engine.execution_options(**{WRITE_OPTION: True})
+    writer = engine.execution_options(**{WRITE_OPTION: True, SCHEMA_CHANGE_OPTION: True})
 
     async def work(conn: AsyncConnection) -> str | None:
         await conn.run_sync(_upgrade, revision)

@@ -2,7 +2,8 @@
 
 A private chat (a one-to-one conversation with the bot) is itself about its one member: on
 Telegram its id is the user's own id. So forgetting a user also deletes the private chats
-nobody else was ever seen in, with their seasons and queued announcements.
+nobody else was ever seen in, with their seasons and queued announcements. Announcements in
+the other chats they played in stay, without their id (`storage.scrub`).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from storage.schema import (
     submissions,
     users,
 )
+from storage.scrub import scrub_announcements
 
 
 async def forget(conn: AsyncConnection, user_id: int) -> ForgetReport:
@@ -36,6 +38,13 @@ async def forget(conn: AsyncConnection, user_id: int) -> ForgetReport:
     counts are exact rather than hidden inside ON DELETE CASCADE."""
     own = select(submissions.c.id).where(submissions.c.user_id == user_id).scalar_subquery()
     private = await _private_chats(conn, user_id)
+    member_of = list(
+        (
+            await conn.execute(
+                select(memberships.c.chat_id).where(memberships.c.user_id == user_id)
+            )
+        ).scalars()
+    )
     removed: dict[str, int] = {}
 
     async def drop(name: str, statement: Any) -> None:
@@ -72,7 +81,8 @@ async def forget(conn: AsyncConnection, user_id: int) -> ForgetReport:
     await drop("announcements", delete(announcements).where(announcements.c.chat_id.in_(private)))
     await drop("seasons", delete(seasons).where(seasons.c.chat_id.in_(private)))
     await drop("chats", delete(chats).where(chats.c.id.in_(private)))
-    return ForgetReport(user_id=user_id, removed=removed)
+    scrubbed = await scrub_announcements(conn, user_id, member_of)
+    return ForgetReport(user_id=user_id, removed=removed, announcements_scrubbed=scrubbed)
 
 
 async def _private_chats(conn: AsyncConnection, user_id: int) -> list[int]:

@@ -436,10 +436,12 @@ class AnnouncementRecord:
 
 @dataclass(frozen=True)
 class ForgetReport:
-    """How many rows of each kind `forget_user` deleted (table name -> count)."""
+    """How many rows of each kind `forget_user` deleted (table name -> count), and in how
+    many kept announcements it erased the user's id (`announcements_scrubbed`)."""
 
     user_id: int
     removed: Mapping[str, int]
+    announcements_scrubbed: int = 0
 
     @property
     def total(self) -> int:

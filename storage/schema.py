@@ -34,6 +34,11 @@ NAMING = {
     "pk": "pk_%(table_name)s",
 }
 
+NEVER_REUSED: dict[str, Any] = {"sqlite_autoincrement": True}
+"""Table option for tables whose ids leave the database (in replies, buttons, announcements,
+exports): SQLite otherwise hands a deleted row's id (a forgotten user's) to the next insert.
+PostgreSQL sequences never reuse ids, so this only changes SQLite's DDL."""
+
 OPEN_DUEL_SQL = "status IN ('pending', 'active')"
 OPEN_SEASON_SQL = "closed_at IS NULL"
 
@@ -53,6 +58,7 @@ class User(Base):
     __table_args__ = (
         UniqueConstraint("platform", "platform_user_id"),
         Index(None, "platform", "username_key"),
+        NEVER_REUSED,
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -70,7 +76,7 @@ class Chat(Base):
     """A conversation on one platform and its game settings (one column per setting)."""
 
     __tablename__ = "chats"
-    __table_args__ = (UniqueConstraint("platform", "platform_chat_id"),)
+    __table_args__ = (UniqueConstraint("platform", "platform_chat_id"), NEVER_REUSED)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     platform: Mapped[str] = mapped_column(String(16))
@@ -115,6 +121,7 @@ class Submission(Base):
         Index(None, "chat_id", "message_id"),
         Index(None, "user_id"),
         Index(None, "duplicate_of"),
+        NEVER_REUSED,
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -179,6 +186,7 @@ class SeasonRow(Base):
         ),
         Index(None, "closed_at", "ends_at"),
         Index(None, "winner_user_id"),
+        NEVER_REUSED,
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -194,7 +202,11 @@ class Achievement(Base):
     """A badge, once per user per chat."""
 
     __tablename__ = "achievements"
-    __table_args__ = (UniqueConstraint("user_id", "chat_id", "code"), Index(None, "chat_id"))
+    __table_args__ = (
+        UniqueConstraint("user_id", "chat_id", "code"),
+        Index(None, "chat_id"),
+        NEVER_REUSED,
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
@@ -221,6 +233,7 @@ class Duel(Base):
         Index(None, "status", "expires_at"),
         Index(None, "challenger_id"),
         Index(None, "opponent_id"),
+        NEVER_REUSED,
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -341,6 +354,7 @@ class Announcement(Base):
         UniqueConstraint("dedupe_key"),
         Index(None, "sent_at", "due_at"),
         Index(None, "chat_id"),
+        NEVER_REUSED,
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
