@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from bot.score_cli import score
+from bot.taste_cli import taste
 from models.cli import app as models_app
 from storage.cli import app as db_app
 
@@ -22,6 +23,7 @@ app = typer.Typer(
 app.add_typer(models_app, name="models")
 app.add_typer(db_app, name="db")
 app.command("score")(score)
+app.command("taste")(taste)
 
 
 @app.command()
