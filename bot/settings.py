@@ -83,6 +83,11 @@ class Settings(BaseSettings):
     duplicate_hamming_distance: int = Field(default=6, ge=0, le=64)
     duel_hours: int = Field(default=24, ge=1)
     leaderboard_size: int = Field(default=10, ge=1, le=50, description="Lines on a board.")
+    default_language: str = Field(
+        default="en",
+        description="Language a new group chat starts in until an admin sets one with /language "
+        "(en, es, pt-br, ru, de, fr, it, tr, id); personal replies follow each person's own.",
+    )
     tips_photo_ttl_minutes: int = Field(
         default=30, ge=1, description="How long a user's last photo stays in memory for /tips."
     )
@@ -172,6 +177,16 @@ class Settings(BaseSettings):
     )
 
     log_level: str = "INFO"
+
+    @field_validator("default_language")
+    @classmethod
+    def _spoken_language(cls, value: str) -> str:
+        from bot.core.i18n.languages import normalize, supported_languages
+
+        code = normalize(value)
+        if code is None:
+            raise ValueError(f"must be one of {', '.join(supported_languages())}")
+        return code
 
     @property
     def resolved_database_url(self) -> str:

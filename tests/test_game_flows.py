@@ -216,11 +216,11 @@ async def test_near_duplicate_in_this_season_is_refused_naming_the_earlier_entry
     await bot.photo("bob", recompressed)
     refusal = bot.pop().text
     assert "looks like one already scored" in refusal
-    assert f"Ann's photo from Mon 02 Mar 09:00 UTC (score {first['score']})" in refusal
+    assert f"Ann's photo from Mon, Mar 2 09:00 UTC (score {first['score']})" in refusal
     await bot.photo("ann", recompressed)
     own = bot.pop().text
     assert "You already scored this photo in this chat this season" in own
-    assert f"(Mon 02 Mar 09:00 UTC, score {first['score']})" in own
+    assert f"(Mon, Mar 2 09:00 UTC, score {first['score']})" in own
     await bot.command("bob", "/me")
     assert "No scored photos yet" in bot.pop().text
     # A new season forgets old photos: the same picture may play again.
@@ -418,7 +418,7 @@ async def test_admin_season_length_and_reset(bot: FakeAdapter) -> None:
     assert "Champion: Ann" in to_plain(results.reply.text)
     await bot.command("ann", "/settings")
     settings = to_plain(bot.pop().text)
-    assert "Season length: 3 days (season 2 ends Thu 05 Mar 09:00 UTC)" in settings
+    assert "Season length: 3 days (season 2 ends Thu, Mar 5 09:00 UTC)" in settings
 
 
 async def test_streak_badges_after_three_and_seven_days(bot: FakeAdapter) -> None:
@@ -674,9 +674,9 @@ async def test_admin_usage_errors_and_language(bot: FakeAdapter) -> None:
         ("/seasonlength", "Usage: /seasonlength"),
         ("/seasonlength 0", "Usage: /seasonlength"),
         ("/ratelimit ten 10", "Usage: /ratelimit"),
-        ("/language xx", "Available: en"),
+        ("/language xx", "Available: de (Deutsch), en (English), es (Español)"),
         ("/duels maybe", "Usage: /duels"),
-        ("/language en", "Language set to en"),
+        ("/language en", "Language set to en (English)"),
         ("/autoscore off", "Only photos sent with /rate"),
     ):
         await bot.command("boss", command)

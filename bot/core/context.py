@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from bot.core.events import Event
-from bot.core.i18n import Translator
+from bot.core.i18n import Translator, chat_language, new_chat_language
 from bot.core.photocache import PhotoCache
 from bot.settings import Settings
 from storage.records import ChatRecord, ChatSettings, UserRecord
@@ -38,23 +38,31 @@ class Services:
     clock: Clock
     photos: PhotoCache
 
-    def chat_defaults(self, platform: str) -> ChatSettings:
+    def chat_defaults(self, platform: str, event: Event | None = None) -> ChatSettings:
         """Settings a chat starts with, taken from the global configuration.
 
         Discord channels opt in to scoring every photo (`/autoscore on`): a bot reading every
-        attachment in a busy server uninvited would be unwelcome.
+        attachment in a busy server uninvited would be unwelcome. The language comes from the
+        first event's hints (`bot.core.i18n.languages.new_chat_language`).
         """
+        hints = (event.chat.language, event.sender.language) if event else (None, None)
+        private = event.chat.is_private if event else False
         return ChatSettings(
             season_days=self.settings.season_days,
             rate_limit_photos=self.settings.rate_limit_photos,
             rate_limit_window_minutes=self.settings.rate_limit_window_minutes,
             auto_score=platform not in OPT_IN_PLATFORMS,
+            language=new_chat_language(*hints, private, self.settings.default_language),
         )
 
 
 @dataclass(frozen=True)
 class Turn:
-    """One event being handled: who, where, when, and the chat's language."""
+    """One event being handled: who, where, when, and in which language to answer.
+
+    `t` speaks to the sender (their language, else the chat's); `chat_t` speaks to the whole
+    chat (leaderboards, duels, results): the rule is `bot.core.i18n.languages`.
+    """
 
     event: Event
     chat: ChatRecord
@@ -65,6 +73,10 @@ class Turn:
     @property
     def update_id(self) -> str:
         return self.event.update_id
+
+    @property
+    def chat_t(self) -> Translator:
+        return Translator(chat_language(self.chat.settings.language))
 
     @property
     def rate_command(self) -> str:

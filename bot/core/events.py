@@ -20,17 +20,26 @@ async def _unknown_count() -> int | None:
 
 @dataclass(frozen=True)
 class ChatRef:
-    """A conversation on one platform; `chat_id` is the platform's own id as text."""
+    """A conversation on one platform; `chat_id` is the platform's own id as text.
+
+    `language` is the platform's hint of what the chat speaks (a Discord server's preferred
+    locale), used only when the chat is first seen; an admin's `/language` decides after that.
+    """
 
     platform: str
     chat_id: str
     title: str | None = None
     is_private: bool = False
+    language: str | None = None
 
 
 @dataclass(frozen=True)
 class Sender:
-    """The person behind an event; `username` lets `/duel @name` find people by handle."""
+    """The person behind an event; `username` lets `/duel @name` find people by handle.
+
+    `language` is the platform's hint of the person's language, passed through untouched
+    (`pt-br`, `en-US`...): the core decides what to do with it (`bot.core.i18n.languages`).
+    """
 
     platform: str
     user_id: str

@@ -24,7 +24,7 @@ from bot.core.events import (
     ReactionEvent,
 )
 from bot.core.flows import admin, boards, duels, help, photo, privacy, taste, tips
-from bot.core.i18n import Translator
+from bot.core.i18n import Translator, personal_language
 from bot.core.photocache import PhotoCache
 from bot.core.replies import Announcement, Reply
 from bot.core.scheduler import Scheduler
@@ -99,7 +99,7 @@ class Game:
         language: str | None = None
         try:
             turn = await self._turn(event)
-            language = turn.chat.settings.language
+            language = turn.t.language
             if isinstance(event, ReactionEvent):
                 await self._reaction(turn, event)
                 return []
@@ -123,7 +123,7 @@ class Game:
             event.chat.chat_id,
             title=event.chat.title,
             is_private=event.chat.is_private,
-            defaults=svc.chat_defaults(event.chat.platform),
+            defaults=svc.chat_defaults(event.chat.platform, event),
             now=now,
         )
         sender = event.sender
@@ -136,7 +136,8 @@ class Game:
             chat_id=chat.id,
             now=now,
         )
-        return Turn(event, chat, user, now, Translator(chat.settings.language))
+        t = Translator(personal_language(user.language, chat.settings.language))
+        return Turn(event, chat, user, now, t)
 
     async def reply_sent(self, chat: ChatRef, tag: str, message_id: str) -> None:
         """Remember the bot's message (reactions point at it) and mark the update answered."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from bot.core import cards
 from bot.core.badges import BY_CODE
@@ -38,11 +38,6 @@ def duration(t: Translator, delta: timedelta) -> str:
     if minutes < 60:
         return t("duration.minutes", n=minutes)
     return t("duration.hours", h=minutes // 60, m=minutes % 60)
-
-
-def moment(value: datetime) -> str:
-    """A UTC time people can read at a glance: "Mon 30 Nov 14:05"."""
-    return value.strftime("%a %d %b %H:%M")
 
 
 def movement(t: Translator, rank: int | None, previous: int | None) -> str:

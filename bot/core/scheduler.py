@@ -21,7 +21,7 @@ from bot.core.flows import duels
 from bot.core.flows.seasons import rollover
 from bot.core.i18n import Translator
 from bot.core.markup import literal
-from bot.core.render import badge_award, board_image, board_lines, moment, points
+from bot.core.render import badge_award, board_image, board_lines, points
 from bot.core.replies import Announcement, Reply
 from storage.records import (
     AnnouncementRecord,
@@ -211,7 +211,7 @@ class Scheduler:
         next_id = payload.get("next_season_id")
         following = await store.get_season(int(next_id)) if next_id is not None else None
         if following is not None:
-            lines.append(t("season.next", number=following.number, when=moment(following.ends_at)))
+            lines.append(t("season.next", number=following.number, when=following.ends_at))
         title = t("top.title.season", number=season.number)
         return Reply(
             "\n".join(lines),

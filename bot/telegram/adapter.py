@@ -27,6 +27,7 @@ from bot.core.replies import Announcement, Reply
 from bot.telegram import refusals
 from bot.telegram.network import NetworkHealth, with_retries
 from bot.telegram.outbox import Delivered, Destination, Outbox, utf16_len
+from bot.telegram.reactions import MemberCounts, reaction_count_event
 from bot.telegram.translate import (
     ADMIN_STATUSES,
     KNOWN_COMMANDS,
@@ -125,6 +126,7 @@ class TelegramAdapter:
         self._health = health
         self._max_download = max_download_bytes
         self._seen = RecentIds()
+        self._members = MemberCounts()
 
     # --- PTB entry points -----------------------------------------------------------------
 
@@ -142,6 +144,9 @@ class TelegramAdapter:
                 await self._on_button(update.update_id, update.callback_query, context.bot, answer)
             elif update.message_reaction is not None:
                 await self._on_reaction(update.update_id, update.message_reaction, context.bot)
+            elif update.message_reaction_count is not None:
+                counted = update.message_reaction_count
+                await self._game.handle(reaction_count_event(update.update_id, counted))
         except Exception:
             self._seen.release(update.update_id)
             log.exception("Failed to handle update %s", update.update_id)
@@ -294,6 +299,7 @@ class TelegramAdapter:
                         message_id=str(photo_message_id),
                         photo=data,
                         filename=image.filename,
+                        member_count=self._members.counter(bot, int(dest.chat.chat_id)),
                         mime_type=image.mime_type,
                     )
                     replies = await self._game.handle(event)

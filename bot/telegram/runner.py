@@ -32,9 +32,14 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-ALLOWED_UPDATES = (Update.MESSAGE, Update.CALLBACK_QUERY, Update.MESSAGE_REACTION)
-"""Reactions are delivered only when asked for explicitly; edits and channel posts are not
-game input."""
+ALLOWED_UPDATES = (
+    Update.MESSAGE,
+    Update.CALLBACK_QUERY,
+    Update.MESSAGE_REACTION,
+    Update.MESSAGE_REACTION_COUNT,
+)
+"""Reactions (named, and anonymous totals) are delivered only when asked for explicitly, and
+in groups only to an admin bot; edits and channel posts are not game input."""
 
 ANNOUNCE_JOB = "selfiebot-announcements"
 _SECRET_TOKEN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")

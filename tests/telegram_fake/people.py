@@ -150,6 +150,22 @@ class Person:
         return self._push("message_reaction", reaction)
 
 
+def anonymous_reactions(
+    api: FakeBotApi, chat: dict[str, Any], message_id: int, counts: dict[str, int]
+) -> dict[str, Any]:
+    """Telegram's update for reactions nobody is named for: the message's totals per emoji."""
+    counted = {
+        "chat": chat,
+        "message_id": message_id,
+        "date": int(time.time()),
+        "reactions": [
+            {"type": {"type": "emoji", "emoji": emoji}, "total_count": total}
+            for emoji, total in counts.items()
+        ],
+    }
+    return api.push({"message_reaction_count": counted})
+
+
 def _put_text(message: dict[str, Any], text: str | None, key: str, entities_key: str) -> None:
     """Add a text or caption; a leading `/command` gets its bot_command entity like Telegram's."""
     if not text:

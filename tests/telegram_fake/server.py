@@ -101,6 +101,7 @@ class _State:
     files: dict[str, tuple[bytes, str]] = field(default_factory=dict)
     chats: dict[int, dict[str, Any]] = field(default_factory=dict)
     members: dict[tuple[int, int], str] = field(default_factory=dict)
+    member_counts: dict[int, int] = field(default_factory=dict)
     no_private: set[int] = field(default_factory=set)
     failures: dict[str, _Failure] = field(default_factory=dict)
     calls: list[ApiCall] = field(default_factory=list)
@@ -214,6 +215,11 @@ class FakeBotApi:
     def set_member_status(self, chat_id: int, user_id: int, status: str) -> None:
         with self._lock:
             self._state.members[(chat_id, user_id)] = status
+
+    def set_member_count(self, chat_id: int, count: int) -> None:
+        """What getChatMemberCount answers for the chat (bots included, as Telegram counts)."""
+        with self._lock:
+            self._state.member_counts[chat_id] = count
 
     def forbid_private(self, user_id: int) -> None:
         """The user never started the bot: DMs to them are refused with 403."""
@@ -440,6 +446,12 @@ class FakeBotApi:
                 )
             )
         return member
+
+    def _m_getChatMemberCount(self, params: dict[str, Any], uploads: dict[str, Upload]) -> int:
+        chat_id = int(params["chat_id"])
+        self._check_chat(chat_id)
+        with self._lock:
+            return self._state.member_counts.get(chat_id, 2 if chat_id > 0 else 10)
 
     def _m_sendChatAction(self, params: dict[str, Any], uploads: dict[str, Upload]) -> bool:
         self._check_chat(params["chat_id"])

@@ -9,8 +9,8 @@ from __future__ import annotations
 from bot.core.context import Services, Turn, update_tag
 from bot.core.events import CommandEvent
 from bot.core.flows.seasons import current_season, rollover
-from bot.core.i18n import Translator, supported_languages
-from bot.core.render import amount, moment
+from bot.core.i18n import BY_CODE, Translator, normalize, supported_languages
+from bot.core.render import amount
 from bot.core.replies import Reply
 from storage.limits import RATE_LIMIT_PHOTOS, RATE_LIMIT_WINDOW_MINUTES, SEASON_DAYS
 
@@ -43,10 +43,10 @@ async def show_settings(svc: Services, turn: Turn) -> list[Reply]:
         "settings.text",
         season_days=amount(t, "days", settings.season_days),
         number=season.number,
-        when=moment(season.ends_at),
+        when=season.ends_at,
         photos=amount(t, "photos", settings.rate_limit_photos),
         minutes=amount(t, "minutes", settings.rate_limit_window_minutes),
-        language=settings.language,
+        language=_language_name(settings.language),
         duels=t("settings.on") if settings.duels_enabled else t("settings.off"),
         auto_score=t("settings.on") if settings.auto_score else t("settings.off"),
     )
@@ -82,12 +82,19 @@ async def _rate_limit(svc: Services, turn: Turn, args: tuple[str, ...]) -> str:
 
 
 async def _language(svc: Services, turn: Turn, args: tuple[str, ...]) -> str:
-    code = args[0].lower() if args else ""
-    languages = supported_languages()
-    if code not in languages:
-        return turn.t("admin.language_usage", languages=", ".join(languages))
+    """Set the chat's language: group posts use it, and people whose platform says nothing."""
+    code = normalize(args[0]) if args else None
+    if code is None:
+        languages = ", ".join(_language_name(code) for code in supported_languages())
+        return turn.t("admin.language_usage", languages=languages)
     await svc.store.update_chat_settings(turn.chat.id, language=code)
-    return Translator(code)("admin.language", language=code)
+    return Translator(code)("admin.language", language=_language_name(code))
+
+
+def _language_name(code: str) -> str:
+    """`de (Deutsch)`: the code to type and the language's own name."""
+    language = BY_CODE.get(code)
+    return f"{code} ({language.name})" if language else code
 
 
 async def _duels(svc: Services, turn: Turn, args: tuple[str, ...]) -> str:

@@ -8,7 +8,7 @@ from bot.core.context import Services, Turn, update_tag
 from bot.core.flows import taste
 from bot.core.flows.seasons import current_season
 from bot.core.markup import literal
-from bot.core.render import badge_label, badge_line, board_image, board_lines, moment, points
+from bot.core.render import badge_label, badge_line, board_image, board_lines, points
 from bot.core.replies import Button, Reply
 from storage.records import Window
 
@@ -17,8 +17,9 @@ _ALIASES = {"w": "week", "weekly": "week", "s": "season", "alltime": "all", "all
 
 
 async def top(svc: Services, turn: Turn, args: tuple[str, ...]) -> list[Reply]:
-    """The board for this week, this season (default) or all time, as text and picture."""
-    t = turn.t
+    """The board for this week, this season (default) or all time, as text and picture, in the
+    chat's language: everyone in the chat reads it."""
+    t = turn.chat_t
     period = _ALIASES.get(args[0].lower(), args[0].lower()) if args else "season"
     if period == taste.PERIOD:
         return await taste.top(svc, turn)
@@ -46,7 +47,7 @@ async def top(svc: Services, turn: Turn, args: tuple[str, ...]) -> list[Reply]:
             lines.append(t("top.not_ranked"))
         lines.append(t.plural("top.players", board.players))
     if period == "season":
-        lines.append(t("top.ends", when=moment(season.ends_at)))
+        lines.append(t("top.ends", when=season.ends_at))
     reply = Reply(
         "\n".join(lines),
         attachments=(board_image(t, title, board, turn.user.id),),
@@ -86,7 +87,7 @@ async def me(svc: Services, turn: Turn) -> list[Reply]:
                 "me.scores",
                 overall.count,
                 best=points(overall.best),
-                average=f"{overall.average or 0:.1f}",
+                average=float(overall.average or 0),
             )
         )
         if in_season.rank is not None:

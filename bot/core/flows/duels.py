@@ -14,7 +14,7 @@ from bot.core.context import Services, Turn, update_tag
 from bot.core.events import ButtonEvent, CommandEvent
 from bot.core.i18n import Translator
 from bot.core.markup import literal
-from bot.core.render import badge_award, moment, points
+from bot.core.render import badge_award, points
 from bot.core.replies import Button, Reply
 from storage.records import (
     DuelOutcome,
@@ -47,6 +47,7 @@ async def challenge(svc: Services, turn: Turn, event: CommandEvent) -> list[Repl
     )
     if duel is None:
         return [_say(turn, t("duel.busy", name=literal(opponent.display_name)))]
+    t = turn.chat_t  # the challenge is the whole chat's news, in the chat's language
     text = t(
         "duel.challenge",
         challenger=literal(turn.user.display_name),
@@ -75,17 +76,17 @@ async def answer(svc: Services, turn: Turn, event: ButtonEvent) -> list[Reply]:
         declined = await svc.store.decline_duel(duel.id, now=turn.now)
         if declined is None:
             return [_say(turn, t("duel.gone"), private=True)]
-        return [_say(turn, t("duel.declined", challenger=challenger, opponent=opponent))]
+        return [_say(turn, turn.chat_t("duel.declined", challenger=challenger, opponent=opponent))]
     deadline = turn.now + timedelta(hours=svc.settings.duel_hours)
     accepted = await svc.store.accept_duel(duel.id, expires_at=deadline, now=turn.now)
     if accepted is None:
         return [_say(turn, t("duel.gone"), private=True)]
-    text = t(
+    text = turn.chat_t(
         "duel.accepted",
         challenger=challenger,
         opponent=opponent,
         hours=svc.settings.duel_hours,
-        until=moment(accepted.expires_at),
+        until=accepted.expires_at,
     )
     return [_say(turn, text)]
 

@@ -23,7 +23,7 @@ from bot.core.flows.seasons import current_season
 from bot.core.markup import literal
 from bot.core.phash import phash
 from bot.core.ratelimit import retry_at
-from bot.core.render import amount, badge_label, duration, moment, movement, points, verdict
+from bot.core.render import amount, badge_label, duration, movement, points, verdict
 from bot.core.replies import Attachment, Button, Reply
 from inference import Analysis, PhotoError
 from models.registry import ModelMissingError
@@ -311,7 +311,7 @@ def _plain(turn: Turn, text: str, row: SubmissionRecord) -> Reply:
 async def _duplicate_reply(
     svc: Services, turn: Turn, row: SubmissionRecord, earlier: SubmissionRecord
 ) -> Reply:
-    when, score = moment(earlier.created_at), points(earlier.score)
+    when, score = earlier.created_at, points(earlier.score)
     if earlier.user_id == turn.user.id:
         return _plain(turn, turn.t("photo.duplicate_own", when=when, score=score), row)
     owner = await svc.store.get_user(earlier.user_id)
