@@ -280,7 +280,11 @@ class SelfieBotClient(discord.AutoShardedClient):
             return
         author_id = getattr(payload, "message_author_id", None)
         if added and me is not None and author_id is not None and author_id != me.id:
-            return
+            # Someone's own message: it can only be a scored photo where photos posted in the
+            # channel are scored (the group taste counts reactions on the photo itself).
+            posted = ChatRef(PLATFORM, str(payload.channel_id))
+            if payload.guild_id is None or not await self.game.auto_score_enabled(posted):
+                return
         user = payload.member or self.get_user(payload.user_id)
         sender = (
             sender_of(user)

@@ -304,7 +304,16 @@ class DiscordWorld:
         self._parse("MESSAGE_CREATE", payload)
         return int(payload["id"])
 
-    def react(self, message_id: int, person: Person, emoji: str, *, added: bool = True) -> None:
+    def react(
+        self,
+        message_id: int,
+        person: Person,
+        emoji: str,
+        *,
+        added: bool = True,
+        author: Person | None = None,
+    ) -> None:
+        """`person` reacts to a message by `author` (default: the bot's own message)."""
         payload: dict[str, Any] = {
             "user_id": str(person.id),
             "channel_id": str(CHANNEL_ID),
@@ -316,5 +325,5 @@ class DiscordWorld:
         }
         if added:
             payload["member"] = member_payload(person, (), None)
-            payload["message_author_id"] = str(BOT_ID)
+            payload["message_author_id"] = str(author.id if author is not None else BOT_ID)
         self._parse("MESSAGE_REACTION_ADD" if added else "MESSAGE_REACTION_REMOVE", payload)

@@ -1,0 +1,36 @@
+"""Discord reactions for the group taste: on the bot's results everywhere, and on a member's own
+photo where the channel scores posted photos (`/autoscore on`), never on other chatter."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.core.events import ReactionEvent
+from bot.discord.client import SelfieBotClient
+from tests.fakes.discord_kit import ANN, BOB, ScriptedGame, bot, fake_discord, logged_in
+from tests.fakes.discord_payloads import CHANNEL_ID, DiscordWorld
+
+__all__ = ["bot", "fake_discord", "logged_in"]
+
+
+@pytest.fixture
+def game() -> ScriptedGame:
+    return ScriptedGame()
+
+
+async def test_reactions_on_a_members_photo_count_only_where_photos_are_scored(
+    bot: tuple[SelfieBotClient, DiscordWorld], game: ScriptedGame
+) -> None:
+    game.script = lambda event: []
+    _, world = bot
+    world.react(501, BOB, "❤️", author=ANN)
+    await world.settle()
+    assert game.events == []
+    game.auto_channels.add(str(CHANNEL_ID))
+    world.react(501, BOB, "❤️", author=ANN)
+    world.react(777, ANN, "🔥")
+    await world.settle()
+    photo, result = game.events
+    assert isinstance(photo, ReactionEvent) and isinstance(result, ReactionEvent)
+    assert (photo.message_id, photo.sender.user_id, photo.emoji) == ("501", str(BOB.id), "❤️")
+    assert result.message_id == "777"
