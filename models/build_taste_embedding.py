@@ -34,6 +34,7 @@ from models.registry import ModelFile  # noqa: E402
 from models.seed import popularity_card  # noqa: E402
 
 COMPONENTS = 3
+MAX_PIXELS = 40_000_000
 SHARED = ROOT.parent / "shared"
 
 
@@ -47,9 +48,8 @@ def penultimate_activations(h5: Path, photos: list[Path]) -> tuple[np.ndarray, n
             sha256=hashlib.sha256(data).hexdigest(), source_sha256="", source=str(h5)
         )
         model = PopularityModel(ModelFile(onnx_path, card))
-        batch = np.concatenate(
-            [model.tensor(model.resize(decode_photo(p.read_bytes(), 40_000_000).image)) for p in photos]
-        )
+        images = [decode_photo(path.read_bytes(), MAX_PIXELS).image for path in photos]
+        batch = np.concatenate([model.tensor(model.resize(image)) for image in images])
         probabilities, embedding = model.predict_with_embedding(batch)
     if embedding is None:
         raise SystemExit(f"{h5} has no Dense output layer whose input could be read")
@@ -96,7 +96,8 @@ def main(argv: list[str] | None = None) -> int:
         "standard deviation on the dev selfies.",
         "input_dim": int(embedding.shape[1]),
         "built_by": "models/build_taste_embedding.py",
-        "licence": "MIT (numbers derived by this project; no photo or model weight is stored)",
+        "licence": "MIT: statistics this project computed from the popularity model's "
+        "activations; no photo, pixel or model weight is stored here",
         **fit(embedding, probabilities),
     }
     args.out.write_text(json.dumps(card, indent=2) + "\n", encoding="utf-8")
