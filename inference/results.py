@@ -180,11 +180,6 @@ class Analysis:
         a lamp or a poster can be larger than the face). None without a face."""
         return self.faces[0] if self.faces else None
 
-    @property
-    def largest_face(self) -> Face | None:
-        """Kept only until the tips engine moves to `main_face`."""
-        return max(self.faces, key=lambda face: face.area, default=None)
-
     def to_dict(self) -> dict[str, Any]:
         return {
             "score": self.score,
