@@ -4,7 +4,9 @@ BIN := $(VENV)/bin
 PYTHON ?= python3
 SEED_MODEL := ../shared/seed/best_model.h5
 
-.PHONY: run test lint format bench clean
+PHOTO ?= tests/data/astronaut.jpg
+
+.PHONY: run test lint format bench clean help models web score play
 
 $(BIN)/selfiebot: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -13,11 +15,30 @@ $(BIN)/selfiebot: pyproject.toml
 	touch $@
 
 ## run: set up, make sure the popularity model is there, start the product
-run: $(BIN)/selfiebot
+run: models
+	$(BIN)/selfiebot run
+
+## models: install the popularity model (import ../shared's copy, else download the pinned one)
+models: $(BIN)/selfiebot
 	@$(BIN)/selfiebot models status >/dev/null 2>&1 || \
 		if [ -f $(SEED_MODEL) ]; then $(BIN)/selfiebot models import $(SEED_MODEL); \
 		else $(BIN)/selfiebot models fetch; fi
-	$(BIN)/selfiebot run
+
+## web: only the web page and its JSON API (no chat bots)
+web: models
+	$(BIN)/selfiebot web
+
+## score: score one photo in the terminal (make score PHOTO=me.jpg)
+score: models
+	$(BIN)/selfiebot score $(PHOTO)
+
+## play: play the game from the terminal: score PHOTO, then /tips (make play PHOTO=me.jpg)
+play: models
+	$(BIN)/selfiebot play --chat terminal --user me $(PHOTO) /tips /top --out out/
+
+## help: list these targets
+help:
+	@grep -E '^## ' Makefile | sed 's/^## /  make /'
 
 ## test: set up with the dev extras, lint, run the tests
 test: $(BIN)/selfiebot

@@ -38,8 +38,13 @@ def play(
     ],
     chat: Annotated[str, typer.Option(help="Chat name (each name is its own chat).")] = "terminal",
     user: Annotated[str, typer.Option(help="Your name in the game (also your @handle).")] = "me",
-    out: Annotated[Path | None, typer.Option(help="Save reply images and files here.")] = None,
-    admin: Annotated[bool, typer.Option("--admin", help="Act as a chat admin.")] = False,
+    out: Annotated[
+        Path | None,
+        typer.Option(help="Save reply images and files here.", show_default="not saved"),
+    ] = None,
+    admin: Annotated[
+        bool, typer.Option("--admin", help="Act as a chat admin.", show_default="off")
+    ] = False,
 ) -> None:
     """Play the selfie game from the terminal on the embedded database."""
     import asyncio
@@ -57,11 +62,19 @@ def play(
 
 
 WebHost = Annotated[
-    str | None, typer.Option(help="Address of the page [default: SELFIEBOT_WEB_HOST].")
+    str | None,
+    typer.Option(
+        help="Address the page listens on.", show_default="SELFIEBOT_WEB_HOST, else 127.0.0.1"
+    ),
 ]
 WebPort = Annotated[
     int | None,
-    typer.Option(min=1, max=65535, help="Port of the page [default: SELFIEBOT_WEB_PORT]."),
+    typer.Option(
+        min=1,
+        max=65535,
+        help="Port of the page.",
+        show_default="SELFIEBOT_WEB_PORT, else 8000",
+    ),
 ]
 
 

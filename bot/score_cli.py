@@ -34,6 +34,7 @@ def score(
             "--json",
             help="Print one JSON array: per path its score, probability, faces (box, "
             "emotions), quality, model versions, and error (null or the message).",
+            show_default="one line per photo",
         ),
     ] = False,
     with_tips: Annotated[
@@ -42,6 +43,7 @@ def score(
             "--tips",
             help="Also run the tips engine: at most 3 suggestions (the best believable edit "
             'with its re-scored gain, then advice) under "tips" in the JSON.',
+            show_default="off",
         ),
     ] = False,
     save: Annotated[
@@ -51,6 +53,7 @@ def score(
             metavar="DIR",
             help="With --tips: save each best edit as PNG in DIR (created if needed); its "
             "path is tips.best.image. Without --save, tips.best.image is null.",
+            show_default="not saved",
         ),
     ] = None,
 ) -> None:

@@ -98,7 +98,9 @@ def taste(
     ],
     as_json: Annotated[
         bool,
-        typer.Option("--json", help='Print [{"path": ..., "group_score": ...}, ...].'),
+        typer.Option(
+            "--json", help='Print [{"path": ..., "group_score": ...}, ...].', show_default="off"
+        ),
     ] = False,
 ) -> None:
     """Fit a group's taste from its reactions and give each PHOTO its group score."""

@@ -29,11 +29,14 @@ app = typer.Typer(
 def fetch(
     url: Annotated[
         str | None,
-        typer.Option(help="Download from this address instead of the pinned seed commit."),
+        typer.Option(
+            help="Download from this address instead of the pinned seed commit.",
+            show_default="the pinned seed commit",
+        ),
     ] = None,
     sha256: Annotated[
         str | None,
-        typer.Option(help="Expected SHA-256 of the download (default: the pinned seed's)."),
+        typer.Option(help="Expected SHA-256 of the download.", show_default="the pinned seed's"),
     ] = None,
 ) -> None:
     """The seed's file has no licence, so it is fetched on the user's machine, never shipped."""

@@ -16,6 +16,8 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import logging
+import shutil
+import sys
 from dataclasses import dataclass
 from importlib import import_module
 from pathlib import Path
@@ -50,8 +52,23 @@ EMOTION_CARD = MODELS_DIR / "emotion.json"
 INSTALLED_ONNX = "popularity.onnx"
 INSTALLED_CARD = "popularity.json"
 
+
+def selfiebot_command() -> str:
+    """How to type `selfiebot` here: its name when PATH finds this one, else its path (after
+    `make run` it lives in `.venv/bin/`, which is not on PATH)."""
+    beside = Path(sys.executable).with_name("selfiebot")
+    if not beside.exists() or shutil.which("selfiebot") == str(beside):
+        return "selfiebot"
+    try:
+        return str(beside.relative_to(Path.cwd()))
+    except ValueError:
+        return str(beside)
+
+
 FIX = (
-    "run `selfiebot models fetch` (needs internet) or `selfiebot models import PATH/best_model.h5`"
+    f"run `{selfiebot_command()} models fetch` (needs internet) or "
+    f"`{selfiebot_command()} models import PATH/best_model.h5` (in the checkout, `make models` "
+    "does whichever applies)"
 )
 MISSING_MESSAGE = f"No popularity model is installed: {FIX}."
 

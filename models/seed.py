@@ -93,8 +93,8 @@ def popularity_card(
         source_sha256=source_sha256,
         converted_by=CONVERTED_BY if source_sha256 else "",
         licence=(
-            "none: the seed repository has no licence; downloaded on this machine, never "
-            "redistributed"
+            "none: the seed repository has no licence; fetched or imported on this machine by "
+            "its user, never redistributed"
             if pinned
             else "unknown"
         ),

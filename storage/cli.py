@@ -19,7 +19,8 @@ UrlOption = Annotated[
     str | None,
     typer.Option(
         "--url",
-        help="SQLAlchemy URL; default: SELFIEBOT_DATABASE_URL or the SQLite file in the data dir.",
+        help="SQLAlchemy URL of the database.",
+        show_default="SELFIEBOT_DATABASE_URL, else the SQLite file in the data dir",
     ),
 ]
 

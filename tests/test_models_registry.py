@@ -135,7 +135,7 @@ def test_no_model_is_one_clear_sentence_with_the_fix(settings):
         popularity_model(settings)
     message = str(info.value)
     assert message == MISSING_MESSAGE
-    assert "`selfiebot models fetch`" in message and "`selfiebot models import" in message
+    assert "selfiebot models fetch`" in message and "selfiebot models import" in message
     assert _is_one_sentence(message)
 
 
@@ -270,7 +270,7 @@ def test_configured_unusable_file_says_why_and_how_to_fix(settings, tmp_path, co
         popularity_model(settings.model_copy(update={"popularity_model": path}))
     message = str(info.value)
     assert reason in message and str(path) in message
-    assert "`selfiebot models fetch`" in message and _is_one_sentence(message)
+    assert "selfiebot models fetch`" in message and _is_one_sentence(message)
 
 
 def test_configured_onnx_whose_card_breaks_the_contract_is_refused(settings):
@@ -281,7 +281,7 @@ def test_configured_onnx_whose_card_breaks_the_contract_is_refused(settings):
     with pytest.raises(ModelMissingError) as info:
         popularity_model(wrong)
     message = str(info.value)
-    assert "1-channel grey, not RGB" in message and "`selfiebot models fetch`" in message
+    assert "1-channel grey, not RGB" in message and "selfiebot models fetch`" in message
     assert _is_one_sentence(message)
 
 

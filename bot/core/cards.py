@@ -172,7 +172,7 @@ def _draw_rank(
     if change is None:
         return
     if change == 0:
-        draw.text((mx, my), "=", font=d.font(26, bold=True), fill=d.MUTED, anchor="lm")
+        draw.text((mx, my), t("card.rank_same"), font=d.font(20), fill=d.MUTED, anchor="lm")
         return
     color = d.UP if change > 0 else d.DOWN
     d.triangle(draw, (mx + 10, my), 20, change > 0, color)

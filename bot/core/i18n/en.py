@@ -89,6 +89,7 @@ MESSAGES: dict[str, str] = {
     "card.popularity": "Popularity score",
     "card.not_ranked": "Not ranked yet",
     "card.in_chat": "in this chat",
+    "card.rank_same": "unchanged",
     "card.expression": "Expression",
     "card.no_face": "No face found",
     "card.new_badge": "New badge",
