@@ -89,10 +89,13 @@ class Settings(BaseSettings):
         "(en, es, pt-br, ru, de, fr, it, tr, id); personal replies follow each person's own.",
     )
     tips_photo_ttl_minutes: int = Field(
-        default=30, ge=1, description="How long a user's last photo stays in memory for /tips."
+        default=24 * 60,
+        ge=1,
+        description="How long after a photo /tips still works: chats keep the platform's "
+        "handle and fetch the photo again; the web page keeps the photo in memory.",
     )
     tips_cache_size: int = Field(
-        default=200, ge=1, description="Most photos kept in memory for /tips (oldest dropped)."
+        default=200, ge=1, description="Most photos the web page keeps in memory for /tips."
     )
     streak_reminders: bool = Field(
         default=True, description="Remind chats of streaks that end at midnight UTC."
@@ -174,6 +177,21 @@ class Settings(BaseSettings):
     web_cookie_secure: bool = Field(
         default=False,
         description="Send the page's player cookies over HTTPS only (set when served via HTTPS).",
+    )
+
+    # --- reliability ------------------------------------------------------------------------
+    update_lease_seconds: float = Field(
+        default=60.0,
+        gt=0,
+        le=3600,
+        description="How long a process owns a platform update it claimed; a copy arriving "
+        "later is retaken only if its owner died before replying.",
+    )
+    platform_retry_max_seconds: float = Field(
+        default=300.0,
+        ge=1,
+        description="Longest wait between attempts to (re)start a bot whose platform is "
+        "unreachable; the web page and the other bot keep serving meanwhile.",
     )
 
     log_level: str = "INFO"

@@ -19,6 +19,7 @@ from bot.core.events import (
     CommandEvent,
     Event,
     PhotoEvent,
+    PhotoUnavailable,
     ReactionEvent,
     Sender,
 )
@@ -68,6 +69,8 @@ class FakeAdapter:
     chat: ChatRef = field(default_factory=lambda: ChatRef(PLATFORM, "chat-1", "Test chat"))
     admins: set[str] = field(default_factory=set)
     outbox: deque[Sent] = field(default_factory=deque)
+    platform_photos: dict[str, bytes] = field(default_factory=dict)
+    """What the fake platform keeps of the photos people sent (a handle each, like file_id)."""
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
 
     def person(self, name: str) -> Sender:
@@ -89,7 +92,14 @@ class FakeAdapter:
             "update_id": update_id or self._next("u"),
             "message_id": self._next("m"),
             "is_admin": is_admin,
+            "fetch_photo": self.fetch_photo,
         }
+
+    async def fetch_photo(self, handle: str) -> bytes:
+        """The platform handing a photo back by its handle (`PhotoEvent.photo_handle`)."""
+        if handle not in self.platform_photos:
+            raise PhotoUnavailable(f"no photo {handle}")
+        return self.platform_photos[handle]
 
     async def push(self, event: Event, *, deliver: bool = True) -> list[Sent]:
         """Hand one event to the core; the replies are sent and queued for `pop`.
@@ -120,7 +130,10 @@ class FakeAdapter:
         update_id: str | None = None,
         deliver: bool = True,
     ) -> list[Sent]:
-        event = PhotoEvent(**self._base(name, chat, update_id), photo=data)
+        base = self._base(name, chat, update_id)
+        handle = f"file-{base['message_id']}"
+        self.platform_photos[handle] = data
+        event = PhotoEvent(**base, photo=data, photo_handle=handle)
         return await self.push(event, deliver=deliver)
 
     async def command(

@@ -16,7 +16,6 @@ from bot.core.badges import BADGES, Improvement, PhotoFacts, earned_for_photo, m
 from bot.core.context import parse_tag, submission_tag, update_tag
 from bot.core.i18n import Translator, source_messages
 from bot.core.phash import hamming, phash
-from bot.core.photocache import PhotoCache
 from bot.core.ratelimit import retry_at
 from bot.core.render import duration, movement, verdict
 
@@ -161,24 +160,6 @@ def test_rate_limit_allows_until_the_limit_then_names_the_retry_time() -> None:
     assert retry_at(times[:2], limit=3, window=window, now=now) is None
     assert retry_at(times, limit=3, window=window, now=now) == T0 + window
     assert retry_at(times, limit=3, window=window, now=T0 + window + timedelta(seconds=1)) is None
-
-
-# --- photo cache ------------------------------------------------------------------------------
-
-
-def test_photo_cache_expires_and_stays_bounded() -> None:
-    now = [T0]
-    cache = PhotoCache(ttl=timedelta(minutes=30), max_items=2, clock=lambda: now[0])
-    cache.put(("t", "a"), b"a")
-    cache.put(("t", "b"), b"b")
-    assert cache.get(("t", "a")) == b"a"  # now "a" is the most recently used
-    cache.put(("t", "c"), b"c")
-    assert cache.get(("t", "b")) is None and len(cache) == 2
-    now[0] += timedelta(minutes=31)
-    assert cache.get(("t", "a")) is None
-    cache.put(("t", "d"), b"d")
-    cache.forget("t", "d")
-    assert cache.get(("t", "d")) is None
 
 
 # --- catalogue, rendering, tags ---------------------------------------------------------------

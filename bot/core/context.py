@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING
 
 from bot.core.events import Event
 from bot.core.i18n import Translator, chat_language, new_chat_language
-from bot.core.photocache import PhotoCache
 from bot.settings import Settings
+from storage.claims import LastPhotos
 from storage.records import ChatRecord, ChatSettings, UserRecord
 
 if TYPE_CHECKING:
@@ -36,7 +36,7 @@ class Services:
     store: Store
     analyzer: Analyzer
     clock: Clock
-    photos: PhotoCache
+    last_photos: LastPhotos
 
     def chat_defaults(self, platform: str, event: Event | None = None) -> ChatSettings:
         """Settings a chat starts with, taken from the global configuration.

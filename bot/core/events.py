@@ -14,6 +14,16 @@ async def _never_admin() -> bool:
     return False
 
 
+PhotoFetcher = Callable[[str], Awaitable[bytes]]
+"""Fetches a photo again from its platform by the handle its adapter gave with it
+(`PhotoEvent.photo_handle`): the core keeps handles, never photos. Raises `PhotoUnavailable`
+when the platform no longer has it."""
+
+
+class PhotoUnavailable(Exception):
+    """The platform cannot hand the photo back any more (deleted, expired, unreachable)."""
+
+
 async def _unknown_count() -> int | None:
     return None
 
@@ -55,7 +65,8 @@ class EventBase:
     `update_id` is the platform's delivery id (Telegram update id, Discord interaction or
     message id): the core uses it as the idempotency key, so a re-delivered update gets the
     same answer and is never counted twice. `is_admin` is asked lazily, only by admin
-    commands, because checking it costs the adapter an API call.
+    commands, because checking it costs the adapter an API call. `fetch_photo` lets the core
+    fetch the sender's last photo again (for `/tips`) in whichever process handles the event.
     """
 
     chat: ChatRef
@@ -63,15 +74,18 @@ class EventBase:
     update_id: str
     message_id: str | None = None
     is_admin: Callable[[], Awaitable[bool]] = field(default=_never_admin, compare=False)
+    fetch_photo: PhotoFetcher | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
 class PhotoEvent(EventBase):
-    """A photo to score. `photo` holds the raw file bytes as downloaded."""
+    """A photo to score. `photo` holds the raw file bytes as downloaded; `photo_handle` is how
+    the adapter can fetch them again later (`fetch_photo`), e.g. a Telegram file_id."""
 
     photo: bytes = b""
     filename: str | None = None
     mime_type: str | None = None
+    photo_handle: str | None = None
     member_count: Callable[[], Awaitable[int | None]] = field(default=_unknown_count, compare=False)
     """The chat's member count on the platform, bots included (None: unknown), asked only for
     scored group photos: how many people could react to it (the group taste model)."""

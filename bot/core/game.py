@@ -1,14 +1,18 @@
 """The game facade adapters talk to (contract: bot/core/CONTRACT.md).
 
 `handle` turns one platform-free event into replies; `due_announcements` hands out what the
-core wants to say on its own. Idempotency lives here: every update is registered in storage
-before it is handled, and only marked answered when the adapter reports the reply as sent, so a
-re-delivered update is either ignored (already answered) or answered again the same way.
+core wants to say on its own. Idempotency lives here: every update is claimed in storage before
+it is handled (`storage.claims`), so of all the copies of one delivery, in any number of
+processes, exactly one is handled; its reply is fenced (recorded as going out right before the
+adapter sends it) and marked answered when the adapter reports it sent, so a copy that arrives
+after a crash is answered again only if no reply can have gone out.
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import socket
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
@@ -25,11 +29,10 @@ from bot.core.events import (
 )
 from bot.core.flows import admin, boards, duels, help, photo, privacy, taste, tips
 from bot.core.i18n import Translator, personal_language
-from bot.core.photocache import PhotoCache
 from bot.core.replies import Announcement, Reply
 from bot.core.scheduler import Scheduler
 from bot.settings import Settings
-from storage.records import UpdateState
+from storage.claims import LastPhotos, UpdateClaims, new_owner
 from storage.repository import Store
 
 if TYPE_CHECKING:
@@ -53,14 +56,15 @@ class Game:
         self.settings = settings
         self.store = store
         self.analyzer = analyzer
-        photos = PhotoCache(
-            ttl=timedelta(minutes=settings.tips_photo_ttl_minutes),
-            max_items=settings.tips_cache_size,
-            clock=clock,
-        )
-        self._svc = Services(settings, store, analyzer, clock, photos)
+        self._svc = Services(settings, store, analyzer, clock, LastPhotos(store.engine))
         self._owns_analyzer = owns_analyzer
         self._scheduler = Scheduler(self._svc)
+        self._claims = UpdateClaims(store.engine)
+        self._lease = timedelta(seconds=settings.update_lease_seconds)
+        self._process = f"{socket.gethostname()}:{os.getpid()}"
+        self._held: dict[tuple[str, str], str] = {}
+        """Claims this process holds, by (platform, update id): the owner token of each."""
+        self._handling: set[tuple[str, str]] = set()
 
     @classmethod
     async def open(
@@ -88,31 +92,124 @@ class Game:
         if self._owns_analyzer:
             self.analyzer.close()
 
+    async def claim_update(self, platform: str, update_id: str) -> bool:
+        """Take a delivery before doing any work on it (downloads, acknowledgements).
+
+        False: another copy is being handled, or was answered, in this or another process;
+        acknowledge this copy to the platform and drop it without a word. True: this process
+        owns it until `finish_update`/`release_update` (or `reply_sent`), or until the lease
+        (`SELFIEBOT_UPDATE_LEASE_SECONDS`) runs out. Adapters that never call it get the same
+        guarantee from `handle`, which claims unclaimed updates itself.
+        """
+        key = (platform, update_id)
+        if key in self._held:
+            return False
+        claim = await self._claims.claim(
+            platform, update_id, new_owner(self._process), lease=self._lease, now=self._svc.clock()
+        )
+        if not claim.taken:
+            log.info(
+                "Update %s on %s is %s elsewhere; copy dropped", update_id, platform, claim.state
+            )
+            return False
+        if claim.retaken:
+            log.info("Update %s on %s retaken after its owner's lease ran out", update_id, platform)
+        self._held[key] = claim.owner
+        return True
+
+    async def finish_update(self, platform: str, update_id: str) -> None:
+        """The adapter is done with a claimed update (answered, or nothing to say): copies that
+        arrive later are dropped."""
+        self._held.pop((platform, update_id), None)
+        await self.store.mark_update_answered(platform, update_id, now=self._svc.clock())
+
+    async def release_update(self, platform: str, update_id: str) -> None:
+        """Give a claimed update up after a failure before anything was sent, so a
+        re-delivery is handled at once instead of after the lease."""
+        owner = self._held.pop((platform, update_id), None)
+        if owner is not None:
+            await self._claims.release(platform, update_id, owner)
+
     async def handle(self, event: Event) -> list[Reply]:
-        """Replies to send for one event; [] for an update that was already answered.
+        """Replies to send for one event; [] for a copy of an update handled elsewhere.
 
         Never raises: a failure anywhere (storage down, a bug) is logged and answered with a
         polite message, and nothing half-done is counted (storage writes are transactions).
         """
         if isinstance(event, ReactionCountEvent):
             return await self._reaction_count(event)
-        language: str | None = None
+        if isinstance(event, ReactionEvent):
+            return await self._handle_reaction(event)
+        key = (event.chat.platform, event.update_id)
+        if key in self._handling:
+            return []
+        self._handling.add(key)
         try:
+            return await self._handle_claimed(event, key)
+        finally:
+            self._handling.discard(key)
+
+    async def _handle_claimed(self, event: Event, key: tuple[str, str]) -> list[Reply]:
+        language: str | None = None
+        claimed_here = False
+        try:
+            if key not in self._held:
+                if not await self.claim_update(*key):
+                    return []
+                claimed_here = True
             turn = await self._turn(event)
             language = turn.t.language
-            if isinstance(event, ReactionEvent):
-                await self._reaction(turn, event)
-                return []
-            state = await self.store.begin_update(turn.chat.platform, event.update_id, now=turn.now)
-            if state is UpdateState.ANSWERED:
-                return []
-            return await self._dispatch(turn)
+            replies = await self._dispatch(turn)
         except Exception:
             log.exception("update %s on %s failed", event.update_id, event.chat.platform)
-            if isinstance(event, ReactionEvent):
-                return []
-            text = Translator(language)("error.internal")
-            return [Reply(text, tag=update_tag(event.update_id))]
+            replies = [Reply(Translator(language)("error.internal"), tag=update_tag(key[1]))]
+        try:
+            return await self._finish_if_silent(key, replies)
+        finally:
+            if claimed_here:
+                # An adapter that does not claim does not fence its sends either; the claim
+                # stays in storage (copies are dropped until its lease ends), the token goes.
+                self._held.pop(key, None)
+
+    async def _finish_if_silent(self, key: tuple[str, str], replies: list[Reply]) -> list[Reply]:
+        """An update with nothing to say is finished at once: its copies are dropped."""
+        if not replies and key in self._held:
+            try:
+                await self.finish_update(*key)
+            except Exception:
+                log.exception("Could not mark update %s on %s answered", key[1], key[0])
+        return replies
+
+    async def reply_starting(self, platform: str, update_id: str) -> bool:
+        """Call right before sending anything for an update claimed with `claim_update`.
+
+        Records, in the step that sends, that a reply is going out, so a process that retakes
+        the update after a crash never posts a second one. False: this process lost the claim
+        (its lease ran out and another process retook the update), so send nothing.
+        """
+        owner = self._held.get((platform, update_id))
+        if owner is None:
+            return True
+        try:
+            if await self._claims.start_sending(platform, update_id, owner, now=self._svc.clock()):
+                return True
+        except Exception:
+            # Storage is down: answering without the fence beats not answering at all.
+            log.exception("Could not record the reply to update %s on %s", update_id, platform)
+            return True
+        self._held.pop((platform, update_id), None)
+        log.warning(
+            "Update %s on %s was retaken elsewhere meanwhile; not sent", update_id, platform
+        )
+        return False
+
+    async def _handle_reaction(self, event: ReactionEvent) -> list[Reply]:
+        """Reactions carry their own receipt ids and answer nothing, so they are not claimed."""
+        try:
+            await self._reaction(await self._turn(event), event)
+        except Exception:
+            log.exception("reaction %s on %s failed", event.update_id, event.chat.platform)
+        return []
 
     async def _turn(self, event: Event) -> Turn:
         """Register the chat and the sender (refreshing names) and fix the time of this event."""
@@ -147,7 +244,7 @@ class Game:
         submission_id, update_id = parsed
         if submission_id is not None:
             await self.store.set_bot_message_id(submission_id, message_id)
-        await self.store.mark_update_answered(chat.platform, update_id, now=self._svc.clock())
+        await self.finish_update(chat.platform, update_id)
 
     async def auto_score_enabled(self, chat: ChatRef) -> bool:
         """Whether photos posted in `chat` without a command should be scored.

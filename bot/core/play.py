@@ -1,8 +1,9 @@
 """`selfiebot play`: the real game core on the embedded database, driven from a terminal.
 
 Each input is a photo path or a `/command`; inputs of one invocation share a process, so
-`selfiebot play --chat c --user ann selfie.jpg /tips` can show tips for that photo (photos are
-only ever kept in memory). Buttons are printed as the command that presses them.
+`selfiebot play --chat c --user ann selfie.jpg /tips` can show tips for that photo (the game
+keeps the photo's file path as its handle, never the photo). Buttons are printed as the
+command that presses them.
 """
 
 from __future__ import annotations
@@ -15,7 +16,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.core.commands import ButtonAction
-from bot.core.events import ButtonEvent, ChatRef, CommandEvent, Event, PhotoEvent, Sender
+from bot.core.events import (
+    ButtonEvent,
+    ChatRef,
+    CommandEvent,
+    Event,
+    PhotoEvent,
+    PhotoUnavailable,
+    Sender,
+)
 from bot.core.game import Game
 from bot.core.markup import to_plain
 from bot.core.replies import Button, Reply
@@ -64,6 +73,14 @@ def group_inputs(items: Sequence[str]) -> list[str]:
     return grouped
 
 
+async def read_photo_file(handle: str) -> bytes:
+    """The photo again for `/tips`: on the command line a photo's handle is its file."""
+    try:
+        return Path(handle).read_bytes()
+    except OSError as error:
+        raise PhotoUnavailable(str(error)) from error
+
+
 def build_event(player: Player, item: str) -> Event:
     """The event for one grouped input (see `group_inputs`)."""
     chat = ChatRef(PLATFORM, player.chat, player.chat)
@@ -72,10 +89,21 @@ def build_event(player: Player, item: str) -> Event:
     async def is_admin() -> bool:
         return player.admin
 
-    base = {"chat": chat, "sender": sender, "update_id": uuid.uuid4().hex, "is_admin": is_admin}
+    base = {
+        "chat": chat,
+        "sender": sender,
+        "update_id": uuid.uuid4().hex,
+        "is_admin": is_admin,
+        "fetch_photo": read_photo_file,
+    }
     path = Path(item)
     if path.is_file():
-        return PhotoEvent(**base, photo=path.read_bytes(), filename=path.name)
+        return PhotoEvent(
+            **base,
+            photo=path.read_bytes(),
+            filename=path.name,
+            photo_handle=str(path.resolve()),
+        )
     if item.startswith("press:"):
         action, _, payload = item.removeprefix("press:").partition(":")
         return ButtonEvent(**base, action=action, payload=payload)

@@ -31,6 +31,7 @@ from bot.core.events import (
 )
 from bot.core.i18n import Translator
 from bot.core.replies import Announcement, Reply
+from bot.discord import photo_handles
 from bot.discord.attachments import Refusal, mime_type, refusal_for
 from bot.discord.components import CoreButton
 from bot.discord.convert import (
@@ -42,7 +43,7 @@ from bot.discord.convert import (
     sender_of,
 )
 from bot.discord.delivery import InteractionReplier, send_for_message, send_to_channel
-from bot.discord.slash import PRIVATE_COMMANDS, register_commands
+from bot.discord.slash import PRIVATE_COMMANDS, CatalogueTranslator, register_commands
 
 if TYPE_CHECKING:
     from bot.core.game import Game
@@ -88,6 +89,7 @@ class SelfieBotClient(discord.AutoShardedClient):
 
     async def setup_hook(self) -> None:
         self.add_dynamic_items(CoreButton)
+        await self.tree.set_translator(CatalogueTranslator())
         await self.sync_commands()
         self.announcer.start()
 
@@ -117,21 +119,40 @@ class SelfieBotClient(discord.AutoShardedClient):
             log.exception("The game failed on Discord update %s", event.update_id)
             return [Reply(Translator(language)("error.generic"), private=True)]
 
+    async def _claim(self, interaction: discord.Interaction) -> bool:
+        """Claim the interaction before touching it: a copy (a re-dispatch, another shard or
+        process) must not even acknowledge it, or the owner's initial response would fail."""
+        return await self.game.claim_update(PLATFORM, str(interaction.id))
+
     async def _answer(
         self,
         interaction: discord.Interaction,
         chat: ChatRef,
-        work: Awaitable[list[Reply]],
+        work: Awaitable[list[Reply]] | list[Reply],
         private_hint: bool,
     ) -> None:
+        """Answer a claimed interaction with the replies of `work` (or `work` itself when they
+        are known already), then finish its claim, or give it back when it failed before
+        anything was sent."""
+        update_id = str(interaction.id)
         replier = InteractionReplier(
             interaction,
             chat,
             self.game.reply_sent,
             defer_after=self.settings.discord_defer_after_seconds,
             private_hint=private_hint,
+            fence=lambda: self.game.reply_starting(PLATFORM, update_id),
         )
-        await replier.run(work)
+        try:
+            if isinstance(work, list):
+                await replier.send(work)
+            else:
+                await replier.run(work)
+        except BaseException:
+            if not replier.sent_anything:
+                await self.game.release_update(PLATFORM, update_id)
+            raise
+        await self.game.finish_update(PLATFORM, update_id)
 
     def _interaction_base(self, interaction: discord.Interaction) -> dict[str, Any]:
         language = language_of(interaction.locale)
@@ -142,7 +163,12 @@ class SelfieBotClient(discord.AutoShardedClient):
             "is_admin": admin_check(
                 interaction.user, interaction.permissions, self.settings.discord_admin_role
             ),
+            "fetch_photo": self.fetch_photo,
         }
+
+    async def fetch_photo(self, handle: str) -> bytes:
+        """The core's way back to a photo (`PhotoFetcher`); see `photo_handles`."""
+        return await photo_handles.fetch(self, handle)
 
     # --- interactions ----------------------------------------------------------------------
 
@@ -153,6 +179,8 @@ class SelfieBotClient(discord.AutoShardedClient):
         args: Sequence[str] = (),
         mentions: Sequence[Sender] = (),
     ) -> None:
+        if not await self._claim(interaction):
+            return
         base = self._interaction_base(interaction)
         event = CommandEvent(**base, name=name, args=tuple(args), mentions=tuple(mentions))
         work = self._handle(event, base["sender"].language)
@@ -164,14 +192,14 @@ class SelfieBotClient(discord.AutoShardedClient):
     async def on_score_command(
         self, interaction: discord.Interaction, photo: discord.Attachment
     ) -> None:
+        if not await self._claim(interaction):
+            return
         base = self._interaction_base(interaction)
         language = base["sender"].language
         refusal = refusal_for(photo, self.settings.max_upload_bytes)
         if refusal is not None:
-            replier = InteractionReplier(
-                interaction, base["chat"], self.game.reply_sent, defer_after=0
-            )
-            await replier.send([Reply(refusal.text(language), private=True)])
+            refused = [Reply(refusal.text(language), private=True)]
+            await self._answer(interaction, base["chat"], refused, True)
             return
         await self._answer(
             interaction, base["chat"], self._score(photo, base, language), private_hint=False
@@ -184,12 +212,20 @@ class SelfieBotClient(discord.AutoShardedClient):
         if data is None:
             refusal = Refusal("upload.download_failed", {"filename": photo.filename})
             return [Reply(refusal.text(language), private=True)]
-        event = PhotoEvent(**base, photo=data, filename=photo.filename, mime_type=mime_type(photo))
+        event = PhotoEvent(
+            **base,
+            photo=data,
+            filename=photo.filename,
+            mime_type=mime_type(photo),
+            photo_handle=photo_handles.of_interaction(photo),
+        )
         return await self._handle(event, language)
 
     async def on_core_button(
         self, interaction: discord.Interaction, action: str, payload: str
     ) -> None:
+        if not await self._claim(interaction):
+            return
         base = self._interaction_base(interaction)
         message_id = str(interaction.message.id) if interaction.message else None
         event = ButtonEvent(**base, message_id=message_id, action=action, payload=payload)
@@ -232,28 +268,43 @@ class SelfieBotClient(discord.AutoShardedClient):
         sender: Sender,
         attachment: discord.Attachment,
     ) -> None:
-        async with message.channel.typing():
-            data = await _download(attachment)
-            if data is None:
-                refusal = Refusal("upload.download_failed", {"filename": attachment.filename})
-                await self._refuse(message, chat, refusal)
-                return
-            event = PhotoEvent(
-                chat=chat,
-                sender=sender,
-                update_id=f"{message.id}:{attachment.id}",
-                message_id=str(message.id),
-                is_admin=admin_check(
-                    message.author,
-                    getattr(message.author, "guild_permissions", discord.Permissions.none()),
-                    self.settings.discord_admin_role,
-                ),
-                photo=data,
-                filename=attachment.filename,
-                mime_type=mime_type(attachment),
-            )
-            replies = await self._handle(event, None)
-        await send_for_message(message, replies, chat, self.game.reply_sent)
+        """Score one attachment of a channel message; claimed first, like an interaction, so a
+        re-dispatched message (a resumed session, another process) is scored and answered once."""
+        update_id = f"{message.id}:{attachment.id}"
+        if not await self.game.claim_update(PLATFORM, update_id):
+            return
+        try:
+            async with message.channel.typing():
+                data = await _download(attachment)
+                if data is None:
+                    refusal = Refusal("upload.download_failed", {"filename": attachment.filename})
+                    replies = [Reply(refusal.text(None))]
+                else:
+                    event = PhotoEvent(
+                        chat=chat,
+                        sender=sender,
+                        update_id=update_id,
+                        message_id=str(message.id),
+                        is_admin=admin_check(
+                            message.author,
+                            getattr(
+                                message.author, "guild_permissions", discord.Permissions.none()
+                            ),
+                            self.settings.discord_admin_role,
+                        ),
+                        fetch_photo=self.fetch_photo,
+                        photo=data,
+                        filename=attachment.filename,
+                        mime_type=mime_type(attachment),
+                        photo_handle=photo_handles.of_message(message, attachment),
+                    )
+                    replies = await self._handle(event, None)
+        except BaseException:
+            await self.game.release_update(PLATFORM, update_id)
+            raise
+        if await self.game.reply_starting(PLATFORM, update_id):
+            await send_for_message(message, replies, chat, self.game.reply_sent)
+        await self.game.finish_update(PLATFORM, update_id)
 
     async def on_raw_reaction_add(self, payload: discord.RawReactionActionEvent) -> None:
         await self._reaction(payload, added=True)

@@ -23,6 +23,15 @@ from bot.discord.render import message_parts
 log = logging.getLogger(__name__)
 
 ReplySent = Callable[[ChatRef, str, str], Awaitable[None]]
+Fence = Callable[[], Awaitable[bool]]
+"""`Game.reply_starting` for the update being answered: False means another process owns it."""
+
+ALREADY_ACKNOWLEDGED = 40060
+"""Discord's code for a second initial response to one interaction."""
+
+
+async def _always_send() -> bool:
+    return True
 
 
 class InteractionReplier:
@@ -36,13 +45,16 @@ class InteractionReplier:
         *,
         defer_after: float,
         private_hint: bool = False,
+        fence: Fence = _always_send,
     ) -> None:
         self.interaction = interaction
         self.chat = chat
         self._reply_sent = reply_sent
         self._defer_after = defer_after
         self._private_hint = private_hint
+        self._fence = fence
         self._thinking = False
+        self.sent_anything = False
 
     @property
     def _is_component(self) -> bool:
@@ -67,14 +79,32 @@ class InteractionReplier:
             self._thinking = True
 
     async def send(self, replies: Sequence[Reply]) -> None:
-        """Send every reply; report tagged ones to the core with the message id they got."""
-        if not replies:
-            await self._acknowledge_silently()
-            return
-        for reply in replies:
-            message_id = await self._send_one(reply)
-            if reply.tag and message_id is not None:
-                await self._reply_sent(self.chat, reply.tag, message_id)
+        """Send every reply; report tagged ones to the core with the message id they got.
+
+        Each send is fenced (the update's claim records that a reply goes out); an interaction
+        already acknowledged elsewhere (Discord's 40060) is left alone rather than answered twice.
+        """
+        try:
+            if not replies:
+                await self._acknowledge_silently()
+                return
+            for reply in replies:
+                if not await self._fence():
+                    return
+                self.sent_anything = True
+                message_id = await self._send_one(reply)
+                if reply.tag and message_id is not None:
+                    await self._reply_sent(self.chat, reply.tag, message_id)
+        except discord.HTTPException as exc:
+            if exc.code != ALREADY_ACKNOWLEDGED:
+                raise
+            log.info(
+                "Interaction %s was already acknowledged; not answered again", self.interaction.id
+            )
+        except discord.InteractionResponded:
+            log.info(
+                "Interaction %s was already acknowledged; not answered again", self.interaction.id
+            )
 
     async def _acknowledge_silently(self) -> None:
         """Nothing to say (e.g. a re-delivered update): close the interaction without a message."""

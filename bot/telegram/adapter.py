@@ -20,7 +20,15 @@ from telegram.constants import CallbackQueryLimit, ChatAction, FileSizeLimit
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import ContextTypes
 
-from bot.core.events import ButtonEvent, ChatRef, CommandEvent, PhotoEvent, ReactionEvent
+from bot.core.events import (
+    ButtonEvent,
+    ChatRef,
+    CommandEvent,
+    PhotoEvent,
+    PhotoFetcher,
+    PhotoUnavailable,
+    ReactionEvent,
+)
 from bot.core.i18n import Translator
 from bot.core.markup import to_plain
 from bot.core.replies import Announcement, Reply
@@ -70,7 +78,7 @@ def download_limit(max_upload_bytes: int, api_base_url: str) -> int:
 
 class RecentIds:
     """The last `capacity` update ids seen by this process: a re-delivery is dropped here
-    before it costs a download; the core's own idempotency covers other processes."""
+    before it costs a database round trip; the core's claims cover other processes."""
 
     def __init__(self, capacity: int = 10_000) -> None:
         self._capacity = capacity
@@ -99,12 +107,22 @@ class _Oversized:
 
 class _Answer:
     """Tracks one update's answer: whether anything was sent (so a failure can apologise
-    without replying twice) and the callback query still to answer."""
+    without replying twice), the callback query still to answer, and the claim that fences
+    every message sent for it (`Game.reply_starting`)."""
 
-    def __init__(self, query: CallbackQuery | None) -> None:
+    def __init__(
+        self,
+        query: CallbackQuery | None,
+        fence: Callable[[], Awaitable[bool]] | None = None,
+    ) -> None:
         self.query = query
         self.query_answered = False
         self.sent_anything = False
+        self._fence = fence
+
+    async def may_send(self) -> bool:
+        """Whether this process still owns the update; records that a reply goes out now."""
+        return self._fence is None or await self._fence()
 
     async def answer_query(self, text: str | None = None, *, show_alert: bool = False) -> bool:
         if self.query is None or self.query_answered:
@@ -131,12 +149,24 @@ class TelegramAdapter:
     # --- PTB entry points -----------------------------------------------------------------
 
     async def on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """TypeHandler callback for every update PTB receives."""
+        """TypeHandler callback for every update PTB receives.
+
+        Messages and button presses are claimed in the game's database first: of all copies
+        of one update (Telegram's re-deliveries, in this or any other process) exactly one is
+        handled; the others are acknowledged (PTB answers the webhook) and dropped here.
+        """
         self._health.recovered()
         if not self._seen.claim(update.update_id):
             log.info("Update %s delivered again; already handled", update.update_id)
             return
-        answer = _Answer(update.callback_query)
+        key = str(update.update_id)
+        claimed = update.message_reaction is None  # reactions carry one key per change
+        if claimed and not await self._game.claim_update(PLATFORM, key):
+            return
+        answer = _Answer(
+            update.callback_query,
+            (lambda: self._game.reply_starting(PLATFORM, key)) if claimed else None,
+        )
         try:
             if update.message is not None:
                 await self._on_message(update.update_id, update.message, context.bot, answer)
@@ -150,7 +180,12 @@ class TelegramAdapter:
         except Exception:
             self._seen.release(update.update_id)
             log.exception("Failed to handle update %s", update.update_id)
+            if claimed and not answer.sent_anything:
+                await self._game.release_update(PLATFORM, key)
             await self._apologise(update, context.bot, answer)
+        else:
+            if claimed:
+                await self._game.finish_update(PLATFORM, key)
         finally:
             await answer.answer_query()
 
@@ -199,6 +234,7 @@ class TelegramAdapter:
             "sender": sender,
             "update_id": str(update_id),
             "is_admin": is_admin,
+            "fetch_photo": self._photo_fetcher(bot),
         }
 
         if isinstance(image, ImageFile):
@@ -301,6 +337,7 @@ class TelegramAdapter:
                         filename=image.filename,
                         member_count=self._members.counter(bot, int(dest.chat.chat_id)),
                         mime_type=image.mime_type,
+                        photo_handle=image.file_id,
                     )
                     replies = await self._game.handle(event)
         if refusal is not None:
@@ -334,6 +371,20 @@ class TelegramAdapter:
         )
         return bytes(data) if len(data) <= self._max_download else _Oversized(len(data))
 
+    def _photo_fetcher(self, bot: Bot) -> PhotoFetcher:
+        """The core's way back to a photo: Telegram keeps it, its file_id is the handle."""
+
+        async def fetch(file_id: str) -> bytes:
+            try:
+                data = await self._download(bot, ImageFile(file_id, None, None, None))
+            except TelegramError as exc:
+                raise PhotoUnavailable(f"{type(exc).__name__}: {exc}") from exc
+            if isinstance(data, _Oversized):
+                raise PhotoUnavailable("over the download limit")
+            return data
+
+        return fetch
+
     def _too_large(self, language: str | None, image: ImageFile, size: int | None) -> str:
         return refusals.too_large(
             language, image.filename, image.mime_type, size, self._max_download
@@ -359,6 +410,7 @@ class TelegramAdapter:
             update_id=str(update_id),
             message_id=str(message.message_id),
             is_admin=_member_admin_check(bot, message.chat.id, query.from_user.id, chat),
+            fetch_photo=self._photo_fetcher(bot),
             action=action,
             payload=payload,
         )
@@ -412,8 +464,10 @@ class TelegramAdapter:
             return await answer.answer_query(text, show_alert=True)
 
         for reply in replies:
-            delivered = await outbox.deliver(reply, dest, alert=alert if answer.query else None)
+            if not await answer.may_send():
+                return
             answer.sent_anything = True
+            delivered = await outbox.deliver(reply, dest, alert=alert if answer.query else None)
             await self._report(reply, delivered)
             if delivered.privately and not delivered.as_alert and not told_private:
                 told_private = True
@@ -430,8 +484,10 @@ class TelegramAdapter:
             await self._game.reply_sent(delivered.chat, reply.tag, message_id)
 
     async def _say(self, outbox: Outbox, dest: Destination, text: str, answer: _Answer) -> None:
-        await outbox.deliver(Reply(text), dest)
+        if not await answer.may_send():
+            return
         answer.sent_anything = True
+        await outbox.deliver(Reply(text), dest)
 
     async def _apologise(self, update: Update, bot: Bot, answer: _Answer) -> None:
         """Tell the user something failed, unless part of the answer already went out."""

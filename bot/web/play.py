@@ -22,6 +22,7 @@ from bot.core.events import CommandEvent, Event, PhotoEvent, Sender
 from bot.core.replies import Reply
 from bot.web.photos import display_copy
 from bot.web.players import PLATFORM, WEB_CHAT, Player
+from bot.web.recent_photos import RecentPhotos
 from bot.web.results import StoredImage, image_url
 from bot.web.text import t
 from bot.web.uploads import UploadedFile
@@ -122,6 +123,10 @@ class WebPlay:
         self.game = game
         self.max_pixels = max_pixels
         self._anonymous_boards: dict[str, tuple[float, BoardView]] = {}
+        self._photos = RecentPhotos(
+            ttl_seconds=game.settings.tips_photo_ttl_minutes * 60,
+            max_items=game.settings.tips_cache_size,
+        )
 
     async def _handle(self, event: Event) -> list[Reply]:
         """Handle an event and confirm each tagged reply as shown, as every adapter does."""
@@ -142,15 +147,18 @@ class WebPlay:
         at once.
         """
         photo = await asyncio.to_thread(display_copy, upload.data, self.max_pixels)
+        self._photos.put(key, upload.data)
         replies = await self._handle(
             PhotoEvent(
                 chat=WEB_CHAT,
                 sender=player.sender,
                 update_id=f"photo-{key}",
                 message_id=key,
+                fetch_photo=self._photos.fetch,
                 photo=upload.data,
                 filename=upload.filename,
                 mime_type=upload.content_type,
+                photo_handle=key,
             )
         )
         if not replies:
@@ -176,7 +184,13 @@ class WebPlay:
     async def tips(self, player: Player, key: str) -> TipsOutcome:
         """The core's tips for the player's last photo (the `/tips` command, as in a chat)."""
         replies = await self._handle(
-            CommandEvent(chat=WEB_CHAT, sender=player.sender, update_id=f"tips-{key}", name="tips")
+            CommandEvent(
+                chat=WEB_CHAT,
+                sender=player.sender,
+                update_id=f"tips-{key}",
+                fetch_photo=self._photos.fetch,
+                name="tips",
+            )
         )
         if not replies:
             return TipsOutcome(TipsView(Markup.escape(t("web.tips_shown")), None, None))

@@ -76,6 +76,7 @@ class ScriptedGame:
     announcements: list[Announcement] = field(default_factory=list)
     admin_answers: list[bool] = field(default_factory=list)
     hold: Callable[[], Awaitable[object]] | None = None
+    claimed: set[str] = field(default_factory=set)
 
     async def handle(self, event: Event) -> list[Reply]:
         self.events.append(event)
@@ -87,6 +88,21 @@ class ScriptedGame:
 
     async def reply_sent(self, chat: ChatRef, tag: str, message_id: str) -> None:
         self.sent.append((chat, tag, message_id))
+
+    async def claim_update(self, platform: str, update_id: str) -> bool:
+        if update_id in self.claimed:
+            return False
+        self.claimed.add(update_id)
+        return True
+
+    async def reply_starting(self, platform: str, update_id: str) -> bool:
+        return True
+
+    async def finish_update(self, platform: str, update_id: str) -> None:
+        return None
+
+    async def release_update(self, platform: str, update_id: str) -> None:
+        self.claimed.discard(update_id)
 
     async def due_announcements(self, platform: str) -> list[Announcement]:
         due, self.announcements = self.announcements, []

@@ -73,6 +73,7 @@ class ScriptedGame:
     sent_tags: list[tuple[ChatRef, str, str]] = field(default_factory=list)
     announcements: list[Announcement] = field(default_factory=list)
     answered: set[str] = field(default_factory=set)
+    claimed: set[str] = field(default_factory=set)
     auto_score: bool = True
 
     async def handle(self, event: Event) -> list[Reply]:
@@ -83,6 +84,22 @@ class ScriptedGame:
         self.answered.add(key)
         replies = self.rule(event)
         return await replies if inspect.isawaitable(replies) else replies
+
+    async def claim_update(self, platform: str, update_id: str) -> bool:
+        key = f"{platform}:{update_id}"
+        if key in self.claimed:
+            return False
+        self.claimed.add(key)
+        return True
+
+    async def reply_starting(self, platform: str, update_id: str) -> bool:
+        return True
+
+    async def finish_update(self, platform: str, update_id: str) -> None:
+        return None
+
+    async def release_update(self, platform: str, update_id: str) -> None:
+        self.claimed.discard(f"{platform}:{update_id}")
 
     async def auto_score_enabled(self, chat: ChatRef) -> bool:
         return self.auto_score

@@ -82,7 +82,7 @@ async def handle_photo(svc: Services, turn: Turn, event: PhotoEvent) -> list[Rep
         window=Window(season.starts_at, None),
         limit=1,
     )
-    svc.photos.put((turn.chat.platform, turn.user.platform_user_id), event.photo)
+    await _remember_photo(svc, turn, event)
     if matches:
         earlier = matches[0].submission
         row = await _record(
@@ -123,8 +123,16 @@ async def _replay(
     if row.status is not SubmissionStatus.SCORED:
         return [_plain(turn, turn.t("photo.unreadable"), row)]
     season = await current_season(svc, turn.chat, row.created_at)
-    svc.photos.put((turn.chat.platform, turn.user.platform_user_id), event.photo)
+    await _remember_photo(svc, turn, event)
     return await _scored(svc, turn, row, analysis, image, season)
+
+
+async def _remember_photo(svc: Services, turn: Turn, event: PhotoEvent) -> None:
+    """Keep where the photo can be fetched again for `/tips` (its handle, never the bytes)."""
+    if event.photo_handle is not None:
+        await svc.last_photos.remember(
+            turn.chat.platform, turn.user.platform_user_id, event.photo_handle, now=turn.now
+        )
 
 
 @dataclass(frozen=True)

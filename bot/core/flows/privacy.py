@@ -7,14 +7,13 @@ import json
 from bot.core.commands import ButtonAction
 from bot.core.context import Services, Turn, update_tag
 from bot.core.events import ButtonEvent
-from bot.core.render import amount
+from bot.core.flows.last_photo import kept_for
 from bot.core.replies import Attachment, Button, Reply
 
 
 def privacy(svc: Services, turn: Turn) -> list[Reply]:
     """What is stored, what never is, and for how long."""
-    minutes = amount(turn.t, "minutes", svc.settings.tips_photo_ttl_minutes)
-    text = turn.t("privacy.text", minutes=minutes)
+    text = turn.t("privacy.text", minutes=kept_for(turn.t, svc.settings.tips_photo_ttl_minutes))
     text = f"{text}\n\n{turn.t('privacy.taste')}"
     return [Reply(text, tag=update_tag(turn.update_id))]
 
@@ -43,7 +42,7 @@ async def forget_button(svc: Services, turn: Turn, event: ButtonEvent) -> list[R
         return [Reply(t("forget.not_yours"), private=True, tag=tag)]
     if event.action == ButtonAction.FORGET_CANCEL:
         return [Reply(t("forget.cancelled"), private=True, tag=tag)]
-    svc.photos.forget(turn.chat.platform, turn.user.platform_user_id)
+    await svc.last_photos.forget(turn.chat.platform, turn.user.platform_user_id)
     report = await svc.store.forget_user(turn.user.id)
     return [
         Reply(

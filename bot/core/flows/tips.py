@@ -1,4 +1,4 @@
-"""`/tips` and the Tips button: measured edits for the asker's last photo (kept in memory only)."""
+"""`/tips` and the Tips button: measured edits for the asker's last photo (never stored)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from PIL import Image
 from bot.core import cards
 from bot.core import tips as wording
 from bot.core.context import Services, Turn, update_tag
-from bot.core.render import amount
+from bot.core.flows.last_photo import last_photo
 from bot.core.replies import Attachment, Reply
 from inference import PhotoError
 from inference import tips as engine
@@ -31,13 +31,10 @@ def _full_resolution(svc: Services, data: bytes) -> Image.Image:
 
 async def tips(svc: Services, turn: Turn) -> list[Reply]:
     """Run the tips engine on the cached photo; every number is a re-scored value."""
-    t = turn.t
     tag = update_tag(turn.update_id)
-    data = svc.photos.get((turn.chat.platform, turn.user.platform_user_id))
-    if data is None:
-        minutes = amount(t, "minutes", svc.settings.tips_photo_ttl_minutes)
-        text = t("tips.none_cached", minutes=minutes)
-        return [Reply(text, tag=tag)]
+    data = await last_photo(svc, turn)
+    if isinstance(data, str):
+        return [Reply(data, tag=tag)]
     try:
         image = await asyncio.to_thread(_full_resolution, svc, data)
         analysis = await svc.analyzer.analyze_async(data)

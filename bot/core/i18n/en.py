@@ -193,8 +193,13 @@ MESSAGES: dict[str, str] = {
     "Ratings: {ratings}",
     # --- tips ---------------------------------------------------------------------------
     "tips.none_cached": (
-        "I don't have a recent photo of yours (photos are kept in memory for "
+        "I don't have a recent photo of yours (tips work on photos from the last "
         "{minutes} only). Send a selfie and ask again."
+    ),
+    # reliability (issue 12): the last photo is fetched again from its platform by handle
+    "tips.photo_unavailable": (
+        "I couldn't fetch your last photo from the chat again (was it deleted?). "
+        "Send a selfie and ask again."
     ),
     "tips.title": "💡 **Tips for your last photo** (score {score})",
     # --- tips: suggestions (bot/core/tips.py words the engine inference/tips.py) -------
@@ -244,9 +249,9 @@ MESSAGES: dict[str, str] = {
         "expression readings, photo quality measures, a SHA-256 and a perceptual hash "
         "(to spot duplicates), plus badges, duels and reactions. Kept until you delete "
         "them with /forgetme.\n"
-        "Never stored: your photos. They are analysed in memory on this machine; your "
-        "last photo stays in memory only for {minutes} so /tips can work, and is "
-        "never written to disk.\n"
+        "Never stored: your photos. They are analysed in memory on this machine and never "
+        "written to disk; for {minutes} I keep only the chat's reference to your last photo, "
+        "so /tips can fetch it again from the chat.\n"
         "/export sends you everything stored about you."
     ),
     "forget.confirm": (

@@ -1,0 +1,23 @@
+"""The web page's in-memory photos for /tips: bounded in time and number, never on disk."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.core.events import PhotoUnavailable
+from bot.web.recent_photos import RecentPhotos
+
+
+async def test_web_recent_photos_expire_and_stay_bounded() -> None:
+    now = [0.0]
+    photos = RecentPhotos(ttl_seconds=30 * 60, max_items=2, clock=lambda: now[0])
+    photos.put("a", b"a")
+    photos.put("b", b"b")
+    assert await photos.fetch("a") == b"a"  # now "a" is the most recently used
+    photos.put("c", b"c")
+    with pytest.raises(PhotoUnavailable):
+        await photos.fetch("b")
+    assert len(photos) == 2
+    now[0] += 31 * 60
+    with pytest.raises(PhotoUnavailable):
+        await photos.fetch("a")
