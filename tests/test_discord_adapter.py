@@ -69,6 +69,27 @@ async def test_login_syncs_all_commands_globally_with_admin_gating(
     assert fake_discord.unhandled == []
 
 
+async def test_slash_commands_carry_every_languages_descriptions(
+    bot: tuple[SelfieBotClient, DiscordWorld], fake_discord: FakeDiscord
+) -> None:
+    """Discord shows each person the menu in their client's language (`description_localizations`,
+    from the catalogue through `app_commands.Translator`); names stay the same everywhere."""
+    commands = {c["name"]: c for c in fake_discord.synced_commands["global"]}
+    top = commands["top"]
+    assert top["description"] == Translator("en")("command.top")
+    assert top["description_localizations"]["es-ES"] == Translator("es")("command.top")
+    assert top["description_localizations"]["es-419"] == Translator("es")("command.top")
+    assert top["description_localizations"]["pt-BR"] == Translator("pt_BR")("command.top")
+    for locale in ("ru", "de", "fr", "it", "tr", "id"):
+        assert top["description_localizations"][locale] == Translator(locale)("command.top")
+    assert "en-US" not in top["description_localizations"], "English is the default"
+    assert "ja" not in top["description_localizations"], "no guessing for other languages"
+    (photo,) = commands["score"]["options"]
+    russian = Translator("ru")("discord.option.photo")
+    assert photo["description_localizations"]["ru"] == russian
+    assert all(not c.get("name_localizations") for c in commands.values())
+
+
 async def test_dev_guild_gets_the_commands_instantly(
     fake_discord: FakeDiscord, game: ScriptedGame
 ) -> None:
@@ -95,10 +116,10 @@ async def test_top_becomes_a_command_event_and_the_reply_an_embed_with_buttons(
     (event,) = game.events
     assert isinstance(event, CommandEvent)
     assert (event.name, event.args) == ("top", ("week",))
-    assert event.chat == ChatRef("discord", str(CHANNEL_ID), "Selfie Club #selfies", False)
+    assert event.chat == ChatRef("discord", str(CHANNEL_ID), "Selfie Club #selfies", False, "en-US")
     assert (event.sender.user_id, event.sender.username) == (str(ANN.id), "ann")
     assert event.sender.display_name == "Ann"
-    assert event.sender.language == "en"
+    assert event.sender.language == "en-US", "the client's locale; the core picks the language"
     (message,) = fake_discord.visible()
     assert message.kind == "response" and not message.ephemeral
     assert message.embeds[0]["description"] == "**Leaderboard**\n1. Ann 80"

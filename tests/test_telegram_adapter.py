@@ -19,7 +19,7 @@ import pytest
 from PIL import Image
 
 from bot.core.events import ButtonEvent, CommandEvent, Event, PhotoEvent, ReactionEvent
-from bot.core.i18n import Translator
+from bot.core.i18n import LANGUAGES, Translator
 from bot.core.markup import to_plain
 from bot.core.replies import Announcement, Attachment, Button, Reply
 from bot.telegram.redact import MASK
@@ -574,14 +574,24 @@ async def test_rejected_token_does_not_leak_in_the_error(
 async def test_command_menu_is_registered(api: FakeBotApi, start: StartBot) -> None:
     async with start(ScriptedGame()):
         pass
-    everyone, admins = api.calls("setMyCommands")
-    names = [c["command"] for c in everyone.params["commands"]]
-    admin_names = [c["command"] for c in admins.params["commands"]]
+    calls = api.calls("setMyCommands")
+    assert len(calls) == 2 * len(LANGUAGES), "one menu per language, for everyone and admins"
+    menus = {(c.params.get("language_code"), "scope" in c.params): c.params for c in calls}
+    everyone, admins = menus[None, False], menus[None, True]
+    names = [c["command"] for c in everyone["commands"]]
+    admin_names = [c["command"] for c in admins["commands"]]
     assert {"start", "help", "rate", "top", "me", "tips", "duel", "privacy", "forgetme"} <= set(
         names
     )
     assert "resetseason" not in names and "resetseason" in admin_names
-    assert admins.params["scope"] == {"type": "all_chat_administrators"}
-    assert "scope" not in everyone.params
+    assert admins["scope"] == {"type": "all_chat_administrators"}
+    assert "scope" not in everyone
+    for language in LANGUAGES[1:]:
+        menu = {c["command"]: c["description"] for c in menus[language.telegram, False]["commands"]}
+        assert list(menu) == names
+        top = Translator(language.code)("command.top")
+        assert menu["top"] == top != Translator()("command.top")
+        admin_menu = menus[language.telegram, True]
+        assert [c["command"] for c in admin_menu["commands"]] == admin_names
     [poll] = api.calls("deleteWebhook")
     assert poll.error is None

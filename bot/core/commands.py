@@ -6,41 +6,42 @@ offers the same ones.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
 class CommandSpec:
-    """One command: `arguments` is a short usage hint such as `[week|season|all]`."""
+    """One command; its description, usage hint included, is the catalogue's `command.<name>`
+    in each language (platform menus are localized), so only the name and rights live here."""
 
     name: str
-    description: str
-    arguments: str = ""
-    admin: bool = False
+    admin: bool = field(default=False, kw_only=True)
+
+    @property
+    def description_key(self) -> str:
+        return f"command.{self.name}"
 
 
 COMMANDS: tuple[CommandSpec, ...] = (
-    CommandSpec("start", "What this bot does and how to play"),
-    CommandSpec("help", "How to play, commands and tips"),
-    CommandSpec("rate", "Score the photo this is attached to or replies to"),
-    CommandSpec("top", "Leaderboard of this chat", "[week|season|all|taste]"),
-    CommandSpec("whatworks", "What this chat's reactions reward, learned from its photos"),
-    CommandSpec("me", "Your stats, streak, badges and rank"),
-    CommandSpec("tips", "Edits that measurably raise your last photo's score"),
-    CommandSpec("duel", "Challenge someone: both send a photo, higher score wins", "@someone"),
-    CommandSpec("badges", "All badges and how to earn them"),
-    CommandSpec("privacy", "What is stored and for how long"),
-    CommandSpec("forgetme", "Delete all your data everywhere"),
-    CommandSpec("export", "Get all your data as a JSON file"),
-    CommandSpec("settings", "Show this chat's settings"),
-    CommandSpec("resetseason", "Admin: end this season now and start a new one", admin=True),
-    CommandSpec("seasonlength", "Admin: season length in days", "DAYS", admin=True),
-    CommandSpec("ratelimit", "Admin: photos per user per window", "PHOTOS MINUTES", admin=True),
-    CommandSpec("language", "Admin: chat language", "CODE", admin=True),
-    CommandSpec("duels", "Admin: turn duels on or off", "on|off", admin=True),
-    CommandSpec(
-        "autoscore", "Admin: score every photo posted here, without a command", "on|off", admin=True
-    ),
+    CommandSpec("start"),
+    CommandSpec("help"),
+    CommandSpec("rate"),
+    CommandSpec("top"),
+    CommandSpec("whatworks"),
+    CommandSpec("me"),
+    CommandSpec("tips"),
+    CommandSpec("duel"),
+    CommandSpec("badges"),
+    CommandSpec("privacy"),
+    CommandSpec("forgetme"),
+    CommandSpec("export"),
+    CommandSpec("settings"),
+    CommandSpec("resetseason", admin=True),
+    CommandSpec("seasonlength", admin=True),
+    CommandSpec("ratelimit", admin=True),
+    CommandSpec("language", admin=True),
+    CommandSpec("duels", admin=True),
+    CommandSpec("autoscore", admin=True),
 )
 
 

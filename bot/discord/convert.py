@@ -16,10 +16,10 @@ PLATFORM = "discord"
 
 
 def language_of(locale: discord.Locale | None) -> str | None:
-    """`en-US` -> `en`: the core's catalogues are per language, not per region."""
+    """Discord's locale tag as is (`pt-BR`, `es-419`): the core picks the catalogue from it."""
     if locale is None:
         return None
-    return str(locale.value).split("-")[0].lower()
+    return str(locale.value)
 
 
 def chat_of(
@@ -28,15 +28,21 @@ def chat_of(
     channel_id: int | None,
     guild: discord.Guild | None,
     fallback_id: int,
+    guild_locale: discord.Locale | None = None,
 ) -> ChatRef:
-    """The chat a message or interaction belongs to; `fallback_id` if Discord sent no channel."""
+    """The chat a message or interaction belongs to; `fallback_id` if Discord sent no channel.
+
+    A server channel carries the server's preferred locale as the chat's language hint.
+    """
     if guild is None:
         ident = channel_id if channel_id is not None else fallback_id
         return ChatRef(PLATFORM, str(ident), title=None, is_private=True)
     name = getattr(channel, "name", None)
     guild_name = getattr(guild, "name", None)
     title = f"{guild_name} #{name}" if name and guild_name else name or guild_name
-    return ChatRef(PLATFORM, str(channel_id or fallback_id), title=title, is_private=False)
+    ident = str(channel_id or fallback_id)
+    language = language_of(guild_locale or getattr(guild, "preferred_locale", None))
+    return ChatRef(PLATFORM, ident, title=title, is_private=False, language=language)
 
 
 def chat_of_interaction(interaction: discord.Interaction) -> ChatRef:
@@ -45,6 +51,7 @@ def chat_of_interaction(interaction: discord.Interaction) -> ChatRef:
         channel_id=interaction.channel_id,
         guild=interaction.guild if interaction.guild_id else None,
         fallback_id=interaction.user.id,
+        guild_locale=interaction.guild_locale,
     )
 
 

@@ -4,6 +4,10 @@ Each callback only turns its options into `CommandEvent.args` and hands over to 
 what the command does is the core's business. Admin commands are hidden from members without
 Manage Server (`default_permissions`), but server owners can change that in Server Settings,
 so the core still asks `is_admin` at run time.
+
+Descriptions are `locale_str`s carrying their catalogue key: `CatalogueTranslator` gives
+Discord every language's wording when the commands are synced, so each person sees the menu in
+their client's language. Command names stay the same everywhere: replies and `/help` name them.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from discord import app_commands
 
 from bot.core.commands import COMMANDS, CommandSpec
 from bot.core.events import Sender
-from bot.core.i18n import supported_languages
+from bot.core.i18n import BY_CODE, DEFAULT_LANGUAGE, Translator, normalize, supported_languages
 from bot.discord.convert import sender_of
 
 _SPECS: dict[str, CommandSpec] = {spec.name: spec for spec in COMMANDS}
@@ -42,20 +46,45 @@ class CommandHandler(Protocol):
     ) -> None: ...
 
 
-def _description(name: str) -> str:
-    return _SPECS[name].description[:100]
+# Discord's limit on command and option descriptions, in every language.
+DESCRIPTION_LIMIT = 100
+
+
+def _text(key: str) -> app_commands.locale_str:
+    """English wording for Discord's default, with the key the translator looks up."""
+    return app_commands.locale_str(Translator()(key)[:DESCRIPTION_LIMIT], key=key)
+
+
+def _description(name: str) -> app_commands.locale_str:
+    return _text(_SPECS[name].description_key)
+
+
+class CatalogueTranslator(app_commands.Translator):
+    """Words the slash commands in the game's languages, from the same catalogue as replies."""
+
+    async def translate(
+        self,
+        string: app_commands.locale_str,
+        locale: discord.Locale,
+        context: app_commands.TranslationContextTypes,
+    ) -> str | None:
+        key = string.extras.get("key")
+        language = normalize(locale.value)
+        if key is None or language is None or language == DEFAULT_LANGUAGE:
+            return None
+        return Translator(language)(key)[:DESCRIPTION_LIMIT]
 
 
 def register_commands(tree: app_commands.CommandTree, handler: CommandHandler) -> None:
     """Add every command to `tree`; `handler` receives the invocations."""
 
-    @tree.command(name="score", description="Score a selfie: attach the photo")
-    @app_commands.describe(photo="The selfie to score (JPEG, PNG, WebP or HEIC)")
+    @tree.command(name="score", description=_text("discord.score"))
+    @app_commands.describe(photo=_text("discord.option.photo"))
     async def score(interaction: discord.Interaction, photo: discord.Attachment) -> None:
         await handler.on_score_command(interaction, photo)
 
     @tree.command(name="top", description=_description("top"))
-    @app_commands.describe(window="Which leaderboard (default: this season)")
+    @app_commands.describe(window=_text("discord.option.window"))
     async def top(
         interaction: discord.Interaction,
         window: Literal["week", "season", "all", "taste"] | None = None,
@@ -63,7 +92,7 @@ def register_commands(tree: app_commands.CommandTree, handler: CommandHandler) -
         await handler.on_core_command(interaction, "top", (window,) if window else ())
 
     @tree.command(name="duel", description=_description("duel"))
-    @app_commands.describe(opponent="Who you challenge")
+    @app_commands.describe(opponent=_text("discord.option.opponent"))
     async def duel(interaction: discord.Interaction, opponent: discord.User) -> None:
         await handler.on_core_command(
             interaction, "duel", (f"@{opponent.name}",), (sender_of(opponent),)
@@ -101,31 +130,36 @@ def _admin_command(name: str, callback: Callable[..., Awaitable[None]]) -> app_c
 
 
 def _register_admin_commands(tree: app_commands.CommandTree, handler: CommandHandler) -> None:
-    languages = [app_commands.Choice(name=code, value=code) for code in supported_languages()]
+    languages = [
+        app_commands.Choice(name=f"{BY_CODE[code].name} ({code})", value=code)
+        for code in supported_languages()
+    ]
 
     async def resetseason(interaction: discord.Interaction) -> None:
         await handler.on_core_command(interaction, "resetseason")
 
     # Plain integers: the bounds are game rules, checked by the core, which answers an
     # out-of-range value with its usage line. Bounds declared here would drift from the core's.
-    @app_commands.describe(days="Season length in days")
+    @app_commands.describe(days=_text("discord.option.days"))
     async def seasonlength(interaction: discord.Interaction, days: int) -> None:
         await handler.on_core_command(interaction, "seasonlength", (str(days),))
 
-    @app_commands.describe(photos="Photos allowed per window", minutes="Window length")
+    @app_commands.describe(
+        photos=_text("discord.option.photos"), minutes=_text("discord.option.minutes")
+    )
     async def ratelimit(interaction: discord.Interaction, photos: int, minutes: int) -> None:
         await handler.on_core_command(interaction, "ratelimit", (str(photos), str(minutes)))
 
-    @app_commands.describe(code="Language of the bot's messages in this channel")
+    @app_commands.describe(code=_text("discord.option.code"))
     @app_commands.choices(code=languages)
     async def language(interaction: discord.Interaction, code: app_commands.Choice[str]) -> None:
         await handler.on_core_command(interaction, "language", (code.value,))
 
-    @app_commands.describe(state="on or off")
+    @app_commands.describe(state=_text("discord.option.duels"))
     async def duels(interaction: discord.Interaction, state: Literal["on", "off"]) -> None:
         await handler.on_core_command(interaction, "duels", (state,))
 
-    @app_commands.describe(state="on: score every photo posted in this channel")
+    @app_commands.describe(state=_text("discord.option.autoscore"))
     async def autoscore(interaction: discord.Interaction, state: Literal["on", "off"]) -> None:
         await handler.on_core_command(interaction, "autoscore", (state,))
 

@@ -21,6 +21,7 @@ from telegram.constants import BotCommandLimit
 from telegram.ext import Application, ApplicationBuilder, TypeHandler
 
 from bot.core.commands import COMMANDS, CommandSpec
+from bot.core.i18n import DEFAULT_LANGUAGE, LANGUAGES, Translator
 from bot.settings import Settings
 from bot.telegram.adapter import TelegramAdapter, download_limit
 from bot.telegram.network import NetworkHealth, ResilientRateLimiter
@@ -106,26 +107,34 @@ def build_application(game: Game, settings: Settings) -> Application:
     return application
 
 
-def command_menu(admin: bool) -> list[BotCommand]:
-    """The `/` menu: everyone's commands, plus admin ones for chat administrators."""
+def command_menu(admin: bool, language: str | None = None) -> list[BotCommand]:
+    """The `/` menu in one language: everyone's commands, plus admin ones for administrators."""
+    t = Translator(language)
     return [
-        BotCommand(spec.name, _menu_description(spec))
+        BotCommand(spec.name, _menu_description(t, spec))
         for spec in COMMANDS
         if admin or not spec.admin
     ]
 
 
-def _menu_description(spec: CommandSpec) -> str:
-    text = f"{spec.description} {spec.arguments}".strip()
-    return text[: BotCommandLimit.MAX_DESCRIPTION]
+def _menu_description(t: Translator, spec: CommandSpec) -> str:
+    return t(spec.description_key)[: BotCommandLimit.MAX_DESCRIPTION]
 
 
 async def register_commands(bot: Bot) -> None:
-    """Publish the command menu; admins get a longer one through their own scope."""
-    await bot.set_my_commands(command_menu(admin=False))
-    await bot.set_my_commands(
-        command_menu(admin=True), scope=BotCommandScopeAllChatAdministrators()
-    )
+    """Publish the command menu in every language the game speaks.
+
+    Telegram shows each person the menu for their app's language (`language_code`) and the one
+    registered without a language to everyone else: that one is English. Admins get a longer
+    menu through their own scope, in every language too.
+    """
+    admins = BotCommandScopeAllChatAdministrators()
+    for language in LANGUAGES:
+        code = None if language.code == DEFAULT_LANGUAGE else language.telegram
+        await bot.set_my_commands(command_menu(False, language.code), language_code=code)
+        await bot.set_my_commands(
+            command_menu(True, language.code), scope=admins, language_code=code
+        )
 
 
 @asynccontextmanager

@@ -364,6 +364,8 @@ class FakeDiscord:
         )
 
     async def _sync_commands(self, request: Request, app: str, guild: str = "") -> web.Response:
+        if not all(map(_valid_localizations, request.json)):
+            return _error(400, 50035, "Invalid Form Body (localizations)")
         self.synced_commands[guild or "global"] = request.json
         answer = [
             {
@@ -511,6 +513,26 @@ _BOT_AUTH = {
     "_typing",
     "_open_dm",
 }
+
+
+# Locales Discord accepts in `*_localizations` (its developer docs, "Locales").
+DISCORD_LOCALES = frozenset(
+    {
+        "id", "da", "de", "en-GB", "en-US", "es-ES", "es-419", "fr", "hr", "it", "lt", "hu", "nl",
+        "no", "pl", "pt-BR", "ro", "fi", "sv-SE", "vi", "tr", "cs", "el", "bg", "ru", "uk", "hi",
+        "th", "zh-CN", "ja", "zh-TW", "ko",
+    }
+)  # fmt: skip
+
+
+def _valid_localizations(item: dict[str, Any]) -> bool:
+    """Discord's rules: known locale keys, descriptions of 1-100 characters, in every option."""
+    for kind, limit in (("name_localizations", 32), ("description_localizations", 100)):
+        for locale, text in (item.get(kind) or {}).items():
+            if locale not in DISCORD_LOCALES or not 1 <= len(text) <= limit:
+                return False
+    nested = [*item.get("options", []), *item.get("choices", [])]
+    return all(_valid_localizations(option) for option in nested)
 
 
 def _json(data: Any, status: int = 200) -> web.Response:

@@ -40,6 +40,8 @@ class Person:
     id: int
     username: str
     global_name: str | None = None
+    locale: str = "en-US"
+    """The language of the person's Discord client, sent with each of their interactions."""
 
     def json(self) -> dict[str, Any]:
         return user_json(self.id, self.username, global_name=self.global_name)
@@ -206,7 +208,7 @@ class DiscordWorld:
             "data": data,
             "token": token,
             "version": 1,
-            "locale": "en-US",
+            "locale": person.locale,
             "attachment_size_limit": 10 * 1024 * 1024,
             "app_permissions": str(discord.Permissions.text().value),
             "entitlements": [],

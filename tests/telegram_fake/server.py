@@ -369,6 +369,9 @@ class FakeBotApi:
         return True
 
     def _m_setMyCommands(self, params: dict[str, Any], uploads: dict[str, Upload]) -> bool:
+        code = params.get("language_code")
+        if code is not None and not (len(code) == 2 and code.isascii() and code.islower()):
+            raise ApiError(400, "Bad Request: invalid language code specified")
         for command in params["commands"]:
             if (
                 not 1 <= len(command["command"]) <= 32
