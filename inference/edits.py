@@ -53,6 +53,9 @@ STRENGTHS: Mapping[str, Strength] = MappingProxyType(
 
 COLOUR_EDITS = ("exposure", "brightness", "contrast", "saturation", "warmth", "sharpen")
 """The edits that change pixels but not geometry, in the order a recipe applies them."""
+SPATIAL_EDITS = frozenset({"sharpen"})
+"""The colour edits that look at a pixel's neighbours (the others map each level to one level
+everywhere, so they cannot leave halos)."""
 
 MAX_UPSCALE = 2.0
 """A crop is never enlarged more than this: beyond it the photo visibly turns soft."""

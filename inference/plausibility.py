@@ -124,8 +124,13 @@ class ToneCheck:
             float(self._luma[self._region].mean()) if self._region is not None else None
         )
 
-    def rules(self, candidate: Image.Image) -> list[Rule]:
-        """The rules `candidate` (same size as the reference) breaks."""
+    def rules(self, candidate: Image.Image, *, spatial: bool = True) -> list[Rule]:
+        """The rules `candidate` (same size as the reference) breaks.
+
+        `spatial=False` says the candidate comes from point edits only (each level mapped to
+        one level everywhere), which cannot overshoot an edge, so the halo measure (about 7 ms
+        for a 768 px photo) is skipped.
+        """
         rgb = candidate.convert("RGB")
         if rgb.size != self.size:
             raise ValueError(f"candidate {rgb.size} differs from the reference {self.size}")
@@ -144,7 +149,7 @@ class ToneCheck:
             shift = float(luma[self._region].mean()) - self._face_luma
             if abs(shift) > FACE_BRIGHTNESS_SHIFT:
                 rules.append(Rule.FACE_BRIGHTNESS)
-        if halo_share(self._luma, luma) > HALO_SHARE:
+        if spatial and halo_share(self._luma, luma) > HALO_SHARE:
             rules.append(Rule.HALOS)
         return rules
 

@@ -24,7 +24,7 @@ from PIL import Image
 from inference import advice as advice_module
 from inference import edits
 from inference.decode import to_rgb
-from inference.edits import COLOUR_EDITS, STRENGTHS, Box
+from inference.edits import COLOUR_EDITS, SPATIAL_EDITS, STRENGTHS, Box
 from inference.plausibility import ToneCheck, crop_rules, face_rules, strength_rules
 
 if TYPE_CHECKING:
@@ -144,7 +144,7 @@ class _Search:
                 check = self.checks[crop] = ToneCheck(
                     self.reference(crop), self.face_in(crop, image.size)
                 )
-            rules += check.rules(image)
+            rules += check.rules(image, spatial=any(s.name in SPATIAL_EDITS for s in steps))
         self.rejected.update(rules)
         return not rules
 
