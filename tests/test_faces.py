@@ -278,3 +278,25 @@ def test_main_face_where_mtcnn_failed_lies_on_the_face(
     for point in ("nose_tip", "left_eye_inner", "right_eye_inner", "upper_lip"):
         x, y = mesh.points[point]
         assert main.x1 <= x <= main.x2 and main.y1 <= y <= main.y2, (name, point)
+
+
+def test_emotion_crop_of_a_tilted_face_is_levelled_by_its_roll(
+    detector: FaceDetector, mesh_model: FaceMeshModel
+) -> None:
+    """Turned back by FaceMesh's roll, the crop of a tilted face looks like the upright face's
+    crop, much more than fer's own (unturned) crop of the tilted face does."""
+    from inference.analyzer import _pixel_box
+    from inference.emotions import aligned_crop, fer_crop
+
+    image = astronaut()
+    (upright,) = detect(detector, image)
+    tilted_image = image.rotate(-25, resample=Image.Resampling.BILINEAR, center=(225, 125))
+    (tilted,) = detect(detector, tilted_image)
+    mesh = mesh_model.measure(tilted_image, tilted)
+    assert mesh is not None and mesh.roll_degrees > 20
+    want = fer_crop(np.asarray(image), _pixel_box(upright)).astype(np.float32)
+    rgb = np.asarray(tilted_image)
+    levelled = aligned_crop(rgb, _pixel_box(tilted), mesh.roll_degrees).astype(np.float32)
+    plain = fer_crop(rgb, _pixel_box(tilted)).astype(np.float32)
+    assert levelled.shape == plain.shape == (64, 64)
+    assert np.abs(levelled - want).mean() < 0.6 * np.abs(plain - want).mean()
