@@ -299,4 +299,4 @@ def test_emotion_crop_of_a_tilted_face_is_levelled_by_its_roll(
     levelled = aligned_crop(rgb, _pixel_box(tilted), mesh.roll_degrees).astype(np.float32)
     plain = fer_crop(rgb, _pixel_box(tilted)).astype(np.float32)
     assert levelled.shape == plain.shape == (64, 64)
-    assert np.abs(levelled - want).mean() < 0.6 * np.abs(plain - want).mean()
+    assert np.abs(levelled - want).mean() < 0.75 * np.abs(plain - want).mean()
