@@ -3,16 +3,33 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PYTHON ?= python3
 SEED_MODEL := ../shared/seed/best_model.h5
+# The versions CI tested, with their hashes: `make` installs from here, `make lock` refreshes it.
+LOCK := requirements/dev.lock
+RUN_LOCK := requirements/run.lock
+UV := uv==0.13.9
+LOCK_FLAGS := --universal --python-version 3.11 --generate-hashes --quiet \
+	--custom-compile-command "make lock"
 
 PHOTO ?= tests/data/astronaut.jpg
 
-.PHONY: run test lint format bench clean help models web score play
+.PHONY: run test lint format bench clean help models web score play lock
 
-$(BIN)/selfiebot: pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[dev]'
+
+$(BIN)/selfiebot: pyproject.toml $(LOCK) | $(BIN)/python
+	$(BIN)/pip install -q --require-hashes -r $(LOCK)
+	$(BIN)/pip install -q --no-deps -e .
 	touch $@
+
+## lock: re-pin every dependency (needs PyPI) into requirements/*.lock; kept as is on failure
+lock: | $(BIN)/python
+	$(BIN)/pip install -q "$(UV)"
+	$(BIN)/uv pip compile pyproject.toml --extra dev $(LOCK_FLAGS) -o $(LOCK).new
+	$(BIN)/uv pip compile pyproject.toml $(LOCK_FLAGS) -o $(RUN_LOCK).new
+	mv $(LOCK).new $(LOCK)
+	mv $(RUN_LOCK).new $(RUN_LOCK)
 
 ## run: set up, make sure the popularity model is there, start the product
 run: models
