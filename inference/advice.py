@@ -87,6 +87,10 @@ def traits(analysis: Analysis, face_luma: float | None) -> list[tuple[str, dict[
 
 
 def _smiling(face: Face) -> bool:
+    """Smiling by FaceMesh's mouth width or by fer's "happy": "smile" is advised only when
+    neither sees a smile (telling a smiling person to smile costs their trust)."""
+    if face.mesh is not None and face.mesh.smiling:
+        return True
     return face.emotions.get("happy", 0.0) >= NO_SMILE_HAPPY
 
 
