@@ -3,9 +3,12 @@ photo where the channel scores posted photos (`/autoscore on`), never on other c
 
 from __future__ import annotations
 
-import pytest
+import io
 
-from bot.core.events import ReactionEvent
+import pytest
+from PIL import Image
+
+from bot.core.events import PhotoEvent, ReactionEvent
 from bot.discord.client import SelfieBotClient
 from tests.fakes.discord_kit import ANN, BOB, ScriptedGame, bot, fake_discord, logged_in
 from tests.fakes.discord_payloads import CHANNEL_ID, DiscordWorld
@@ -34,3 +37,19 @@ async def test_reactions_on_a_members_photo_count_only_where_photos_are_scored(
     assert isinstance(photo, ReactionEvent) and isinstance(result, ReactionEvent)
     assert (photo.message_id, photo.sender.user_id, photo.emoji) == ("501", str(BOB.id), "❤️")
     assert result.message_id == "777"
+
+
+async def test_scored_photos_carry_the_servers_member_count(
+    bot: tuple[SelfieBotClient, DiscordWorld], game: ScriptedGame
+) -> None:
+    game.auto_channels.add(str(CHANNEL_ID))
+    game.script = lambda event: []
+    _, world = bot
+    image = io.BytesIO()
+    Image.new("RGB", (64, 64), (200, 120, 90)).save(image, "PNG")
+    world.post(ANN, [world.attachment_json("me.png", image.getvalue(), "image/png")])
+    world.slash_score(BOB, world.attachment_json("slash.png", image.getvalue(), "image/png"))
+    await world.settle()
+    posted, slashed = (event for event in game.events if isinstance(event, PhotoEvent))
+    assert await posted.member_count() == 3  # the fake server's GUILD_CREATE says 3
+    assert await slashed.member_count() == 3

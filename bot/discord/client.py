@@ -12,7 +12,7 @@ import dataclasses
 import logging
 import uuid
 import weakref
-from collections.abc import Awaitable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import aiohttp
@@ -195,6 +195,7 @@ class SelfieBotClient(discord.AutoShardedClient):
         if not await self._claim(interaction):
             return
         base = self._interaction_base(interaction)
+        base["member_count"] = _members_of(interaction.guild)
         language = base["sender"].language
         refusal = refusal_for(photo, self.settings.max_upload_bytes)
         if refusal is not None:
@@ -297,6 +298,7 @@ class SelfieBotClient(discord.AutoShardedClient):
                         filename=attachment.filename,
                         mime_type=mime_type(attachment),
                         photo_handle=photo_handles.of_message(message, attachment),
+                        member_count=_members_of(message.guild),
                     )
                     replies = await self._handle(event, None)
         except BaseException:
@@ -394,6 +396,16 @@ class SelfieBotClient(discord.AutoShardedClient):
         if announcement.reply.tag:
             chat = ChatRef(PLATFORM, announcement.chat_id)
             await self.game.reply_sent(chat, announcement.reply.tag, str(sent.id))
+
+
+def _members_of(guild: discord.Guild | None) -> Callable[[], Awaitable[int | None]]:
+    """`PhotoEvent.member_count`: the server's member count from the gateway's cache (no API
+    call), bots included; None in DMs or before Discord sent it."""
+
+    async def count() -> int | None:
+        return guild.member_count if guild is not None else None
+
+    return count
 
 
 async def _download(attachment: discord.Attachment) -> bytes | None:
