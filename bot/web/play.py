@@ -195,7 +195,7 @@ class WebPlay:
         if not replies:
             return TipsOutcome(TipsView(Markup.escape(t("web.tips_shown")), None, None))
         reply = next((r for r in replies if r.data and "tips" in r.data), replies[0])
-        image = reply.image if (reply.data or {}).get("tips") else None
+        image = reply.image if ((reply.data or {}).get("tips") or {}).get("best") else None
         if image is None:
             return TipsOutcome(tips_view(reply, None))
         stored = StoredImage(image.data, image.mime_type)
@@ -266,13 +266,13 @@ def result_view(scored: Reply, photo: PhotoFrame, tips: TipsView | None, key: st
 
 
 def tips_view(reply: Reply, image_url: str | None) -> TipsView:
-    """The tips reply: the core's measured edits and observations, and where the best edited
-    photo is served (None when no edit raised the score)."""
+    """The tips reply: the core's suggestions (best believable edit, advice), and where the
+    best edited photo is served (None when no believable edit raised the score)."""
     data = reply.data or {}
-    best, original = data.get("best_score"), data.get("original_score")
+    best, original = (data.get("tips") or {}).get("best"), data.get("original_score")
     return TipsView(
         message=markup_html(reply.text),
-        best_score=int(best) if best is not None else None,
+        best_score=int(best["score"]) if best is not None else None,
         image_url=image_url,
         original_score=int(original) if original is not None else None,
     )
