@@ -46,7 +46,7 @@ from inference.taste.features import photo_features, popularity_logit  # noqa: E
 from inference.taste.model import RatedPhoto, fit_taste  # noqa: E402
 
 DEFAULT_FOLDER = ROOT.parent / "shared" / "selfies" / "dev"
-SIZES = (10, 20, 40, 60)
+SIZES = (10, 20, 30, 40, 60)
 TEST_SELFIES = 10
 STRENGTH = 1.0
 NOISE = 0.5

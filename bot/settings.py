@@ -104,7 +104,7 @@ class Settings(BaseSettings):
         default=18, ge=0, le=23, description="UTC hour after which streak reminders go out."
     )
     taste_min_rated_photos: int = Field(
-        default=20,
+        default=30,
         ge=1,
         description="Rated photos a chat needs before results show its group taste and "
         "/whatworks and /top taste answer (benchmarks/bench_group_taste.py).",

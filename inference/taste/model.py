@@ -52,10 +52,11 @@ GLOBAL = "global"
 
 MIN_OBSERVED = 3
 
-EXTRA_COST = 0.75
-"""Log prior odds, beyond the multiplicity cost, against adding one more feature: trades a
-little speed in learning a real taste for fewer spurious ones (benchmarks/bench_group_taste.py
-with 0, 0.75 and 1.5: 0.75 keeps every non-shared taste >= 0.8 at 60 photos)."""
+EXTRA_COST = 1.0
+"""Log prior odds, beyond the multiplicity cost, against adding one more feature: trades speed
+in learning a real taste for fewer spurious ones (benchmarks/bench_group_taste.py, tried 0 to
+2: higher keeps a group that shares the global taste on the global ranking more often, lower
+learns two-trait tastes sooner)."""
 """A feature measured on fewer rated photos than this is left out of the fit."""
 
 
@@ -231,6 +232,7 @@ class _Fit:
     covariance: np.ndarray
     evidence: float
     dispersion: float
+    room: float
 
 
 @dataclass
@@ -246,29 +248,40 @@ class _Problem:
     def select(self) -> tuple[np.ndarray, np.ndarray]:
         """Forward selection by evidence; coefficients of unused features are exactly 0.
 
-        The dispersion comes from the model with every feature (as in quasi-likelihood
-        model selection), so every candidate is judged on the same scale and a taste not yet
-        in the model is not mistaken for noise.
+        The dispersion comes from the model with every feature, as in quasi-likelihood model
+        selection, so every candidate is judged on one scale and a taste not yet in the model
+        is not mistaken for noise; while that model has fewer than half the photos' worth of
+        residual room (few photos), from the global-only model instead, which is more cautious.
+        Each feature's weight is scaled by its probability of belonging in the model (from
+        its evidence margin), so a feature that only just got in moves rankings only a little.
         """
         everything = list(range(self.design.shape[1]))
-        dispersion = self.fit(everything, 1.0).dispersion
+        full = self.fit(everything, 1.0)
+        dispersion = full.dispersion
+        if full.room < len(self.reactions) / 2:
+            dispersion = self.fit([0, 1], 1.0).dispersion
         best = self.fit([0, 1], dispersion)
         remaining = everything[2:]
         # Prior odds of 1 in (candidates) that any one feature matters, and EXTRA_COST: the
         # evidence must beat the multiplicity of trying every feature, or noise gets picked up.
         cost = math.log(max(len(remaining), 2)) + EXTRA_COST
+        margins: dict[int, float] = {}
         while remaining:
             trials = [self.fit([*best.columns, j], dispersion) for j in remaining]
             challenger = max(trials, key=lambda trial: trial.evidence)
-            if challenger.evidence - cost <= best.evidence:
+            margin = challenger.evidence - cost - best.evidence
+            if margin <= 0:
                 break
             remaining.remove(challenger.columns[-1])
+            margins[challenger.columns[-1]] = margin
             best = challenger
         size = self.design.shape[1]
         coefficients = np.zeros(size)
         covariance = np.zeros((size, size))
         coefficients[best.columns] = best.theta
         covariance[np.ix_(best.columns, best.columns)] = best.covariance
+        for column, margin in margins.items():
+            coefficients[column] *= 1.0 / (1.0 + math.exp(-margin))
         return coefficients, covariance
 
     def fit(self, columns: list[int], dispersion: float) -> _Fit:
@@ -309,7 +322,7 @@ class _Problem:
             expected = self.audience * p
             pearson = ((self.reactions - expected) ** 2) / np.maximum(expected * (1 - p), 1e-12)
             dispersion_now = max(1.0, float(pearson.sum()) / room)
-        return _Fit(columns, theta, covariance, evidence, dispersion_now)
+        return _Fit(columns, theta, covariance, evidence, dispersion_now, room)
 
 
 def _sigmoid(values: np.ndarray) -> np.ndarray:
