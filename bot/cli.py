@@ -33,7 +33,8 @@ def play(
         typer.Argument(
             metavar="PHOTO|/COMMAND...",
             help="Photos and /commands handled in order; words after a /command are its "
-            "arguments; press:ACTION:PAYLOAD presses a button.",
+            "arguments; press:ACTION:PAYLOAD presses a button; react:EMOJI:PHOTO reacts to "
+            "a photo scored in this chat.",
         ),
     ],
     chat: Annotated[str, typer.Option(help="Chat name (each name is its own chat).")] = "terminal",

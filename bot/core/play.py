@@ -8,6 +8,7 @@ command that presses them.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import shlex
 import uuid
@@ -23,6 +24,7 @@ from bot.core.events import (
     Event,
     PhotoEvent,
     PhotoUnavailable,
+    ReactionEvent,
     Sender,
 )
 from bot.core.game import Game
@@ -33,6 +35,8 @@ from bot.settings import Settings
 PLATFORM = "cli"
 # What a command word looks like on every platform: a slash and a plain name.
 _COMMAND = re.compile(r"/[A-Za-z0-9_]+")
+REACT = "react:"
+"""`react:EMOJI:PHOTO`: the player reacts to that photo (the group taste learns from it)."""
 
 
 @dataclass(frozen=True)
@@ -63,7 +67,7 @@ def group_inputs(items: Sequence[str]) -> list[str]:
             open_command = False
         elif item.startswith("/") and not _COMMAND.fullmatch(item):
             raise FileNotFoundError(f"No such photo: {item}")
-        elif item.startswith(("/", "press:")):
+        elif item.startswith(("/", "press:", REACT)):
             grouped.append(item)
             open_command = item.startswith("/")
         elif open_command:
@@ -71,6 +75,11 @@ def group_inputs(items: Sequence[str]) -> list[str]:
         else:
             raise FileNotFoundError(f"No such photo: {item}")
     return grouped
+
+
+def photo_message_id(path: Path) -> str:
+    """The "message" a photo file is in this chat, so `react:EMOJI:PHOTO` can point at it."""
+    return "file:" + hashlib.sha256(str(path.resolve()).encode()).hexdigest()[:24]
 
 
 async def read_photo_file(handle: str) -> bytes:
@@ -100,10 +109,15 @@ def build_event(player: Player, item: str) -> Event:
     if path.is_file():
         return PhotoEvent(
             **base,
+            message_id=photo_message_id(path),
             photo=path.read_bytes(),
             filename=path.name,
             photo_handle=str(path.resolve()),
         )
+    if item.startswith(REACT):
+        emoji, _, photo = item.removeprefix(REACT).partition(":")
+        base["message_id"] = photo_message_id(Path(photo))
+        return ReactionEvent(**base, emoji=emoji)
     if item.startswith("press:"):
         action, _, payload = item.removeprefix("press:").partition(":")
         return ButtonEvent(**base, action=action, payload=payload)
