@@ -162,6 +162,9 @@ class TelegramAdapter:
         key = str(update.update_id)
         claimed = update.message_reaction is None  # reactions carry one key per change
         if claimed and not await self._game.claim_update(PLATFORM, key):
+            # Handled or being handled elsewhere; if that owner dies before answering, a later
+            # re-delivery must reach the claim again (it is retaken after the owner's lease).
+            self._seen.release(update.update_id)
             return
         answer = _Answer(
             update.callback_query,
