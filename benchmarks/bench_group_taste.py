@@ -17,7 +17,7 @@ explains, and the audience is 6-20 people. Tastes: `agrees` (u = the global popu
 (brightness + saturation).
 
 Measure: pairwise ranking accuracy on the test photos against the hidden utility (the fraction
-of photo pairs put in the true order), for the group model after 10, 20, 40 and 60 rated
+of photo pairs put in the true order), for the group model after 10, 20, 30, 40 and 60 rated
 photos, and for the global score. Mean over `--groups` groups per taste (different photos,
 audiences and reactions each). Also: the extra cost on the score path of reading the
 penultimate activations (median of repeated runs, same process).
