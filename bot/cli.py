@@ -46,16 +46,30 @@ def play(
     admin: Annotated[
         bool, typer.Option("--admin", help="Act as a chat admin.", show_default="off")
     ] = False,
+    language: Annotated[
+        str | None,
+        typer.Option(
+            metavar="CODE",
+            help="Your language: en, es, pt-br, ru, de, fr, it, tr, id.",
+            show_default="the chat's, else English",
+        ),
+    ] = None,
 ) -> None:
     """Play the selfie game from the terminal on the embedded database."""
     import asyncio
 
+    from bot.core.i18n import normalize, supported_languages
     from bot.core.play import Player, run
     from bot.settings import get_settings
     from models.registry import ModelMissingError
 
+    if language is not None and normalize(language) is None:
+        known = ", ".join(supported_languages())
+        raise typer.BadParameter(f"{language!r} is not one of {known}", param_hint="--language")
+
     try:
-        lines = asyncio.run(run(get_settings(), Player(chat, user, admin), items, out))
+        player = Player(chat, user, admin, language)
+        lines = asyncio.run(run(get_settings(), player, items, out))
     except (ModelMissingError, FileNotFoundError) as error:
         typer.echo(str(error), err=True)
         raise typer.Exit(1) from error

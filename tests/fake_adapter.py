@@ -68,6 +68,8 @@ class FakeAdapter:
     clock: FakeClock = field(default_factory=FakeClock)
     chat: ChatRef = field(default_factory=lambda: ChatRef(PLATFORM, "chat-1", "Test chat"))
     admins: set[str] = field(default_factory=set)
+    languages: dict[str, str] = field(default_factory=dict)
+    """Each person's app language as their platform reports it (`ru`, `pt-BR`), by name."""
     outbox: deque[Sent] = field(default_factory=deque)
     platform_photos: dict[str, bytes] = field(default_factory=dict)
     """What the fake platform keeps of the photos people sent (a handle each, like file_id)."""
@@ -75,7 +77,8 @@ class FakeAdapter:
 
     def person(self, name: str) -> Sender:
         """A participant whose id, display name and @handle derive from `name`."""
-        return Sender(PLATFORM, f"id-{name}", name.capitalize(), username=name)
+        language = self.languages.get(name)
+        return Sender(PLATFORM, f"id-{name}", name.capitalize(), name, language)
 
     def _next(self, prefix: str) -> str:
         return f"{prefix}{next(self._ids)}"

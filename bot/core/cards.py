@@ -160,19 +160,20 @@ def _draw_rank(
     t: Translator,
 ) -> None:
     x, y = origin
+    room = CARD_WIDTH - MARGIN - x
     if rank is None:
-        draw.text((x, y + 8), t("card.not_ranked"), font=d.font(20), fill=d.MUTED)
+        d.label(draw, (x, y + 8), t("card.not_ranked"), 20, room, fill=d.MUTED)
         return
     rank_font = d.font(44, bold=True)
     text = f"#{rank}"
     draw.text((x, y), text, font=rank_font, fill=d.TEXT)
-    draw.text((x, y + 54), t("card.in_chat"), font=d.font(17), fill=d.MUTED)
+    d.label(draw, (x, y + 54), t("card.in_chat"), 17, room, fill=d.MUTED)
     mx = x + d.text_width(draw, text, rank_font) + 18
     my = y + 28
     if change is None:
         return
     if change == 0:
-        draw.text((mx, my), t("card.rank_same"), font=d.font(20), fill=d.MUTED, anchor="lm")
+        d.label(draw, (mx, my), t("card.rank_same"), 20, room - (mx - x), fill=d.MUTED, anchor="lm")
         return
     color = d.UP if change > 0 else d.DOWN
     d.triangle(draw, (mx + 10, my), 20, change > 0, color)
@@ -188,14 +189,15 @@ def _draw_emotions(
 ) -> None:
     """Seven bars for the main face, the dominant one in bold; or why there are none."""
     x, y = origin
-    draw.text((x, y), t("card.expression"), font=d.font(17), fill=d.MUTED)
+    d.label(draw, (x, y), t("card.expression"), 17, width, fill=d.MUTED)
     face = _main_face(analysis)
     if face is None:
-        draw.text((x, y + 40), t("card.no_face"), font=d.font(22, bold=True), fill=d.TEXT)
+        d.label(draw, (x, y + 40), t("card.no_face"), 22, width, bold=True)
         return
     emotions = dict(face.emotions)
     dominant = face.dominant_emotion
-    label_w, pct_w, row = 92, 64, 27
+    widest = max(d.text_width(draw, t(f"emotion.{n}"), d.font(16, bold=True)) for n in emotions)
+    label_w, pct_w, row = min(max(92, widest + 10), 150), 64, 27
     bar_x = x + label_w
     bar_w = width - label_w - pct_w
     for i, name in enumerate(n for n in EMOTION_ORDER if n in emotions):
@@ -231,8 +233,8 @@ def _draw_badges(
 ) -> None:
     """Newly earned badges as chips with a drawn star; the emoji icon itself is not drawable."""
     x, y = origin
-    draw.text((x, y + 26), t("card.new_badge"), font=d.font(17), fill=d.MUTED, anchor="lm")
-    x += 110
+    heading = d.label(draw, (x, y + 26), t("card.new_badge"), 17, 160, fill=d.MUTED, anchor="lm")
+    x += max(110, heading + 16)
     chip_font = d.font(18, bold=True)
     end = origin[0] + width
     for _icon, name in badges:
@@ -266,19 +268,14 @@ def leaderboard_image(
     height = BOARD_HEADER + body + BOARD_FOOTER + 20
     image = Image.new("RGB", (BOARD_WIDTH, height), d.BACKGROUND)
     draw = ImageDraw.Draw(image)
-    title_text = d.fit_text(draw, title, d.font(32, bold=True), BOARD_WIDTH - 2 * MARGIN)
-    draw.text((MARGIN, 34), title_text, font=d.font(32, bold=True), fill=d.TEXT)
+    d.label(draw, (MARGIN, 34), title, 32, BOARD_WIDTH - 2 * MARGIN, bold=True)
     draw.line((MARGIN, 92, BOARD_WIDTH - MARGIN, 92), fill=d.PANEL_LIGHT, width=2)
 
     y = BOARD_HEADER
     if not rows:
-        draw.text(
-            (BOARD_WIDTH // 2, y + BOARD_ROW // 2),
-            t("card.board_empty"),
-            font=d.font(20),
-            fill=d.MUTED,
-            anchor="mm",
-        )
+        empty = t("card.board_empty")
+        middle = (BOARD_WIDTH // 2, y + BOARD_ROW // 2)
+        d.label(draw, middle, empty, 20, BOARD_WIDTH - 2 * MARGIN, fill=d.MUTED, anchor="mm")
     previous: int | None = None
     for rank, name, score, is_asker in rows:
         if previous is not None and rank > previous + 1:

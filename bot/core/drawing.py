@@ -1,13 +1,15 @@
 """Small Pillow helpers shared by the reply images: fonts, palette, text fitting, PNG encoding.
 
-Everything is drawn with Pillow alone so the bot has no browser or system-font dependency:
-DejaVu is used when the system has it (nicer and with bold), otherwise Pillow's bundled
-scalable default font, which exists on every install of Pillow >= 10.1.
+Everything is drawn with Pillow alone, so the bot needs no browser. Text is drawn with DejaVu
+(Debian's fonts-dejavu-core), which has every letter of the game's languages: Latin with its
+accents (ç, ğ, ß, ã...) and Cyrillic. Without it Pillow's bundled font still draws Latin, but
+Cyrillic comes out as boxes, so a warning says what to install.
 """
 
 from __future__ import annotations
 
 import io
+import logging
 import math
 import unicodedata
 from functools import lru_cache
@@ -15,7 +17,11 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 
+log = logging.getLogger(__name__)
+
 Color = tuple[int, int, int]
+MIN_FONT_SIZE = 11
+"""Below this, labels are no longer comfortable to read on a phone."""
 Font = ImageFont.FreeTypeFont | ImageFont.ImageFont
 
 _DEJAVU_DIRS = (
@@ -57,7 +63,30 @@ def font(size: int, *, bold: bool = False) -> Font:
         path = folder / name
         if path.is_file():
             return ImageFont.truetype(str(path), size)
+    _warn_no_dejavu()
     return ImageFont.load_default(size=size)
+
+
+@lru_cache(maxsize=1)
+def _warn_no_dejavu() -> None:
+    log.warning(
+        "DejaVu fonts not found: reply images fall back to Pillow's font, which has no Cyrillic "
+        "letters; install fonts-dejavu-core (Debian/Ubuntu) or dejavu-sans-fonts."
+    )
+
+
+def missing_glyphs(face: Font, text: str) -> set[str]:
+    """The characters of `text` that `face` can only draw as its empty box (`.notdef`).
+
+    Tests use it to prove every language's card labels render in the font the cards use.
+    """
+    empty_box = _glyph(face, "\U0010fffd")  # a private-use character no font draws
+    return {char for char in set(text) if not char.isspace() and _glyph(face, char) == empty_box}
+
+
+def _glyph(face: Font, char: str) -> tuple[tuple[int, int], bytes]:
+    mask = face.getmask(char)
+    return mask.size, bytes(mask)
 
 
 VERDICT_FLOORS = (80, 60, 40, 0)
@@ -103,6 +132,42 @@ def fit_text(draw: ImageDraw.ImageDraw, text: str, face: Font, max_width: int) -
     while text and text_width(draw, text + "…", face) > max_width:
         text = text[:-1]
     return text.rstrip() + "…" if text else ""
+
+
+def fitted_font(
+    draw: ImageDraw.ImageDraw, text: str, size: int, max_width: int, *, bold: bool = False
+) -> Font:
+    """The largest font from `size` down to 70% of it in which `text` fits `max_width`.
+
+    Translations run longer than English ("New badge", "Nouveau badge", "Новый значок"): a
+    label shrinks a little before it loses letters to an ellipsis.
+    """
+    smallest = max(MIN_FONT_SIZE, round(size * 0.7))
+    for candidate in range(size, smallest - 1, -1):
+        face = font(candidate, bold=bold)
+        if text_width(draw, text, face) <= max_width:
+            return face
+    return font(smallest, bold=bold)
+
+
+def label(
+    draw: ImageDraw.ImageDraw,
+    xy: tuple[float, float],
+    text: str,
+    size: int,
+    max_width: int,
+    *,
+    bold: bool = False,
+    fill: Color = TEXT,
+    anchor: str | None = None,
+) -> int:
+    """Draw one line of catalogue text within `max_width` (shrunk, then cut with '…' if it
+    still does not fit); returns the width drawn, so what follows can be placed after it."""
+    text = printable(text)
+    face = fitted_font(draw, text, size, max_width, bold=bold)
+    shown = fit_text(draw, text, face, max_width)
+    draw.text(xy, shown, font=face, fill=fill, anchor=anchor)
+    return text_width(draw, shown, face)
 
 
 def wrap(

@@ -46,9 +46,12 @@ class Player:
     chat: str
     user: str
     admin: bool = False
+    language: str | None = None
+    """The terminal's language hint (`--language`): personal replies, and a new chat's posts."""
 
     def prefix(self) -> str:
-        return f"selfiebot play --chat {shlex.quote(self.chat)} --user {shlex.quote(self.user)}"
+        prefix = f"selfiebot play --chat {shlex.quote(self.chat)} --user {shlex.quote(self.user)}"
+        return f"{prefix} --language {shlex.quote(self.language)}" if self.language else prefix
 
 
 def group_inputs(items: Sequence[str]) -> list[str]:
@@ -92,8 +95,8 @@ async def read_photo_file(handle: str) -> bytes:
 
 def build_event(player: Player, item: str) -> Event:
     """The event for one grouped input (see `group_inputs`)."""
-    chat = ChatRef(PLATFORM, player.chat, player.chat)
-    sender = Sender(PLATFORM, player.user, player.user, username=player.user)
+    chat = ChatRef(PLATFORM, player.chat, player.chat, language=player.language)
+    sender = Sender(PLATFORM, player.user, player.user, player.user, player.language)
 
     async def is_admin() -> bool:
         return player.admin

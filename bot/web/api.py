@@ -152,7 +152,7 @@ async def leaderboard(
     period: Annotated[
         str,
         Query(
-            pattern="^(" + "|".join(value for value, _ in PERIODS) + ")$",
+            pattern="^(" + "|".join(PERIODS) + ")$",
             description="week, season or all (time)",
         ),
     ] = DEFAULT_PERIOD,

@@ -26,6 +26,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from bot.settings import Settings, get_settings
+from bot.web.language import PageLanguage
 from bot.web.news import NewsFeed
 from bot.web.play import PERIODS, WebPlay
 from bot.web.problems import Problem, problem_for_status, problem_response
@@ -132,6 +133,7 @@ def create_app(settings: Settings | None = None, *, game: Game | None = None) ->
     )
     app.state.web = state
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(PageLanguage, secure_cookie=settings.web_cookie_secure)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     from bot.web import api, docs, pages

@@ -38,7 +38,7 @@ TIPS_HEADER = "x-selfiebot-tips"
 
 
 def _period(value: str | None) -> str:
-    return value if value in dict(PERIODS) else DEFAULT_PERIOD
+    return value if value in PERIODS else DEFAULT_PERIOD
 
 
 async def _board(

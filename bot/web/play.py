@@ -39,9 +39,7 @@ from bot.web.views import (
 if TYPE_CHECKING:
     from bot.core.game import Game
 
-PERIODS: tuple[tuple[str, str], ...] = tuple(
-    (period, t(f"web.period.{period}")) for period in ("week", "season", "all")
-)
+PERIODS: tuple[str, ...] = ("week", "season", "all")
 DEFAULT_PERIOD = "season"
 _MEDALS = {1: "🥇", 2: "🥈", 3: "🥉"}
 VIEWER = Sender(platform=PLATFORM, user_id="web-visitor", display_name=t("web.visitor"))
@@ -113,7 +111,7 @@ class BoardView:
 
 
 def period_title(period: str) -> str:
-    return dict(PERIODS)[period]
+    return t(f"web.period.{period}")
 
 
 class WebPlay:

@@ -49,7 +49,7 @@ class Player:
 
     @property
     def sender(self) -> Sender:
-        return Sender(platform=PLATFORM, user_id=self.player_id, display_name=self.nickname)
+        return Sender(PLATFORM, self.player_id, self.nickname, language=t.language)
 
 
 def new_player_id() -> str:

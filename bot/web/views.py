@@ -12,7 +12,6 @@ from typing import Any
 
 from markupsafe import Markup
 
-from bot.core.i18n.en import MESSAGES
 from bot.core.markup import to_telegram_html
 from bot.web.text import t
 
@@ -26,16 +25,10 @@ EMOTION_ICONS = {
     "fear": "😨",
     "disgust": "🤢",
 }
-QUALITY_FRACTIONS = {
-    key: t(f"web.quality.{key}")
-    for key in ("brightness", "contrast", "saturation", "face_area_ratio")
-}
+QUALITY_FRACTIONS = ("brightness", "contrast", "saturation", "face_area_ratio")
 """Quality measures on a 0-1 scale, shown as bars. Sharpness is not: it is a Laplacian
 variance where ~0.001 is soft and ~0.01 crisp, so it is shown in words."""
-SHARPNESS_WORDS = tuple(
-    (floor, t(f"web.sharpness.{word}"))
-    for floor, word in ((0.01, "crisp"), (0.003, "fairly_sharp"), (0.001, "soft"), (0.0, "blurry"))
-)
+SHARPNESS_WORDS = ((0.01, "crisp"), (0.003, "fairly_sharp"), (0.001, "soft"), (0.0, "blurry"))
 
 
 def markup_html(text: str) -> Markup:
@@ -46,7 +39,7 @@ def markup_html(text: str) -> Markup:
 def emotion_label(name: str) -> str:
     """The catalogue's word for a model emotion label ("fear" reads "scared"), as in the chats."""
     key = f"emotion.{name}"
-    return t(key) if key in MESSAGES else name
+    return t(key) if key in t else name
 
 
 @dataclass(frozen=True)
@@ -128,8 +121,8 @@ def _area(box: Sequence[float] | None) -> float:
 def quality_measures(quality: Mapping[str, Any]) -> tuple[QualityMeasure, ...]:
     """The 0-1 photo measures, in a fixed order, as percentages (absent ones left out)."""
     return tuple(
-        QualityMeasure(label, _percent(quality[key]))
-        for key, label in QUALITY_FRACTIONS.items()
+        QualityMeasure(t(f"web.quality.{key}"), _percent(quality[key]))
+        for key in QUALITY_FRACTIONS
         if isinstance(quality.get(key), int | float)
     )
 
@@ -138,7 +131,7 @@ def sharpness_words(quality: Mapping[str, Any]) -> str | None:
     value = quality.get("sharpness")
     if not isinstance(value, int | float):
         return None
-    return next(words for floor, words in SHARPNESS_WORDS if value >= floor)
+    return next(t(f"web.sharpness.{word}") for floor, word in SHARPNESS_WORDS if value >= floor)
 
 
 @dataclass(frozen=True)

@@ -359,6 +359,7 @@ MESSAGES: dict[str, str] = {
     "web.description": "Score your selfie on-device: popularity, expressions, tips that raise "
     "the score, and a leaderboard.",
     "web.skip": "Skip to content",
+    "web.language": "Language",
     "web.tagline": "How popular would your selfie be?",
     "web.footer": "Photos are scored in memory on this server and never stored; only scores "
     "are kept.",
