@@ -54,9 +54,8 @@ async def test_login_syncs_all_commands_globally_with_admin_gating(
     bot: tuple[SelfieBotClient, DiscordWorld], fake_discord: FakeDiscord
 ) -> None:
     commands = {c["name"]: c for c in fake_discord.synced_commands["global"]}
-    assert {"score", "top", "me", "tips", "duel", "privacy", "forgetme", "export", "help"} <= set(
-        commands
-    )
+    expected = {"score", "top", "me", "tips", "duel", "privacy", "forgetme", "export", "help"}
+    assert expected | {"whatworks"} <= set(commands)
     for admin in ("resetseason", "seasonlength", "ratelimit", "language", "duels", "autoscore"):
         assert int(commands[admin]["default_member_permissions"]) == 32  # Manage Server
         assert commands[admin]["contexts"] == [0]  # servers only
@@ -65,6 +64,7 @@ async def test_login_syncs_all_commands_globally_with_admin_gating(
         "week",
         "season",
         "all",
+        "taste",
     ]
     assert fake_discord.unhandled == []
 
