@@ -12,7 +12,7 @@ LOCK_FLAGS := --universal --python-version 3.11 --generate-hashes --quiet \
 
 PHOTO ?= tests/data/astronaut.jpg
 
-.PHONY: run test lint format bench clean help models web score play lock
+.PHONY: run test lint format bench clean help models web score play lock i18n
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -52,6 +52,11 @@ score: models
 ## play: play the game from the terminal: score PHOTO, then /tips (make play PHOTO=me.jpg)
 play: models
 	$(BIN)/selfiebot play --chat terminal --user me $(PHOTO) /tips /top --out out/
+
+## i18n: copy new or changed English sentences (bot/core/i18n/locales/messages.pot) into every language
+i18n: $(BIN)/selfiebot
+	$(BIN)/pybabel update -i bot/core/i18n/locales/messages.pot -d bot/core/i18n/locales \
+		-D messages -w 100 --ignore-obsolete
 
 ## help: list these targets
 help:

@@ -234,7 +234,7 @@ def analyzer(tmp_path_factory: pytest.TempPathFactory):
     from inference import Analyzer
 
     settings = _settings(tmp_path_factory.mktemp("i18n-models"))
-    with Analyzer.from_settings(settings) as loaded:
+    with Analyzer.from_config(settings.analyzer_config()) as loaded:
         yield loaded
 
 

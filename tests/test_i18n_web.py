@@ -27,7 +27,9 @@ def test_the_switchers_choice_beats_the_cookie_which_beats_the_browser() -> None
 
 @pytest.fixture(scope="module")
 def analyzer(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Analyzer]:
-    with Analyzer.from_settings(web_settings(tmp_path_factory.mktemp("i18n-web"))) as shared:
+    with Analyzer.from_config(
+        web_settings(tmp_path_factory.mktemp("i18n-web")).analyzer_config()
+    ) as shared:
         yield shared
 
 

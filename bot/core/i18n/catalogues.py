@@ -56,15 +56,14 @@ def read_catalog(path: Path, locale: str | None = None) -> Catalog:
 @cache
 def english() -> Mapping[str, Source]:
     """Every sentence of the game by key, in English: the reference every language follows."""
-    from bot.core.i18n.en import MESSAGES  # TRANSITION: replaced by the .pot in the last step
-
     sources: dict[str, Source] = {}
-    for key, text in MESSAGES.items():
-        stem, _, form = key.rpartition(".")
-        if form == "one":
-            sources[stem] = Source(text, MESSAGES[f"{stem}.other"])
-        elif form != "other":
-            sources[key] = Source(text)
+    for message in read_catalog(SOURCE_PATH, DEFAULT_LANGUAGE):
+        if not message.id or message.context is None:
+            continue
+        if isinstance(message.id, tuple):
+            sources[message.context] = Source(message.id[0], message.id[1])
+        else:
+            sources[message.context] = Source(message.id)
     return MappingProxyType(sources)
 
 
