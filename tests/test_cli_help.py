@@ -69,3 +69,28 @@ def test_help_shows_every_default(path: tuple[str, ...]) -> None:
             continue
         name = param.opts[0] if param in options else _shown_name(param)
         assert "[default: " in rows[name], f"{' '.join(path)} {name}: no default in {rows[name]!r}"
+
+
+def test_the_model_fix_names_a_command_that_runs() -> None:
+    """After `make run` the command is in `.venv/bin`, not on PATH: the fix says where."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    for path, expected in (("/usr/bin:/bin", None), (f"{Path(sys.executable).parent}:/bin", "")):
+        message = subprocess.run(
+            [sys.executable, "-c", "from models.registry import MISSING_MESSAGE as m; print(m)"],
+            capture_output=True,
+            text=True,
+            cwd=root,
+            env={"PATH": path, "PYTHONPATH": str(root)},
+            timeout=60,
+        ).stdout
+        command = message.split("`")[1].removesuffix(" models fetch")
+        if expected is None:
+            assert command != "selfiebot" and (root / command).exists(), message
+            done = subprocess.run([command, "--help"], cwd=root, capture_output=True, timeout=60)
+            assert done.returncode == 0
+        else:
+            assert command == "selfiebot", "on PATH, the plain name"

@@ -114,3 +114,4 @@ def test_import_of_the_seed_prints_no_warning():
     assert result.exit_code == 0, result.output
     assert "seed-popularity-cnn" in result.stdout
     assert "Warning" not in result.stderr
+    assert "download" not in result.output.lower(), "a local import downloads nothing"
