@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
+from bot.memory import limit_malloc_arenas
 from bot.settings import Settings, get_settings
 
 if TYPE_CHECKING:
@@ -270,6 +271,7 @@ def start(host: str | None, port: int | None, *, bots: bool) -> None:
     """The `run` and `web` verbs: serve until a signal, then exit with the service's code."""
     updates = {k: v for k, v in (("web_host", host), ("web_port", port)) if v is not None}
     settings = get_settings().model_copy(update=updates)
+    limit_malloc_arenas(settings.malloc_arenas)
     _configure_logging(settings.log_level)
     try:
         code = asyncio.run(serve(settings, bots=bots))

@@ -59,6 +59,13 @@ class Settings(BaseSettings):
     max_image_pixels: int = Field(
         default=40_000_000, ge=1, description="Photos with more pixels are refused."
     )
+    malloc_arenas: int = Field(
+        default=2,
+        ge=0,
+        le=64,
+        description="glibc malloc arenas for `selfiebot run`/`web` (0: glibc's default, 8 per "
+        "core); 2 keeps the web process near its working set under load.",
+    )
     max_upload_bytes: int = Field(
         default=20 * 1024 * 1024, ge=1, description="Largest photo file accepted, in bytes."
     )
@@ -174,6 +181,13 @@ class Settings(BaseSettings):
     # --- web page ---------------------------------------------------------------------------
     web_host: str = Field(default="127.0.0.1", description="Address the web page listens on.")
     web_port: int = Field(default=8000, ge=1, le=65535, description="Port of the web page.")
+    web_concurrent_uploads: int = Field(
+        default=4,
+        ge=1,
+        le=256,
+        description="Uploads read and scored at once by the web process; others wait before "
+        "their body is read, which bounds memory (the analyzer's workers set the pace).",
+    )
     web_cookie_secure: bool = Field(
         default=False,
         description="Send the page's player cookies over HTTPS only (set when served via HTTPS).",
@@ -195,6 +209,13 @@ class Settings(BaseSettings):
     )
 
     log_level: str = "INFO"
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_log_level(cls, value: str) -> str:
+        if not isinstance(logging.getLevelName(value.upper()), int):
+            raise ValueError("must be DEBUG, INFO, WARNING, ERROR or CRITICAL")
+        return value.upper()
 
     @field_validator("default_language")
     @classmethod

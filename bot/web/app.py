@@ -26,6 +26,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from bot.settings import Settings, get_settings
+from bot.web import observe
 from bot.web.language import PageLanguage
 from bot.web.news import NewsFeed
 from bot.web.play import PERIODS, WebPlay
@@ -134,6 +135,7 @@ def create_app(settings: Settings | None = None, *, game: Game | None = None) ->
     app.state.web = state
     app.add_middleware(SecurityHeaders)
     app.add_middleware(PageLanguage, secure_cookie=settings.web_cookie_secure)
+    observe.install(app, upload_slots=settings.web_concurrent_uploads)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     from bot.web import api, docs, pages

@@ -8,11 +8,13 @@ again. The rate-limited answer is the only one not stored: nothing was counted.
 from __future__ import annotations
 
 import hashlib
+import time
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from PIL import Image
 
+from bot import metrics
 from bot.core import cards
 from bot.core.badges import BY_CODE, PhotoFacts, earned_for_photo
 from bot.core.commands import ButtonAction
@@ -65,11 +67,15 @@ async def handle_photo(svc: Services, turn: Turn, event: PhotoEvent) -> list[Rep
     try:
         image, analysis = await svc.analyzer.analyze_photo_async(event.photo)
     except PhotoError as error:
+        metrics.photo_refused(platform, error.reason)
         row = await _record(svc, turn, event, status=SubmissionStatus.UNREADABLE)
         return [_plain(turn, error.user_message, row)]
     except ModelMissingError as error:
+        metrics.error("model_missing")
         return [Reply(str(error), tag=update_tag(event.update_id))]
+    metrics.analysis_took(time.perf_counter() - started)
     if not analysis.faces:
+        metrics.photo_refused(platform, "no_face")
         row = await _record(svc, turn, event, status=SubmissionStatus.NO_FACE, analysis=analysis)
         return [_plain(turn, turn.t("photo.no_face"), row)]
 
@@ -94,6 +100,7 @@ async def handle_photo(svc: Services, turn: Turn, event: PhotoEvent) -> list[Rep
             photo_hash=photo_hash,
             duplicate_of=earlier.id,
         )
+        metrics.photo_refused(platform, "duplicate")
         return [await _duplicate_reply(svc, turn, row, earlier)]
 
     result = await svc.store.record_submission(
@@ -102,6 +109,7 @@ async def handle_photo(svc: Services, turn: Turn, event: PhotoEvent) -> list[Rep
     )
     if result.rate_limited or result.submission is None:
         return [_rate_limited(turn, limit, result.retry_at or turn.now + limit.window)]
+    metrics.photo_scored(platform)
     return await _scored(svc, turn, result.submission, analysis, image, season)
 
 
