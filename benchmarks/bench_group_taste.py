@@ -41,6 +41,7 @@ from PIL import Image, ImageEnhance, ImageOps
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bot.settings import get_settings  # noqa: E402
 from inference import Analyzer  # noqa: E402
 from inference.taste.features import photo_features, popularity_logit  # noqa: E402
 from inference.taste.model import RatedPhoto, fit_taste  # noqa: E402
@@ -79,7 +80,7 @@ def variant(image: Image.Image, rng: np.random.Generator) -> Image.Image:
 def photo_pool(folder: Path, variants: int, seed: int) -> list[Photo]:
     """Every selfie and its variants, analysed; photos without a face are left out."""
     rng = np.random.default_rng(seed)
-    analyzer = Analyzer.from_settings()
+    analyzer = Analyzer.from_config(get_settings().analyzer_config())
     pool: list[Photo] = []
     paths = sorted(p for p in folder.iterdir() if p.suffix.lower() in (".jpg", ".jpeg", ".png"))
     for source, path in enumerate(paths):
@@ -155,7 +156,7 @@ def simulate(pool: list[Photo], utility: np.ndarray, rng: np.random.Generator) -
 
 def embedding_cost(folder: Path, repeats: int = 200) -> tuple[float, float]:
     """Median seconds of the popularity CNN with and without the penultimate output."""
-    analyzer = Analyzer.from_settings()
+    analyzer = Analyzer.from_config(get_settings().analyzer_config())
     model = analyzer._popularity
     path = sorted(folder.iterdir())[0]
     with Image.open(path) as opened:

@@ -53,7 +53,7 @@ import models.registry
 registry_imported = time.perf_counter()
 from inference.analyzer import Analyzer
 inference_imported = time.perf_counter()
-analyzer = Analyzer.from_settings(Settings())
+analyzer = Analyzer.from_config(Settings().analyzer_config())
 loaded = time.perf_counter()
 """
 
@@ -192,7 +192,7 @@ def main() -> None:
     from inference import Analyzer
 
     settings = Settings()
-    analyzer = Analyzer.from_settings(settings)
+    analyzer = Analyzer.from_config(settings.analyzer_config())
     selfie, selfie_name = selfie_jpeg()
     large = large_jpeg(selfie)
     workdir = ROOT / ".bench"
@@ -209,7 +209,7 @@ def main() -> None:
     from models.registry import emotion_model, popularity_model
 
     one_thread = Analyzer(
-        popularity_model(settings), emotion_model(), intra_op_threads=1, overlap=False
+        popularity_model(settings.model_paths()), emotion_model(), intra_op_threads=1, overlap=False
     )
     for label, data in (("306x306", selfie), ("1280x960", large)):
         wall, cpu = timed(lambda data=data: analyzer.analyze(data), args.runs)

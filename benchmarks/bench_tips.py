@@ -31,6 +31,7 @@ sys.path.insert(0, str(ROOT))
 
 from bot.core import tips as wording  # noqa: E402
 from bot.core.i18n import Translator  # noqa: E402
+from bot.settings import get_settings  # noqa: E402
 from inference import Analyzer  # noqa: E402
 from inference import tips as engine  # noqa: E402
 
@@ -91,7 +92,7 @@ def main() -> int:
     tried = 0
     mismatches = 0
     pairs = []
-    with Analyzer.from_settings() as analyzer:
+    with Analyzer.from_config(get_settings().analyzer_config()) as analyzer:
         for path in photos:
             with Image.open(path) as opened:
                 photo = opened.convert("RGB")

@@ -72,10 +72,11 @@ def main() -> None:
         raise SystemExit(f"{SELFIES_DEV} is absent")
     if "SELFIEBOT_POPULARITY_MODEL" not in os.environ and SEED_MODEL.exists():
         os.environ["SELFIEBOT_POPULARITY_MODEL"] = str(SEED_MODEL)
+    from bot.settings import get_settings
     from inference import Analyzer
 
     rows = []
-    with Analyzer.from_settings() as analyzer:
+    with Analyzer.from_config(get_settings().analyzer_config()) as analyzer:
         for path in sorted(SELFIES_DEV.glob("*.jpg")):
             face = analyzer.analyze(path.read_bytes()).main_face
             if face is None or face.mesh is None:

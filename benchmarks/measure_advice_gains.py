@@ -37,6 +37,7 @@ from PIL import Image
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bot.settings import get_settings  # noqa: E402
 from inference import Analysis, Analyzer, advice, edits  # noqa: E402
 from inference.decode import decode_photo  # noqa: E402
 
@@ -226,7 +227,7 @@ def main(argv: list[str]) -> int:
     if not paths:
         print(f"no photos in {folder}")
         return 1
-    with Analyzer.from_settings() as analyzer:
+    with Analyzer.from_config(get_settings().analyzer_config()) as analyzer:
         photos = []
         for path in paths:
             image = decode_photo(path.read_bytes(), analyzer.max_pixels, draft_min_side=None).image

@@ -8,10 +8,10 @@ from typing import Annotated
 
 import typer
 
+from bot.db_cli import app as db_app
+from bot.models_cli import app as models_app
 from bot.score_cli import score
 from bot.taste_cli import taste
-from models.cli import app as models_app
-from storage.cli import app as db_app
 
 app = typer.Typer(
     name="selfiebot",

@@ -1,5 +1,8 @@
 """`selfiebot db ...`: schema maintenance from the command line (the bot also migrates itself
-at start-up; this is for operators who want to do it ahead of a deploy)."""
+at start-up; this is for operators who want to do it ahead of a deploy).
+
+It lives in the bot, not in `storage`, because it reads the settings (the database URL); the
+storage layer below never does."""
 
 from __future__ import annotations
 

@@ -1,7 +1,9 @@
 """`selfiebot models ...`: install and inspect the popularity model (the emotion model ships).
 
-Heavy imports (h5py, onnx, httpx: `models.install`) stay inside the verbs that convert or
-download, so `selfiebot --help` and `models status` stay instant.
+It lives in the bot, not in `models`, because it reads the settings (`Settings.model_paths()`);
+the model layer below never does. Heavy imports (h5py, onnx, httpx: `models.install`) stay
+inside the verbs that convert or download, so `selfiebot --help` and `models status` stay
+instant.
 """
 
 from __future__ import annotations
@@ -47,7 +49,7 @@ def fetch(
 
     try:
         installed = fetch_popularity_model(
-            get_settings(), url=url or PINNED_URL, sha256=sha256 or PINNED_SHA256
+            get_settings().model_paths(), url=url or PINNED_URL, sha256=sha256 or PINNED_SHA256
         )
     except ModelInstallError as exc:
         typer.echo(str(exc), err=True)
@@ -69,7 +71,7 @@ def import_(
     from models.registry import ModelInstallError
 
     try:
-        installed = import_popularity_model(get_settings(), path)
+        installed = import_popularity_model(get_settings().model_paths(), path)
     except ModelInstallError as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(1) from exc
@@ -87,7 +89,7 @@ def status() -> None:
 
     try:
         emotion = emotion_model()
-        popularity = popularity_model(get_settings())
+        popularity = popularity_model(get_settings().model_paths())
     except ModelMissingError as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(1) from exc

@@ -71,7 +71,7 @@ def score(
         _prepare(save, with_tips)
     settings = get_settings()
     try:
-        analyzer = Analyzer.from_settings(settings)
+        analyzer = Analyzer.from_config(settings.analyzer_config())
     except ModelMissingError as error:
         typer.echo(str(error), err=True)
         raise typer.Exit(EXIT_MODEL_MISSING) from error

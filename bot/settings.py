@@ -15,6 +15,8 @@ import platformdirs
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from inference.config import AnalyzerConfig
+from models.config import ModelPaths
 from storage.limits import RATE_LIMIT_PHOTOS, RATE_LIMIT_WINDOW_MINUTES, SEASON_DAYS
 
 APP_NAME = "selfiebot"
@@ -233,6 +235,22 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite+aiosqlite:///{self.data_dir / 'selfiebot.db'}"
+
+    def model_paths(self) -> ModelPaths:
+        """Where the model layer looks for the popularity model (it never reads Settings)."""
+        return ModelPaths(cache_dir=self.cache_dir, popularity_model=self.popularity_model)
+
+    def analyzer_config(self) -> AnalyzerConfig:
+        """What the analyzer loads and how much of the machine it uses (inference never reads
+        Settings)."""
+        return AnalyzerConfig(
+            models=self.model_paths(),
+            intra_op_threads=self.inference_threads,
+            workers=self.inference_workers,
+            max_pixels=self.max_image_pixels,
+            max_bytes=self.max_upload_bytes,
+        )
+
 
 
 def _setting_name(location: tuple[int | str, ...]) -> str:

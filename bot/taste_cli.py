@@ -119,7 +119,7 @@ def taste(
         typer.echo(str(error), err=True)
         raise typer.Exit(EXIT_BAD_INPUT) from error
     try:
-        analyzer = Analyzer.from_settings(get_settings())
+        analyzer = Analyzer.from_config(get_settings().analyzer_config())
     except ModelMissingError as error:
         typer.echo(str(error), err=True)
         raise typer.Exit(1) from error

@@ -1,6 +1,7 @@
 """On-device photo analysis: faces, expressions, the popularity score and quality measures.
 
-`Analyzer` is the entry point (`Analyzer.from_settings()`); bad photos raise `PhotoError`.
+`Analyzer` is the entry point (`Analyzer.from_config(AnalyzerConfig(...))`, the bot builds the
+config from its settings); bad photos raise `PhotoError`.
 Names are imported on first use (PEP 562) so importing a light submodule, such as the CLI verb,
 does not load ONNX Runtime and numpy.
 """

@@ -2,7 +2,7 @@
 
 Safe to share between threads: ONNX Runtime sessions may run concurrently and the analyzer
 keeps no per-call state. The batch call and the async wrapper use one thread pool sized by
-`settings.inference_workers`; each session keeps `settings.inference_threads` intra-op
+`AnalyzerConfig.workers`; each session keeps `AnalyzerConfig.intra_op_threads` intra-op
 threads.
 
 Within one photo the two independent halves overlap: the popularity branch (LANCZOS resize,
@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from PIL import Image
 
+from inference.config import DEFAULT_MAX_PIXELS, AnalyzerConfig
 from inference.decode import DecodedPhoto, decode_photo, to_rgb
 from inference.emotions import EmotionModel
 from inference.errors import PhotoError
@@ -36,10 +37,7 @@ from inference.quality import Colours, colour_measures, measure, sharpness
 from inference.results import Analysis, Face
 
 if TYPE_CHECKING:
-    from bot.settings import Settings
     from models.registry import ModelFile
-
-DEFAULT_MAX_PIXELS = 40_000_000
 
 
 class Analyzer:
@@ -74,20 +72,18 @@ class Analyzer:
         self._pools_lock = threading.Lock()
 
     @classmethod
-    def from_settings(cls, settings: Settings | None = None) -> Analyzer:
-        """The analyzer the settings describe; raises `models.registry.ModelMissingError`
+    def from_config(cls, config: AnalyzerConfig) -> Analyzer:
+        """The analyzer the config describes; raises `models.registry.ModelMissingError`
         (one sentence naming the fix) when no popularity model is available."""
-        from bot.settings import get_settings
         from models.registry import emotion_model, popularity_model
 
-        settings = settings or get_settings()
         return cls(
-            popularity_model(settings),
+            popularity_model(config.models),
             emotion_model(),
-            intra_op_threads=settings.inference_threads,
-            workers=settings.inference_workers,
-            max_pixels=settings.max_image_pixels,
-            max_bytes=settings.max_upload_bytes,
+            intra_op_threads=config.intra_op_threads,
+            workers=config.workers,
+            max_pixels=config.max_pixels,
+            max_bytes=config.max_bytes,
         )
 
     def analyze(self, data: bytes) -> Analysis:

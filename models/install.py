@@ -3,7 +3,8 @@
 The heavy half of model management (h5py, onnx, ONNX Runtime, httpx and the converter), kept
 apart from `models.registry` so that resolving an already-installed model stays cheap at start
 up. The CLI imports this module for `models fetch|import`; the registry imports it only when a
-configured .h5 has no valid cached conversion yet, or an .onnx comes without a card.
+configured .h5 has no valid cached conversion yet, or an .onnx comes without a card. It never
+imports the registry: what both need lives in `models.files` and `models.config`.
 """
 
 from __future__ import annotations
@@ -19,20 +20,13 @@ import h5py
 import onnx
 import onnxruntime as ort
 
+from models.config import ModelPaths
 from models.download import DownloadError, download
+from models.files import ModelFile, ModelInstallError, sha256_file
 from models.keras_onnx import KerasConversionError, convert_keras_model, load_keras_h5
-from models.registry import (
-    INSTALLED_CARD,
-    INSTALLED_ONNX,
-    ModelFile,
-    ModelInstallError,
-    installed_popularity_dir,
-    sha256_file,
-)
 from models.seed import PINNED_SHA256, PINNED_URL, ContractError, check_contract, popularity_card
 
 if TYPE_CHECKING:
-    from bot.settings import Settings
     from models.card import ModelCard
 
 __all__ = [
@@ -46,13 +40,13 @@ log = logging.getLogger(__name__)
 
 
 def fetch_popularity_model(
-    settings: Settings,
+    paths: ModelPaths,
     url: str = PINNED_URL,
     sha256: str | None = PINNED_SHA256,
     timeout: float = 60.0,
 ) -> ModelFile:
     """Download, verify the checksum (unless `sha256` is None), convert and install."""
-    target = _writable_install_dir(settings)
+    target = _writable_install_dir(paths)
     with tempfile.TemporaryDirectory(dir=target) as tmp:
         dest = Path(tmp) / "download.h5"
         try:
@@ -68,10 +62,10 @@ def fetch_popularity_model(
                 f"The file downloaded from {url} has SHA-256 {digest}, not the expected "
                 f"{sha256.lower()}, so it was not installed."
             )
-        return _install(dest, settings, source=url)
+        return _install(dest, paths, source=url)
 
 
-def import_popularity_model(settings: Settings, path: Path) -> ModelFile:
+def import_popularity_model(paths: ModelPaths, path: Path) -> ModelFile:
     """Install from a local Keras .h5. A file other than the pinned seed is accepted if it
     follows the contract (RGB image in, two outputs), with its own SHA-256 in the card and a
     note saying so (the CLI warns the user), so retrained models can be swapped in; anything
@@ -83,7 +77,7 @@ def import_popularity_model(settings: Settings, path: Path) -> ModelFile:
         raise ModelInstallError(
             f"{path} is not a Keras HDF5 (.h5) model file, so it was not imported."
         )
-    return _install(path, settings, source=str(path.resolve()))
+    return _install(path, paths, source=str(path.resolve()))
 
 
 def convert_configured(h5: Path, onnx_path: Path, card_path: Path) -> ModelFile:
@@ -110,8 +104,8 @@ def bare_onnx_card(path: Path, digest: str) -> ModelCard:
     )
 
 
-def _writable_install_dir(settings: Settings) -> Path:
-    target = installed_popularity_dir(settings)
+def _writable_install_dir(paths: ModelPaths) -> Path:
+    target = paths.installed_dir
     try:
         target.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -122,10 +116,10 @@ def _writable_install_dir(settings: Settings) -> Path:
     return target
 
 
-def _install(h5: Path, settings: Settings, source: str) -> ModelFile:
-    target = _writable_install_dir(settings)
+def _install(h5: Path, paths: ModelPaths, source: str) -> ModelFile:
+    target = _writable_install_dir(paths)
     try:
-        result = _convert(h5, target / INSTALLED_ONNX, target / INSTALLED_CARD, source)
+        result = _convert(h5, paths.installed_onnx, paths.installed_card, source)
     except OSError as exc:
         raise ModelInstallError(
             f"Could not write the popularity model into {target} ({exc.strerror or exc}): set "

@@ -2,6 +2,7 @@
 configured, cached, fetched or imported, never shipped (the seed's file has no licence).
 
 Everything the analyzer needs is a `ModelFile`: an ONNX path plus the card stating its contract.
+Where to look is a `models.config.ModelPaths` the caller builds (the bot from its settings).
 Every failure is one sentence a user can act on; those that mean "no usable popularity model"
 are `ModelMissingError`, those while fetching or importing are `ModelInstallError`.
 
@@ -14,34 +15,40 @@ Converting, fetching and importing live in `models.install`, imported only when 
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import logging
-import shutil
-import sys
-from dataclasses import dataclass
 from importlib import import_module
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from models.card import CONVERTED_BY, ModelCard
+from models.config import ModelPaths
+from models.files import (
+    FIX,
+    MISSING_MESSAGE,
+    ModelFile,
+    ModelInstallError,
+    ModelMissingError,
+    sha256_file,
+)
 from models.seed import PINNED_SHA256, PINNED_URL, check_card
 
 if TYPE_CHECKING:
-    from bot.settings import Settings
     from models.install import fetch_popularity_model, import_popularity_model
 
 __all__ = [
+    "MISSING_MESSAGE",
     "PINNED_SHA256",
     "PINNED_URL",
     "ModelCard",
     "ModelFile",
     "ModelInstallError",
     "ModelMissingError",
+    "ModelPaths",
     "emotion_model",
     "fetch_popularity_model",
     "import_popularity_model",
-    "installed_popularity_dir",
     "popularity_model",
+    "sha256_file",
 ]
 
 log = logging.getLogger(__name__)
@@ -49,50 +56,9 @@ log = logging.getLogger(__name__)
 MODELS_DIR = Path(__file__).resolve().parent
 EMOTION_ONNX = MODELS_DIR / "emotion.onnx"
 EMOTION_CARD = MODELS_DIR / "emotion.json"
-INSTALLED_ONNX = "popularity.onnx"
-INSTALLED_CARD = "popularity.json"
-
-
-def selfiebot_command() -> str:
-    """How to type `selfiebot` here: its name when PATH finds this one, else its path (after
-    `make run` it lives in `.venv/bin/`, which is not on PATH)."""
-    beside = Path(sys.executable).with_name("selfiebot")
-    if not beside.exists() or shutil.which("selfiebot") == str(beside):
-        return "selfiebot"
-    try:
-        return str(beside.relative_to(Path.cwd()))
-    except ValueError:
-        return str(beside)
-
-
-FIX = (
-    f"run `{selfiebot_command()} models fetch` (needs internet) or "
-    f"`{selfiebot_command()} models import PATH/best_model.h5` (in the checkout, `make models` "
-    "does whichever applies)"
-)
-MISSING_MESSAGE = f"No popularity model is installed: {FIX}."
 
 # Names served by models.install on first access, so importing this module stays light.
 _INSTALL_EXPORTS = frozenset({"fetch_popularity_model", "import_popularity_model"})
-
-
-class ModelMissingError(RuntimeError):
-    """No usable popularity model; `str()` is one sentence including the command that fixes it."""
-
-    def __init__(self, message: str = MISSING_MESSAGE) -> None:
-        super().__init__(message)
-
-
-class ModelInstallError(RuntimeError):
-    """Fetching or importing failed (offline, wrong checksum, not a usable Keras file)."""
-
-
-@dataclass(frozen=True)
-class ModelFile:
-    """An ONNX model on disk and the card that says how to feed it and read it."""
-
-    onnx_path: Path
-    card: ModelCard
 
 
 def __getattr__(name: str) -> Any:
@@ -101,16 +67,6 @@ def __getattr__(name: str) -> Any:
     value = getattr(import_module("models.install"), name)
     globals()[name] = value
     return value
-
-
-def installed_popularity_dir(settings: Settings) -> Path:
-    """Where `models fetch` / `models import` put the converted model and its card."""
-    return settings.cache_dir / "models"
-
-
-def converted_dir(settings: Settings) -> Path:
-    """Where an .h5 named by `SELFIEBOT_POPULARITY_MODEL` is converted to, keyed by its SHA-256."""
-    return installed_popularity_dir(settings) / "converted"
 
 
 def emotion_model() -> ModelFile:
@@ -123,13 +79,11 @@ def emotion_model() -> ModelFile:
     return ModelFile(EMOTION_ONNX, ModelCard.load(EMOTION_CARD))
 
 
-def popularity_model(settings: Settings) -> ModelFile:
+def popularity_model(paths: ModelPaths) -> ModelFile:
     """The configured model (`SELFIEBOT_POPULARITY_MODEL`, .h5 or .onnx), else the installed one."""
-    configured = settings.popularity_model
-    if configured is not None and configured != Path("."):
-        return _configured(configured.expanduser(), settings)
-    target = installed_popularity_dir(settings)
-    installed = _read_cached(target / INSTALLED_ONNX, target / INSTALLED_CARD)
+    if paths.configured is not None:
+        return _configured(paths.configured, paths.converted_dir)
+    installed = _read_cached(paths.installed_onnx, paths.installed_card)
     if installed is None:
         raise ModelMissingError()
     if installed.card.converted_by not in ("", CONVERTED_BY):
@@ -143,7 +97,7 @@ def popularity_model(settings: Settings) -> ModelFile:
     return installed
 
 
-def _configured(path: Path, settings: Settings) -> ModelFile:
+def _configured(path: Path, cache: Path) -> ModelFile:
     """A configured .h5 is converted once; later starts only hash it to find the conversion.
     A conversion made by another converter version is redone in place: the .h5 is at hand,
     and the cache key (the .h5's SHA-256) alone cannot tell the two graphs apart."""
@@ -156,7 +110,6 @@ def _configured(path: Path, settings: Settings) -> ModelFile:
         if path.suffix.lower() == ".onnx":
             return _onnx_with_card(path)
         source_sha = sha256_file(path)
-        cache = converted_dir(settings)
         onnx_path, card_path = cache / f"{source_sha}.onnx", cache / f"{source_sha}.json"
         cached = _read_cached(onnx_path, card_path, source_sha)
         if cached is not None and cached.card.converted_by == CONVERTED_BY:
@@ -209,11 +162,3 @@ def _read_cached(
         return None
     return ModelFile(onnx_path, card)
 
-
-def sha256_file(path: Path) -> str:
-    """Hex SHA-256 of a file, read in blocks so a large model never sits in memory twice."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()

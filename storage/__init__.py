@@ -2,7 +2,7 @@
 makes, on SQLite (default) or PostgreSQL. Everything public is re-exported here.
 
 `Store` and `COUNTED` pull in SQLAlchemy (about half a second), so they load on first use
-(PEP 562): importing a light submodule such as `storage.cli` or `storage.records` stays cheap.
+(PEP 562): importing a light submodule such as `storage.records` stays cheap.
 """
 
 from __future__ import annotations

@@ -154,7 +154,7 @@ def test_result_card_for_a_real_analysis(tmp_path_factory: pytest.TempPathFactor
         popularity_model=SEED_MODEL, cache_dir=tmp_path_factory.mktemp("cards-cache")
     )
     data = (DATA / "astronaut.jpg").read_bytes()
-    with Analyzer.from_settings(settings) as analyzer:
+    with Analyzer.from_config(settings.analyzer_config()) as analyzer:
         analysis = analyzer.analyze(data)
     photo = Image.open(io.BytesIO(data))
     card = _png(cards.result_card(photo, analysis, 1, 0, [("🥇", "First selfie")], "Eileen"))

@@ -78,7 +78,7 @@ def analyzer(tmp_path_factory: pytest.TempPathFactory):
     settings = Settings(
         popularity_model=SEED_MODEL, cache_dir=tmp_path_factory.mktemp("model-cache")
     )
-    with Analyzer.from_settings(settings) as loaded:
+    with Analyzer.from_config(settings.analyzer_config()) as loaded:
         yield loaded
 
 

@@ -39,7 +39,7 @@ def seed_analyzer(tmp_path_factory: pytest.TempPathFactory) -> Analyzer:
     settings = Settings(
         popularity_model=SEED_MODEL, cache_dir=tmp_path_factory.mktemp("seed-cache")
     )
-    with Analyzer.from_settings(settings) as shared:
+    with Analyzer.from_config(settings.analyzer_config()) as shared:
         yield shared
 
 
@@ -184,7 +184,7 @@ def test_settings_limits_reach_the_analyzer(tmp_path: Path) -> None:
         max_image_pixels=5_000,
         max_upload_bytes=10_000_000,
     )
-    with Analyzer.from_settings(settings) as limited:
+    with Analyzer.from_config(settings.analyzer_config()) as limited:
         with pytest.raises(PhotoError) as caught:
             limited.analyze(png(Image.new("RGB", (100, 100))))
         assert caught.value.reason == "too_large"
@@ -241,7 +241,7 @@ def test_overlapped_and_sequential_pipelines_agree(analyzer: Analyzer, tmp_path:
 def test_missing_popularity_model_is_one_clear_sentence(tmp_path: Path) -> None:
     settings = Settings(popularity_model=None, cache_dir=tmp_path)
     with pytest.raises(ModelMissingError) as caught:
-        Analyzer.from_settings(settings)
+        Analyzer.from_config(settings.analyzer_config())
     assert "selfiebot models" in str(caught.value)
 
 

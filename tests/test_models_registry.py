@@ -21,6 +21,7 @@ import pytest
 from bot.settings import Settings
 from models import install, registry
 from models.card import CONVERTED_BY, NORMALISATIONS, ModelCard
+from models.config import ModelPaths
 from models.download import DownloadError, download
 from models.keras_onnx import convert_keras_h5
 from models.registry import (
@@ -39,10 +40,11 @@ from tests.models_kit import closed_port_url, serve_directory, sha256_of, tiny_p
 
 
 @pytest.fixture
-def settings(monkeypatch: pytest.MonkeyPatch) -> Settings:
-    """Settings with no popularity model configured (conftest may point it at the seed)."""
+def paths(monkeypatch: pytest.MonkeyPatch) -> ModelPaths:
+    """The settings' model paths with no popularity model configured (conftest may point it at
+    the seed)."""
     monkeypatch.delenv("SELFIEBOT_POPULARITY_MODEL", raising=False)
-    return Settings()
+    return Settings().model_paths()
 
 
 def _is_one_sentence(message: str) -> bool:
@@ -130,9 +132,9 @@ def test_bundled_face_models_card_matches_its_files():
 # --- popularity: nothing configured -------------------------------------------------------------
 
 
-def test_no_model_is_one_clear_sentence_with_the_fix(settings):
+def test_no_model_is_one_clear_sentence_with_the_fix(paths):
     with pytest.raises(ModelMissingError) as info:
-        popularity_model(settings)
+        popularity_model(paths)
     message = str(info.value)
     assert message == MISSING_MESSAGE
     assert "selfiebot models fetch`" in message and "selfiebot models import" in message
@@ -142,17 +144,17 @@ def test_no_model_is_one_clear_sentence_with_the_fix(settings):
 def test_empty_setting_counts_as_not_configured(monkeypatch):
     monkeypatch.setenv("SELFIEBOT_POPULARITY_MODEL", "")
     with pytest.raises(ModelMissingError, match="No popularity model is installed"):
-        popularity_model(Settings())
+        popularity_model(Settings().model_paths())
 
 
 # --- popularity: configured file ----------------------------------------------------------------
 
 
-def test_configured_h5_is_converted_once_into_the_cache(settings, tmp_path, monkeypatch):
+def test_configured_h5_is_converted_once_into_the_cache(paths, tmp_path, monkeypatch):
     h5 = tiny_popularity_h5(tmp_path / "mine.h5")
-    configured = settings.model_copy(update={"popularity_model": h5})
+    configured = dataclasses.replace(paths, popularity_model=h5)
     first = popularity_model(configured)
-    assert first.onnx_path.parent.is_relative_to(settings.cache_dir)
+    assert first.onnx_path.parent.is_relative_to(paths.cache_dir)
     assert first.onnx_path.stem == sha256_of(h5)
     assert first.card.source_sha256 == sha256_of(h5)
     assert first.card.sha256 == sha256_of(first.onnx_path)
@@ -166,9 +168,9 @@ def test_configured_h5_is_converted_once_into_the_cache(settings, tmp_path, monk
     assert popularity_model(configured) == first
 
 
-def test_changed_h5_gets_a_new_conversion(settings, tmp_path):
+def test_changed_h5_gets_a_new_conversion(paths, tmp_path):
     h5 = tiny_popularity_h5(tmp_path / "mine.h5", seed=1)
-    configured = settings.model_copy(update={"popularity_model": h5})
+    configured = dataclasses.replace(paths, popularity_model=h5)
     first = popularity_model(configured)
     tiny_popularity_h5(h5, seed=2)
     second = popularity_model(configured)
@@ -176,9 +178,9 @@ def test_changed_h5_gets_a_new_conversion(settings, tmp_path):
     assert second.card.source_sha256 == sha256_of(h5)
 
 
-def test_damaged_cache_is_rebuilt(settings, tmp_path):
+def test_damaged_cache_is_rebuilt(paths, tmp_path):
     h5 = tiny_popularity_h5(tmp_path / "mine.h5")
-    configured = settings.model_copy(update={"popularity_model": h5})
+    configured = dataclasses.replace(paths, popularity_model=h5)
     first = popularity_model(configured)
     first.onnx_path.write_bytes(b"truncated")
     again = popularity_model(configured)
@@ -194,11 +196,11 @@ def _as_if_converted_by(model: registry.ModelFile, converted_by: str) -> None:
     model.onnx_path.with_suffix(".json").write_text(card.to_json())
 
 
-def test_cache_from_another_converter_version_is_converted_again(settings, tmp_path, monkeypatch):
+def test_cache_from_another_converter_version_is_converted_again(paths, tmp_path, monkeypatch):
     """The cache is keyed by the .h5's SHA-256 alone, which cannot tell an older converter's
     graph (ONNX Runtime's slow Elu) from the current one, so the card's version decides."""
     h5 = tiny_popularity_h5(tmp_path / "mine.h5")
-    configured = settings.model_copy(update={"popularity_model": h5})
+    configured = dataclasses.replace(paths, popularity_model=h5)
     first = popularity_model(configured)
     assert first.card.converted_by == CONVERTED_BY
     assert "Elu" not in {node.op_type for node in onnx.load(str(first.onnx_path)).graph.node}
@@ -219,38 +221,38 @@ def test_cache_from_another_converter_version_is_converted_again(settings, tmp_p
     assert conversions == [1]
 
 
-def test_installed_model_from_an_older_converter_is_kept(settings, tmp_path, caplog):
+def test_installed_model_from_an_older_converter_is_kept(paths, tmp_path, caplog):
     """Its .h5 may be gone, and it computes the same scores: used, with a hint to reinstall."""
-    installed = import_popularity_model(settings, tiny_popularity_h5(tmp_path / "mine.h5"))
+    installed = import_popularity_model(paths, tiny_popularity_h5(tmp_path / "mine.h5"))
     _as_if_converted_by(installed, OLDER_CONVERTER)
     with caplog.at_level(logging.INFO, logger="models.registry"):
-        kept = popularity_model(settings)
+        kept = popularity_model(paths)
     assert kept.onnx_path == installed.onnx_path
     assert kept.card.converted_by == OLDER_CONVERTER
     assert "another converter version" in caplog.text and "models import" in caplog.text
 
 
-def test_configured_onnx_without_card_gets_the_seed_contract(settings, tmp_path):
+def test_configured_onnx_without_card_gets_the_seed_contract(paths, tmp_path):
     path = tmp_path / "other.onnx"
     onnx.save(convert_keras_h5(tiny_popularity_h5(tmp_path / "m.h5", size=12)), path)
-    model = popularity_model(settings.model_copy(update={"popularity_model": path}))
+    model = popularity_model(dataclasses.replace(paths, popularity_model=path))
     assert model.onnx_path == path
     card = model.card
     assert (card.input_size, card.colour, card.normalisation) == ((12, 12), "RGB", "x / 255")
     assert (card.output_index, card.sha256, card.source_sha256) == (1, sha256_of(path), "")
 
 
-def test_configured_onnx_uses_the_card_beside_it(settings, tmp_path, caplog):
+def test_configured_onnx_uses_the_card_beside_it(paths, tmp_path, caplog):
     path = tmp_path / "other.onnx"
     onnx.save(convert_keras_h5(tiny_popularity_h5(tmp_path / "m.h5")), path)
-    base = popularity_model(settings.model_copy(update={"popularity_model": path})).card
+    base = popularity_model(dataclasses.replace(paths, popularity_model=path)).card
     ModelCard.from_json(base.to_json().replace(base.name, "my-model")).save(tmp_path / "other.json")
-    card = popularity_model(settings.model_copy(update={"popularity_model": path})).card
+    card = popularity_model(dataclasses.replace(paths, popularity_model=path)).card
     assert card.name == "my-model"
 
     (tmp_path / "other.json").write_text(base.to_json().replace(base.sha256, "0" * 64))
     with caplog.at_level(logging.WARNING):
-        card = popularity_model(settings.model_copy(update={"popularity_model": path})).card
+        card = popularity_model(dataclasses.replace(paths, popularity_model=path)).card
     assert card.sha256 == sha256_of(path)
     assert "describes another file" in caplog.text
 
@@ -262,22 +264,22 @@ def test_configured_onnx_uses_the_card_beside_it(settings, tmp_path, caplog):
         (b"garbage", "neither a Keras HDF5"),
     ],
 )
-def test_configured_unusable_file_says_why_and_how_to_fix(settings, tmp_path, content, reason):
+def test_configured_unusable_file_says_why_and_how_to_fix(paths, tmp_path, content, reason):
     path = tmp_path / "model.bin"
     if content is not None:
         path.write_bytes(content)
     with pytest.raises(ModelMissingError) as info:
-        popularity_model(settings.model_copy(update={"popularity_model": path}))
+        popularity_model(dataclasses.replace(paths, popularity_model=path))
     message = str(info.value)
     assert reason in message and str(path) in message
     assert "selfiebot models fetch`" in message and _is_one_sentence(message)
 
 
-def test_configured_onnx_whose_card_breaks_the_contract_is_refused(settings):
+def test_configured_onnx_whose_card_breaks_the_contract_is_refused(paths):
     """The emotion model is a perfectly good .onnx with a card, but grey 64x64 in and seven
     columns out: as the popularity model it would fail on every photo, so it is refused once,
     when resolved, in the one sentence every entry point already prints."""
-    wrong = settings.model_copy(update={"popularity_model": emotion_model().onnx_path})
+    wrong = dataclasses.replace(paths, popularity_model=emotion_model().onnx_path)
     with pytest.raises(ModelMissingError) as info:
         popularity_model(wrong)
     message = str(info.value)
@@ -294,14 +296,14 @@ def test_configured_onnx_whose_card_breaks_the_contract_is_refused(settings):
     ],
 )
 def test_configured_onnx_card_the_analyzer_cannot_follow_is_refused(
-    settings, tmp_path, change, reason
+    paths, tmp_path, change, reason
 ):
     path = tmp_path / "other.onnx"
     onnx.save(convert_keras_h5(tiny_popularity_h5(tmp_path / "m.h5")), path)
-    card = popularity_model(settings.model_copy(update={"popularity_model": path})).card
+    card = popularity_model(dataclasses.replace(paths, popularity_model=path)).card
     dataclasses.replace(card, **change).save(path.with_suffix(".json"))
     with pytest.raises(ModelMissingError) as info:
-        popularity_model(settings.model_copy(update={"popularity_model": path}))
+        popularity_model(dataclasses.replace(paths, popularity_model=path))
     assert reason in str(info.value) and _is_one_sentence(str(info.value))
 
 
@@ -311,17 +313,17 @@ def test_card_normalisations_are_exactly_the_ones_the_analyzer_implements():
     assert set(implemented) == set(NORMALISATIONS)
 
 
-def test_configured_onnx_that_is_not_onnx_is_refused(settings, tmp_path):
+def test_configured_onnx_that_is_not_onnx_is_refused(paths, tmp_path):
     path = tmp_path / "model.onnx"
     path.write_bytes(b"\x00garbage")
     with pytest.raises(ModelMissingError, match="not a readable ONNX file"):
-        popularity_model(settings.model_copy(update={"popularity_model": path}))
+        popularity_model(dataclasses.replace(paths, popularity_model=path))
 
 
 @needs_shared
 def test_seed_from_the_setting_matches_keras(monkeypatch):
     monkeypatch.setenv("SELFIEBOT_POPULARITY_MODEL", str(SEED_MODEL))
-    model = popularity_model(Settings())
+    model = popularity_model(Settings().model_paths())
     assert model.card.name == "seed-popularity-cnn"
     assert model.card.reported_accuracy == 0.709
     x = np.load(REFERENCE / "seed_inputs_dev.npy")[:4]
@@ -333,117 +335,115 @@ def test_seed_from_the_setting_matches_keras(monkeypatch):
 
 
 @needs_shared
-def test_import_seed_installs_it_with_the_seed_card(settings):
-    installed = import_popularity_model(settings, SEED_MODEL)
+def test_import_seed_installs_it_with_the_seed_card(paths):
+    installed = import_popularity_model(paths, SEED_MODEL)
     card = installed.card
     assert card.source_sha256 == PINNED_SHA256
     assert (card.name, card.input_size, card.output_index) == ("seed-popularity-cnn", (128, 128), 1)
     assert "darienpmt/selfie_popularity_predictor" in card.source
-    assert popularity_model(settings) == installed
+    assert popularity_model(paths) == installed
     assert installed.onnx_path.with_suffix(".json").read_text() == card.to_json()
 
 
-def test_import_other_h5_records_its_own_sha_and_says_so(settings, tmp_path):
+def test_import_other_h5_records_its_own_sha_and_says_so(paths, tmp_path):
     h5 = tiny_popularity_h5(tmp_path / "retrained.h5")
-    installed = import_popularity_model(settings, h5)
+    installed = import_popularity_model(paths, h5)
     card = installed.card
     assert card.source_sha256 == sha256_of(h5) != PINNED_SHA256
     assert (card.name, card.reported_accuracy) == ("custom-popularity-model", None)
     assert "Not the pinned seed file" in card.notes
-    assert popularity_model(settings) == installed
+    assert popularity_model(paths) == installed
 
 
 @pytest.mark.parametrize(
     ("kwargs", "reason"),
     [({"channels": 1}, "not (N, height, width, 3) RGB"), ({"outputs": 7}, "not (N, 2)")],
 )
-def test_import_refuses_models_without_the_contract(settings, tmp_path, kwargs, reason):
+def test_import_refuses_models_without_the_contract(paths, tmp_path, kwargs, reason):
     h5 = tiny_popularity_h5(tmp_path / "wrong.h5", **kwargs)
     with pytest.raises(ModelInstallError, match="does not follow the popularity contract") as info:
-        import_popularity_model(settings, h5)
+        import_popularity_model(paths, h5)
     assert reason in str(info.value)
     with pytest.raises(ModelMissingError):
-        popularity_model(settings)
+        popularity_model(paths)
 
 
-def test_import_refuses_non_hdf5_and_missing_files(settings, tmp_path):
+def test_import_refuses_non_hdf5_and_missing_files(paths, tmp_path):
     text = tmp_path / "best_model.h5"
     text.write_text("hello")
     with pytest.raises(ModelInstallError, match="is not a Keras HDF5"):
-        import_popularity_model(settings, text)
+        import_popularity_model(paths, text)
     with pytest.raises(ModelInstallError, match="There is no file at"):
-        import_popularity_model(settings, tmp_path / "absent.h5")
+        import_popularity_model(paths, tmp_path / "absent.h5")
 
 
-def test_import_into_an_unusable_cache_dir_says_what_to_set(settings, tmp_path):
+def test_import_into_an_unusable_cache_dir_says_what_to_set(paths, tmp_path):
     blocker = tmp_path / "not-a-dir"
     blocker.write_text("a file where the cache dir should be")
-    unusable = settings.model_copy(update={"cache_dir": blocker / "cache"})
+    unusable = dataclasses.replace(paths, cache_dir=blocker / "cache")
     with pytest.raises(ModelInstallError, match="SELFIEBOT_CACHE_DIR") as info:
         import_popularity_model(unusable, tiny_popularity_h5(tmp_path / "m.h5"))
     assert _is_one_sentence(str(info.value))
 
 
-def test_import_reports_unconvertible_layers(settings, tmp_path):
+def test_import_reports_unconvertible_layers(paths, tmp_path):
     lay = Layers()
     h5 = write_sequential(tmp_path / "rnn.h5", [lay.input((4,)), Spec("LSTM", "lstm_1", {})])
     with pytest.raises(ModelInstallError, match="LSTM"):
-        import_popularity_model(settings, h5)
+        import_popularity_model(paths, h5)
 
 
 # --- fetch (loopback server only) -----------------------------------------------------------------
 
 
-def test_fetch_downloads_checks_converts_and_installs(settings, tmp_path):
+def test_fetch_downloads_checks_converts_and_installs(paths, tmp_path):
     served = tmp_path / "served"
     served.mkdir()
     h5 = tiny_popularity_h5(served / "best_model.h5")
     with serve_directory(served) as base:
-        installed = fetch_popularity_model(
-            settings, url=f"{base}/best_model.h5", sha256=sha256_of(h5)
-        )
+        installed = fetch_popularity_model(paths, url=f"{base}/best_model.h5", sha256=sha256_of(h5))
     assert installed.card.source == f"{base}/best_model.h5"
     assert installed.card.source_sha256 == sha256_of(h5)
-    assert popularity_model(settings) == installed
+    assert popularity_model(paths) == installed
     assert [p.name for p in installed.onnx_path.parent.iterdir() if p.is_dir()] == []
 
 
 @needs_shared
-def test_fetch_of_the_seed_checks_the_pinned_sha(settings, tmp_path):
+def test_fetch_of_the_seed_checks_the_pinned_sha(paths, tmp_path):
     served = tmp_path / "served"
     served.mkdir()
     (served / "best_model.h5").write_bytes(SEED_MODEL.read_bytes())
     with serve_directory(served) as base:
-        installed = fetch_popularity_model(settings, url=f"{base}/best_model.h5")
+        installed = fetch_popularity_model(paths, url=f"{base}/best_model.h5")
     assert installed.card.name == "seed-popularity-cnn"
     assert installed.card.source_sha256 == PINNED_SHA256
 
 
-def test_fetch_with_wrong_sha_installs_nothing(settings, tmp_path):
+def test_fetch_with_wrong_sha_installs_nothing(paths, tmp_path):
     served = tmp_path / "served"
     served.mkdir()
     h5 = tiny_popularity_h5(served / "best_model.h5")
     with serve_directory(served) as base, pytest.raises(ModelInstallError) as info:
-        fetch_popularity_model(settings, url=f"{base}/best_model.h5")
+        fetch_popularity_model(paths, url=f"{base}/best_model.h5")
     message = str(info.value)
     assert sha256_of(h5) in message and PINNED_SHA256 in message and "not installed" in message
     assert _is_one_sentence(message)
     with pytest.raises(ModelMissingError):
-        popularity_model(settings)
+        popularity_model(paths)
 
 
-def test_fetch_unreachable_says_so_in_one_sentence(settings):
+def test_fetch_unreachable_says_so_in_one_sentence(paths):
     url = closed_port_url()
     with pytest.raises(ModelInstallError) as info:
-        fetch_popularity_model(settings, url=url, timeout=5)
+        fetch_popularity_model(paths, url=url, timeout=5)
     message = str(info.value)
     assert "could not be reached" in message and url in message
     assert "selfiebot models import" in message and _is_one_sentence(message)
 
 
-def test_fetch_http_error_is_reported(settings, tmp_path):
+def test_fetch_http_error_is_reported(paths, tmp_path):
     with serve_directory(tmp_path) as base, pytest.raises(ModelInstallError, match="HTTP 404"):
-        fetch_popularity_model(settings, url=f"{base}/missing.h5")
+        fetch_popularity_model(paths, url=f"{base}/missing.h5")
 
 
 def test_download_stops_at_the_size_cap(tmp_path):
@@ -469,6 +469,7 @@ HEAVY_MODULES = ("h5py", "onnx", "httpx", "models.keras_onnx", "models.install",
 
 _FRESH_START = """
 import json, sys
+from dataclasses import replace
 from pathlib import Path
 from bot.settings import Settings
 from inference import Analyzer
@@ -476,26 +477,26 @@ from models.registry import popularity_model
 settings = Settings()
 seen = {}
 for name, path in json.loads(sys.argv[1]).items():
-    configured = settings.model_copy(update={"popularity_model": path and Path(path)})
+    configured = replace(settings.model_paths(), popularity_model=path and Path(path))
     seen[name] = popularity_model(configured).card.sha256
-Analyzer.from_settings(settings).close()
+Analyzer.from_config(settings.analyzer_config()).close()
 heavy = [name for name in json.loads(sys.argv[2]) if name in sys.modules]
 print(json.dumps({"resolved": seen, "heavy": heavy}))
 """
 
 
-def test_a_fresh_process_resolves_usable_models_without_the_install_machinery(settings, tmp_path):
+def test_a_fresh_process_resolves_usable_models_without_the_install_machinery(paths, tmp_path):
     h5 = tiny_popularity_h5(tmp_path / "mine.h5")
-    installed = import_popularity_model(settings, h5)
-    cached = popularity_model(settings.model_copy(update={"popularity_model": h5}))
+    installed = import_popularity_model(paths, h5)
+    cached = popularity_model(dataclasses.replace(paths, popularity_model=h5))
     carded = tmp_path / "carded.onnx"
     carded.write_bytes(installed.onnx_path.read_bytes())
     carded.with_suffix(".json").write_text(installed.card.to_json())
-    paths = {"installed": None, "configured .h5 (cached)": str(h5), "configured .onnx": str(carded)}
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "SELFIEBOT_CACHE_DIR": str(settings.cache_dir)}
+    models = {"installed": None, "configured .h5 (cached)": str(h5), "configured .onnx": str(carded)}
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "SELFIEBOT_CACHE_DIR": str(paths.cache_dir)}
     env.pop("SELFIEBOT_POPULARITY_MODEL", None)
     done = subprocess.run(
-        [sys.executable, "-c", _FRESH_START, json.dumps(paths), json.dumps(HEAVY_MODULES)],
+        [sys.executable, "-c", _FRESH_START, json.dumps(models), json.dumps(HEAVY_MODULES)],
         env=env,
         capture_output=True,
         text=True,

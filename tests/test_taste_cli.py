@@ -9,6 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from bot.cli import app
+from bot.settings import get_settings
 from inference import Analyzer
 from tests.conftest import SELFIES_DEV, needs_shared
 
@@ -33,7 +34,7 @@ def test_without_reactions_every_group_score_is_the_global_score(tmp_path: Path)
     assert result.exit_code == 0, result.output
     scored = json.loads(result.stdout)
     assert [item["path"] for item in scored] == [str(p) for p in photos[8:11]]
-    with Analyzer.from_settings() as analyzer:
+    with Analyzer.from_config(get_settings().analyzer_config()) as analyzer:
         for item, path in zip(scored, photos[8:11], strict=True):
             expected = analyzer.analyze(path.read_bytes()).popular_probability * 100
             assert item["group_score"] == pytest.approx(expected, abs=1e-3)
@@ -44,7 +45,7 @@ def test_reactions_change_the_ranking_and_paths_resolve_beside_the_csv(tmp_path:
     for photo in photos:
         (tmp_path / photo.name).write_bytes(photo.read_bytes())
     # The group reacts to the photos the global score ranks lowest, and ignores the rest.
-    with Analyzer.from_settings() as analyzer:
+    with Analyzer.from_config(get_settings().analyzer_config()) as analyzer:
         ranked = sorted(photos, key=lambda p: analyzer.analyze(p.read_bytes()).score)
     rows = [(p.name, 9 if i < 6 else 0, 10) for i, p in enumerate(ranked)]
     train = _csv(tmp_path / "r.csv", rows)

@@ -25,7 +25,7 @@ TOLERANCE = 1e-4
 def test_penultimate_activations_reproduce_keras_scores_through_the_last_layer():
     from bot.settings import get_settings
 
-    model = PopularityModel(popularity_model(get_settings()))
+    model = PopularityModel(popularity_model(get_settings().model_paths()))
     inputs = np.load(REFERENCE / "seed_inputs_dev.npy")
     expected = np.load(REFERENCE / "seed_outputs_dev.npy")
     probabilities, embedding = model.predict_with_embedding(inputs)

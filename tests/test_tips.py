@@ -39,7 +39,7 @@ def analyzer(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
         cache_dir=tmp_path_factory.mktemp("tips-cache"),
         data_dir=tmp_path_factory.mktemp("tips-data"),
     )
-    with Analyzer.from_settings(settings) as loaded:
+    with Analyzer.from_config(settings.analyzer_config()) as loaded:
         yield loaded
 
 

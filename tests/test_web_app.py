@@ -36,7 +36,7 @@ KEY = "test-key-0123456789"
 @pytest.fixture(scope="module")
 def analyzer(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Analyzer]:
     settings = web_settings(tmp_path_factory.mktemp("web-models"))
-    with Analyzer.from_settings(settings) as shared:
+    with Analyzer.from_config(settings.analyzer_config()) as shared:
         yield shared
 
 

@@ -82,7 +82,7 @@ class Game:
         if analyzer is None:
             from inference import Analyzer
 
-            analyzer = Analyzer.from_settings(settings)
+            analyzer = Analyzer.from_config(settings.analyzer_config())
         store = await Store.open(settings.resolved_database_url)
         return cls(settings, store, analyzer, clock, owns_analyzer=owns_analyzer)
 

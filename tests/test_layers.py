@@ -1,0 +1,121 @@
+"""Layers point one way: `inference`, `models` and `storage` never import `bot`, and the core
+(`bot/core`) never imports a platform library or an adapter.
+
+Read from the source (every import statement, including the lazy ones inside functions and
+those under `TYPE_CHECKING`), so an arrow pointing up fails here before it is ever run.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+LOWER_PACKAGES = ("inference", "models", "storage")
+PLATFORM_LIBRARIES = ("telegram", "discord", "fastapi", "starlette", "uvicorn")
+ADAPTERS = ("bot.telegram", "bot.discord", "bot.web", "bot.serve", "bot.cli")
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(ROOT).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def modules(package: str) -> list[Path]:
+    return sorted((ROOT / package).rglob("*.py"))
+
+
+def imported(path: Path, module: str | None = None) -> Iterator[tuple[int, str]]:
+    """(line, module) for every import in the file (named `module`, by default from its
+    path); a relative import is made absolute, and `from a import b` yields both `a` and `a.b`
+    (b may be a submodule)."""
+    package = (module or module_name(path)).split(".")
+    if path.name != "__init__.py":
+        package = package[:-1]
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                yield node.lineno, alias.name
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = package[: len(package) - node.level + 1]
+                base = ".".join([*anchor, base] if base else anchor)
+            yield node.lineno, base
+            for alias in node.names:
+                yield node.lineno, f"{base}.{alias.name}"
+
+
+def within(name: str, roots: tuple[str, ...]) -> bool:
+    return any(name == root or name.startswith(f"{root}.") for root in roots)
+
+
+def offences(packages: tuple[str, ...], forbidden: tuple[str, ...]) -> list[str]:
+    return [
+        f"{path.relative_to(ROOT)}:{line} imports {name}"
+        for package in packages
+        for path in modules(package)
+        for line, name in imported(path)
+        if within(name, forbidden)
+    ]
+
+
+def test_the_scan_sees_every_kind_of_import(tmp_path: Path) -> None:
+    """The walker itself: top-level, lazy, TYPE_CHECKING and relative imports all count."""
+    sample = tmp_path / "probe.py"
+    sample.write_text(
+        "from typing import TYPE_CHECKING\n"
+        "if TYPE_CHECKING:\n    from bot.settings import Settings\n"
+        "def f():\n    import bot.cli\n"
+        "from . import records\n",
+        encoding="utf-8",
+    )
+    found = {name for _, name in imported(sample, "storage.probe")}
+    assert {"bot.settings", "bot.cli", "storage.records"} <= found
+
+
+@pytest.mark.parametrize("package", LOWER_PACKAGES)
+def test_lower_layers_never_import_the_bot(package: str) -> None:
+    """They take small config objects (`models.config.ModelPaths`,
+    `inference.config.AnalyzerConfig`) that the bot builds from its Settings."""
+    assert modules(package), f"no modules found under {package}/"
+    assert offences((package,), ("bot",)) == []
+
+
+def test_the_core_imports_no_platform_library_and_no_adapter() -> None:
+    assert modules("bot/core")
+    assert offences(("bot/core",), PLATFORM_LIBRARIES + ADAPTERS) == []
+
+
+def test_no_import_cycles_in_the_lower_layers() -> None:
+    """Module-level cycles hide which module owns what (models.install <-> models.registry
+    was one): each module may need the ones below it, never one that needs it back."""
+    paths = [path for package in LOWER_PACKAGES for path in modules(package)]
+    names = {module_name(path) for path in paths}
+    graph = {
+        module_name(path): {name for _, name in imported(path) if name in names}
+        - {module_name(path)}
+        for path in paths
+    }
+    # A package's __init__ re-exporting its own submodules is not a cycle of responsibility.
+    for name, targets in graph.items():
+        graph[name] = {t for t in targets if not name.startswith(f"{t}.")}
+    cycles = []
+    state: dict[str, str] = {}
+
+    def visit(node: str, trail: list[str]) -> None:
+        state[node] = "open"
+        for target in sorted(graph[node]):
+            if state.get(target) == "open":
+                cycles.append(" -> ".join([*trail[trail.index(target) :], target]))
+            elif target not in state:
+                visit(target, [*trail, target])
+        state[node] = "done"
+
+    for node in sorted(graph):
+        if node not in state:
+            visit(node, [node])
+    assert cycles == []
