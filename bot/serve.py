@@ -4,8 +4,12 @@ Everything shares one `Game` (one analyzer, one database pool), so the web page,
 Discord play the same game. The page always starts; a bot starts only when its token is set.
 Signals are handled here rather than by uvicorn, so Ctrl-C or SIGTERM stops every component
 in order (stop accepting, finish what is running, close the game) instead of only the page.
-A component that stops on its own is a failure: everything is stopped and the exit code is 1,
-so a supervisor restarts the whole service rather than leaving half of it running.
+
+One platform's outage must not stop the product: a bot that fails (its platform unreachable at
+start, a token refused, a crash) is logged and started again with exponential back-off (up to
+`SELFIEBOT_PLATFORM_RETRY_MAX_SECONDS`) while the page and the other bot keep serving; each
+part's state is in `bot.health` (shown by `/healthz`). Only the web page stopping on its own
+stops everything (exit code 1), so a supervisor restarts the service.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import importlib
+import inspect
 import logging
 import signal
 import socket
@@ -22,6 +27,8 @@ from typing import TYPE_CHECKING
 
 import typer
 
+from bot import logs
+from bot.health import Health, PartState
 from bot.memory import limit_malloc_arenas
 from bot.settings import Settings, get_settings
 
@@ -33,6 +40,10 @@ if TYPE_CHECKING:
 log = logging.getLogger("selfiebot.serve")
 
 SHUTDOWN_GRACE_SECONDS = 10.0
+RETRY_FIRST_SECONDS = 1.0
+STABLE_AFTER_SECONDS = 60.0
+"""A bot that ran this long before failing starts its back-off again from the first delay."""
+WEB = "web"
 
 
 class StartupError(Exception):
@@ -41,11 +52,13 @@ class StartupError(Exception):
 
 @dataclass(frozen=True)
 class BotSpec:
-    """A chat adapter: started when its `token_setting` is set, from `module`'s `serve`."""
+    """A chat adapter: started when its `token_setting` is set, from `module`'s `serve`;
+    `part` is its name in `/healthz`."""
 
     name: str
     module: str
     token_setting: str
+    part: str
 
     def configured(self, settings: Settings) -> bool:
         token = getattr(settings, self.token_setting)
@@ -53,11 +66,12 @@ class BotSpec:
 
 
 BOTS: tuple[BotSpec, ...] = (
-    BotSpec("Telegram bot", "bot.telegram.runner", "telegram_bot_token"),
-    BotSpec("Discord bot", "bot.discord.runner", "discord_bot_token"),
+    BotSpec("Telegram bot", "bot.telegram.runner", "telegram_bot_token", "telegram"),
+    BotSpec("Discord bot", "bot.discord.runner", "discord_bot_token", "discord"),
 )
 
-Runner = Callable[["Game", Settings], Awaitable[None]]
+Runner = Callable[..., Awaitable[None]]
+"""`serve(game, settings)`; a runner that also takes `ready` calls it once it receives updates."""
 
 
 def _web_server(app: object) -> uvicorn.Server:
@@ -114,12 +128,12 @@ def page_url(host: str, port: int) -> str:
     return f"http://{shown}:{port}"
 
 
-def load_bot_runners(settings: Settings) -> dict[str, Runner]:
+def load_bot_runners(settings: Settings) -> dict[BotSpec, Runner]:
     """The `serve` of each bot whose token is set; a configured bot with no adapter is skipped.
 
     Imported only when configured, so a page-only run never loads the chat libraries.
     """
-    runners: dict[str, Runner] = {}
+    runners: dict[BotSpec, Runner] = {}
     for spec in BOTS:
         if not spec.configured(settings):
             log.info("%s: not started (no token configured)", spec.name)
@@ -135,8 +149,60 @@ def load_bot_runners(settings: Settings) -> dict[str, Runner]:
                 spec.module,
             )
             continue
-        runners[spec.name] = module.serve
+        runners[spec] = module.serve
     return runners
+
+
+def register_secrets(settings: Settings) -> None:
+    """Mask the configured tokens in every log line from the start, whichever part logs them."""
+    for secret in (
+        settings.telegram_bot_token,
+        settings.discord_bot_token,
+        settings.telegram_webhook_secret,
+    ):
+        if secret is not None:
+            logs.register_secret(secret.get_secret_value().strip())
+
+
+async def keep_running(
+    spec: BotSpec, run: Runner, game: Game, settings: Settings, health: Health
+) -> None:
+    """Run one bot until cancelled, starting it again after every failure with back-off.
+
+    The platform may be down, or refuse the token until someone fixes it: either way the rest
+    of the service goes on, and the bot comes back on its own once the platform answers.
+    """
+    loop = asyncio.get_running_loop()
+    delay = RETRY_FIRST_SECONDS
+    accepts_ready = "ready" in inspect.signature(run).parameters
+    while True:
+        health.set(spec.part, PartState.STARTING)
+        started = loop.time()
+
+        def ready() -> None:
+            health.set(spec.part, PartState.RUNNING)
+
+        try:
+            if accepts_ready:
+                await run(game, settings, ready=ready)
+            else:
+                await run(game, settings)
+            reason = "stopped on its own"
+        except asyncio.CancelledError:
+            health.set(spec.part, PartState.STOPPED)
+            raise
+        except Exception as error:
+            reason = str(error) or type(error).__name__
+            # The runners log their own (redacted) tracebacks; this copy is for debugging.
+            log.debug("%s traceback", spec.name, exc_info=error)
+        if loop.time() - started >= STABLE_AFTER_SECONDS:
+            delay = RETRY_FIRST_SECONDS
+        health.set(spec.part, PartState.RETRYING, reason)
+        log.error(
+            "%s failed: %s; the rest keeps serving, retrying in %.0f s", spec.name, reason, delay
+        )
+        await asyncio.sleep(delay)
+        delay = min(delay * 2, settings.platform_retry_max_seconds)
 
 
 async def open_game(settings: Settings) -> Game:
@@ -154,6 +220,7 @@ async def serve(settings: Settings, *, bots: bool = True) -> int:
     """Run the page (and the configured bots when `bots`) until a signal; the exit code."""
     from bot.web.app import create_app
 
+    register_secrets(settings)
     sock = bind_socket(settings.web_host, settings.web_port)
     try:
         game = await open_game(settings)
@@ -162,8 +229,11 @@ async def serve(settings: Settings, *, bots: bool = True) -> int:
         raise
     try:
         runners = load_bot_runners(settings) if bots else {}
-        server = _web_server(create_app(settings, game=game))
-        return await _supervise(server, sock, runners, game, settings)
+        app = create_app(settings, game=game)
+        health = Health()
+        app.state.health = health
+        server = _web_server(app)
+        return await _supervise(server, sock, runners, game, settings, health)
     finally:
         sock.close()
         await game.close()
@@ -172,11 +242,12 @@ async def serve(settings: Settings, *, bots: bool = True) -> int:
 async def _supervise(
     server: uvicorn.Server,
     sock: socket.socket,
-    runners: dict[str, Runner],
+    runners: dict[BotSpec, Runner],
     game: Game,
     settings: Settings,
+    health: Health,
 ) -> int:
-    """Start every component, wait for a signal or a component to stop, then stop them all."""
+    """Start every component, wait for a signal or the page to stop, then stop them all."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     received: list[str] = []
@@ -192,17 +263,20 @@ async def _supervise(
     for sig in handled:
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, on_signal, sig)
+    health.set(WEB, PartState.STARTING)
     web = asyncio.create_task(server.serve(sockets=[sock]), name="Web page")
     tasks = {web: "Web page"}
-    for name, run in runners.items():
-        tasks[asyncio.create_task(run(game, settings), name=name)] = name
+    for spec, run in runners.items():
+        bot = keep_running(spec, run, game, settings, health)
+        tasks[asyncio.create_task(bot, name=spec.name)] = spec.name
     while not server.started and not web.done() and not stop.is_set():
         await asyncio.sleep(0.02)
     if server.started:
+        health.set(WEB, PartState.RUNNING)
         log.info(
             "Started: web page at %s%s",
             page_url(settings.web_host, settings.web_port),
-            "".join(f", {name}" for name in runners),
+            "".join(f", {spec.name}" for spec in runners),
         )
     stopper = asyncio.create_task(stop.wait())
     try:
@@ -225,8 +299,6 @@ def _log_stopped(name: str, task: asyncio.Task[None]) -> None:
     if task.cancelled():
         log.error("%s was cancelled unexpectedly; stopping everything", name)
     elif (error := task.exception()) is not None:
-        # The runners log their own (redacted) tracebacks; repeating one here could only add
-        # a second copy, so it goes to debug.
         log.error("%s failed: %s; stopping everything", name, error)
         log.debug("%s traceback", name, exc_info=error)
     else:
@@ -256,23 +328,13 @@ async def _shutdown(
     log.info("Stopped")
 
 
-def _configure_logging(level: str) -> None:
-    """Plain timestamped lines on stderr, unless the process already set logging up."""
-    root = logging.getLogger()
-    if not root.handlers:
-        logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    root.setLevel(level.upper())
-    # Alembic announces each built-in plugin at INFO when it is first imported (lazily, after
-    # this point): start-up noise, not news.
-    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
-
-
 def start(host: str | None, port: int | None, *, bots: bool) -> None:
     """The `run` and `web` verbs: serve until a signal, then exit with the service's code."""
     updates = {k: v for k, v in (("web_host", host), ("web_port", port)) if v is not None}
     settings = get_settings().model_copy(update=updates)
     limit_malloc_arenas(settings.malloc_arenas)
-    _configure_logging(settings.log_level)
+    logs.configure(settings.log_level)
+    register_secrets(settings)
     try:
         code = asyncio.run(serve(settings, bots=bots))
     except StartupError as error:

@@ -20,8 +20,8 @@ from bot.core.events import ButtonEvent, ChatRef, CommandEvent, Event, PhotoEven
 from bot.core.i18n import Translator
 from bot.core.replies import Announcement, Attachment, Button, Reply
 from bot.discord.client import SelfieBotClient
-from bot.discord.logsafe import REDACTED, RedactingFilter
 from bot.discord.render import BRAND_COLOUR, message_parts
+from bot.logs import MASK, RedactingFilter, register_secret
 from tests.fakes.discord_http import FakeDiscord
 from tests.fakes.discord_kit import (
     ANN,
@@ -473,7 +473,8 @@ async def test_tokens_never_reach_the_logs(
 
 
 def test_redacting_filter_masks_secrets_in_messages_args_and_tracebacks() -> None:
-    redactor = RedactingFilter(["s3cret"])
+    register_secret("s3cret")
+    redactor = RedactingFilter()
     try:
         raise ValueError("bad token s3cret")
     except ValueError:
@@ -484,8 +485,8 @@ def test_redacting_filter_masks_secrets_in_messages_args_and_tracebacks() -> Non
             sys.exc_info(),
         )  # fmt: skip
     redactor.filter(record)
-    assert record.getMessage() == f"url /webhooks/1/{REDACTED}/x"
-    assert "s3cret" not in (record.exc_text or "") and REDACTED in (record.exc_text or "")
+    assert record.getMessage() == f"url /webhooks/1/{MASK}/x"
+    assert "s3cret" not in (record.exc_text or "") and MASK in (record.exc_text or "")
 
 
 async def test_the_network_guard_blocks_the_real_discord(

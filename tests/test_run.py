@@ -206,16 +206,42 @@ async def test_run_starts_configured_bots_with_the_shared_game(
 
 
 @needs_shared
-async def test_a_failing_bot_stops_everything_with_exit_code_1(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+async def test_a_failing_bot_is_retried_while_the_page_keeps_serving(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    runners: dict[str, FakeRunner],
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     failing = FakeRunner(fail=True)
     monkeypatch.setitem(sys.modules, "bot.discord.runner", failing.module())
-    settings = web_settings(tmp_path, web_port=free_port(), discord_bot_token=TOKEN)
-    assert await asyncio.wait_for(serve.serve(settings), 60) == 1
-    assert "Discord bot failed: boom; stopping everything" in caplog.text
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", settings.web_port))  # the page let go of its port
+    monkeypatch.setattr(serve, "RETRY_FIRST_SECONDS", 0.1)
+    settings = web_settings(
+        tmp_path,
+        web_port=free_port(),
+        discord_bot_token=TOKEN,
+        telegram_bot_token=TOKEN,
+        platform_retry_max_seconds=1,
+    )
+    service = asyncio.create_task(serve.serve(settings))
+    base = f"http://127.0.0.1:{settings.web_port}"
+    await _wait_for(f"{base}/healthz")
+    while len(failing.calls) < 3:
+        await asyncio.sleep(0.05)
+    async with httpx.AsyncClient() as http:
+        health = (await http.get(f"{base}/healthz")).json()
+        page = await http.get(f"{base}/")
+        ready = await http.get(f"{base}/readyz")
+    assert page.status_code == 200 and ready.status_code == 200
+    assert health["status"] == "ok" and health["parts"]["web"]["state"] == "running"
+    discord = health["parts"]["discord"]
+    assert discord["state"] in ("retrying", "starting") and discord["failures"] >= 2
+    assert health["parts"]["telegram"]["state"] == "starting", "the fake never says ready"
+    assert not service.done(), "one platform's failure does not stop the service"
+    os.kill(os.getpid(), signal.SIGTERM)
+    assert await asyncio.wait_for(service, 30) == 0
+    assert runners["telegram"].cancelled
+    assert "Discord bot failed: boom; the rest keeps serving, retrying in" in caplog.text
+    assert "SECRET" not in caplog.text
 
 
 def test_a_configured_bot_without_its_adapter_is_skipped(

@@ -22,7 +22,7 @@ from bot.core.events import ButtonEvent, CommandEvent, Event, PhotoEvent, Reacti
 from bot.core.i18n import LANGUAGES, Translator
 from bot.core.markup import to_plain
 from bot.core.replies import Announcement, Attachment, Button, Reply
-from bot.telegram.redact import MASK
+from bot.logs import MASK
 from bot.telegram.runner import TelegramBotError, serve
 from inference.units import megabytes
 from tests.conftest import ROOT
@@ -534,17 +534,70 @@ async def test_flood_control_waits_as_told(
     assert len(api.sent()) == 1
 
 
-async def test_network_errors_are_retried_and_logged_once(
+async def test_harmless_calls_are_retried_and_an_error_answer_is_no_outage(
     api: FakeBotApi, start: StartBot, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.INFO)
-    api.fail("sendPhoto", times=2, status=502)
+    api.fail("getFile", times=2, status=502)
     await selfie_until_card(api, start)
 
-    assert [c.error for c in api.calls("sendPhoto")] == ["Bad Gateway", "Bad Gateway", None]
-    outage = [r for r in caplog.records if r.name == "bot.telegram.network"]
-    assert [r.levelname for r in outage] == ["WARNING", "INFO"]
-    assert "unreachable" in outage[0].getMessage()
+    assert [c.error for c in api.calls("getFile")] == ["Bad Gateway", "Bad Gateway", None]
+    network = [r.getMessage() for r in caplog.records if r.name == "bot.telegram.network"]
+    assert network == ["Telegram answered getFile with an error: NetworkError: Bad Gateway"] * 2
+    assert "unreachable" not in caplog.text, "Telegram answered: the network is fine"
+
+
+async def test_a_refused_picture_is_sent_as_its_text_with_the_buttons(
+    api: FakeBotApi, start: StartBot, ann: Person, chat: dict[str, Any]
+) -> None:
+    api.fail("sendPhoto", status=400, description="Bad Request: PHOTO_INVALID_DIMENSIONS")
+    game = ScriptedGame(rule=lambda event: [result_reply()])
+    async with start(game):
+        photo = ann.send_photo(chat, SELFIE)
+        await api.wait_for(api.sent, what="the text version")
+
+    [refused] = api.calls("sendPhoto")
+    [text] = api.sent()
+    assert refused.error and text.method == "sendMessage"
+    assert text.result["text"] == "Ann: 73/100 · Great shot"
+    assert text.params["reply_parameters"]["message_id"] == photo["message"]["message_id"]
+    assert [b["text"] for b in text.result["reply_markup"]["inline_keyboard"][0]] == [
+        "💡 Tips",
+        "🏆 Top",
+        "👤 Me",
+    ]
+    assert [tag for _, tag, _ in game.sent_tags] == ["submission:1:x"]
+
+
+async def test_a_send_that_may_have_arrived_is_never_repeated(
+    api: FakeBotApi, start: StartBot, ann: Person, chat: dict[str, Any]
+) -> None:
+    api.fail("sendPhoto", status=502)
+
+    def rule(event: Event) -> list[Reply]:
+        return [result_reply()] if isinstance(event, PhotoEvent) else [Reply("pong")]
+
+    game = ScriptedGame(rule=rule)
+    async with start(game):
+        ann.send_photo(chat, SELFIE)
+        await api.wait_for(lambda: api.calls("sendPhoto"), what="the card")
+        ann.send_text(chat, "/me")
+        await api.wait_for(api.sent, what="the next answer")
+
+    assert len(api.calls("sendPhoto")) == 1, "a 502 after sending is ambiguous: not resent"
+    [pong] = api.sent()
+    assert pong.result["text"] == "pong", "no text version of the card, no apology"
+
+
+async def test_a_refused_command_menu_does_not_stop_the_bot(
+    api: FakeBotApi, start: StartBot, ann: Person, chat: dict[str, Any], caplog
+) -> None:
+    api.fail("setMyCommands", status=400, description="Bad Request: BOT_COMMAND_INVALID")
+    game = ScriptedGame(rule=lambda event: [Reply("pong")])
+    async with start(game):
+        ann.send_text(chat, "/me")
+        await api.wait_for(api.sent, what="the answer despite the menu")
+    assert "Command menu not registered (Bot_command_invalid); retrying in" in caplog.text
 
 
 async def test_token_never_reaches_the_logs(
@@ -573,7 +626,9 @@ async def test_rejected_token_does_not_leak_in_the_error(
 
 async def test_command_menu_is_registered(api: FakeBotApi, start: StartBot) -> None:
     async with start(ScriptedGame()):
-        pass
+        await api.wait_for(
+            lambda: len(api.calls("setMyCommands")) == 2 * len(LANGUAGES), what="the menus"
+        )
     calls = api.calls("setMyCommands")
     assert len(calls) == 2 * len(LANGUAGES), "one menu per language, for everyone and admins"
     menus = {(c.params.get("language_code"), "scope" in c.params): c.params for c in calls}

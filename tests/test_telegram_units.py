@@ -12,6 +12,7 @@ from telegram import Message, ReactionTypeCustomEmoji, ReactionTypeEmoji
 from telegram.error import BadRequest, Conflict, Forbidden, NetworkError, TimedOut
 
 from bot.core.replies import Button
+from bot.logs import MASK, redact, register_secret
 from bot.telegram.adapter import RecentIds, download_limit
 from bot.telegram.network import (
     NetworkHealth,
@@ -21,7 +22,6 @@ from bot.telegram.network import (
     with_retries,
 )
 from bot.telegram.outbox import keyboard, split_text, visible_len
-from bot.telegram.redact import MASK, redact, register_secret
 from bot.telegram.translate import (
     ImageFile,
     NotAnImage,
@@ -265,7 +265,8 @@ def test_only_safe_failures_are_retried() -> None:
     refused = _wrapped(NetworkError("httpx.ConnectError"), httpx.ConnectError("refused"))
     read_timeout = _wrapped(TimedOut(), httpx.ReadTimeout("slow"))
     assert is_retryable("sendPhoto", refused), "the request never left"
-    assert is_retryable("sendPhoto", NetworkError("Bad Gateway")), "the server refused it"
+    assert not is_retryable("sendPhoto", NetworkError("Bad Gateway")), "it may have arrived"
+    assert is_retryable("getFile", NetworkError("Bad Gateway")), "asking again is harmless"
     assert not is_retryable("sendPhoto", read_timeout), "it may have been posted already"
     assert is_retryable("getFile", read_timeout), "reading twice is harmless"
     assert not is_retryable("sendMessage", BadRequest("chat not found"))
@@ -280,7 +281,7 @@ def test_backoff_doubles_up_to_a_cap() -> None:
 async def test_outage_is_logged_once_and_recovery_once(caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.INFO, logger="bot.telegram.network")
     health = NetworkHealth()
-    failures = [NetworkError("Bad Gateway")] * 3
+    failures = [_wrapped(NetworkError("ConnectError"), httpx.ConnectError("down"))] * 3
 
     async def flaky() -> str:
         if failures:
@@ -292,6 +293,18 @@ async def test_outage_is_logged_once_and_recovery_once(caplog: pytest.LogCapture
     )
     assert result == "ok" and not health.down
     assert [r.levelname for r in caplog.records] == ["WARNING", "INFO"]
+
+
+async def test_an_error_answer_is_not_an_outage(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="bot.telegram.network")
+    health = NetworkHealth()
+    health.failed("getFile", NetworkError("Bad Gateway"))
+    assert not health.down
+    [record] = caplog.records
+    assert "Telegram answered getFile with an error: NetworkError: Bad Gateway" in record.message
+    assert "unreachable" not in caplog.text
+    health.failed("getFile", TimedOut())
+    assert health.down and "Telegram unreachable (getFile: TimedOut" in caplog.text
 
 
 async def test_retries_give_up_with_the_last_error() -> None:

@@ -21,6 +21,7 @@ async def test_missing_model_is_explained_everywhere(tmp_path: Path) -> None:
         async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
             page = await client.get("/")
             health = await client.get("/healthz")
+            ready = await client.get("/readyz")
             score = await client.post("/api/score", files={"photo": ("a.jpg", SELFIE.read_bytes())})
             upload = await client.post(
                 "/", data={"nickname": "Ann"}, files={"photo": ("a.jpg", SELFIE.read_bytes())}
@@ -33,6 +34,7 @@ async def test_missing_model_is_explained_everywhere(tmp_path: Path) -> None:
     assert health.status_code == 503
     assert health.json()["status"] == "unavailable"
     assert "selfiebot models fetch" in health.json()["detail"]
+    assert ready.status_code == 503 and ready.json()["status"] == "unavailable"
     for response in (score, board):
         assert response.status_code == 503
         assert response.headers["content-type"] == "application/problem+json"

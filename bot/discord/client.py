@@ -51,6 +51,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+SYNC_RETRY_SECONDS = (60.0, 3600.0)
+"""First and longest wait between attempts to sync the slash commands after a failure."""
+
 DOWNLOAD_ERRORS = (discord.HTTPException, aiohttp.ClientError, TimeoutError)
 """What `Attachment.read` raises: discord.py wraps HTTP error statuses, but a connection that
 fails or stalls surfaces as aiohttp's own error or a timeout."""
@@ -84,14 +87,38 @@ class SelfieBotClient(discord.AutoShardedClient):
         self._reaction_locks: weakref.WeakValueDictionary[int, asyncio.Lock] = (
             weakref.WeakValueDictionary()
         )
+        self.on_ready_callback: Callable[[], None] | None = None
+        self._sync_retry: asyncio.Task[None] | None = None
 
     # --- lifecycle -------------------------------------------------------------------------
 
     async def setup_hook(self) -> None:
         self.add_dynamic_items(CoreButton)
         await self.tree.set_translator(CatalogueTranslator())
-        await self.sync_commands()
+        try:
+            await self.sync_commands()
+        except discord.HTTPException as exc:
+            # Discord keeps the commands of earlier runs: failing to refresh them must not keep
+            # the bot offline. Try again later.
+            log.warning("Slash commands not synced (%s); retrying in the background", exc)
+            self._sync_retry = asyncio.create_task(self._sync_later())
         self.announcer.start()
+
+    async def _sync_later(self) -> None:
+        delay, longest = SYNC_RETRY_SECONDS
+        while True:
+            await asyncio.sleep(delay)
+            try:
+                await self.sync_commands()
+            except discord.HTTPException as exc:
+                log.warning("Slash commands still not synced (%s)", exc)
+                delay = min(delay * 2, longest)
+            else:
+                return
+
+    async def on_ready(self) -> None:
+        if self.on_ready_callback is not None:
+            self.on_ready_callback()
 
     async def sync_commands(self) -> list[app_commands.AppCommand]:
         """Register the slash commands: instantly in the dev guild, else globally (~1 h)."""
@@ -107,6 +134,8 @@ class SelfieBotClient(discord.AutoShardedClient):
 
     async def close(self) -> None:
         self.announcer.cancel()
+        if self._sync_retry is not None:
+            self._sync_retry.cancel()
         await super().close()
 
     # --- core plumbing ---------------------------------------------------------------------

@@ -6,8 +6,13 @@ retry network failures. `ResilientRateLimiter` adds that, with exponential back-
 traceback per failed attempt.
 
 Retrying a request that may already have reached Telegram could post a message twice, so a
-failure is retried only when the request certainly did not take effect: the connection never
-opened, the server answered with an error status, or the method is harmless to repeat.
+failure is retried only when the request certainly did not take effect (the connection never
+opened) or the method is harmless to repeat. A timeout or a 5xx after the request was sent is
+ambiguous (Telegram may have posted it, a proxy may have lost the answer): such a send is never
+repeated. Flood control (`RetryAfter`) is honoured by `AIORateLimiter`.
+
+"Telegram unreachable" means the network failed (no connection, a timeout); Telegram answering
+one method with an error status is logged as that, and does not mark an outage.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, TypeVar
 
 import httpx
-from telegram.error import BadRequest, Conflict, NetworkError, TelegramError
+from telegram.error import BadRequest, Conflict, NetworkError, TelegramError, TimedOut
 from telegram.ext import AIORateLimiter
 
 log = logging.getLogger(__name__)
@@ -47,6 +52,10 @@ class NetworkHealth:
         return self._down
 
     def failed(self, what: str, exc: BaseException) -> None:
+        """A call failed: an outage when the network did, else Telegram's answer to one call."""
+        if not is_network_failure(exc):
+            self._logger.warning("Telegram answered %s with an error: %s", what, _describe(exc))
+            return
         if not self._down:
             self._down = True
             self._logger.warning(
@@ -76,17 +85,21 @@ def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
 
 
+def is_network_failure(exc: BaseException) -> bool:
+    """The network failed (PTB wraps httpx's transport errors, timeouts included), as opposed
+    to Telegram answering with an error status (PTB raises those without a cause)."""
+    return isinstance(exc, TimedOut) or isinstance(exc.__cause__, httpx.TransportError)
+
+
 def is_retryable(endpoint: str, exc: BaseException) -> bool:
-    """Whether `endpoint` may be called again after `exc` without risking a duplicate effect."""
+    """Whether `endpoint` may be called again after `exc` without risking a duplicate effect:
+    a harmless method after any network or server failure, anything else only when the
+    request provably never left (no connection)."""
     if not isinstance(exc, NetworkError) or isinstance(exc, BadRequest):
         return False
     if endpoint.startswith(_REPEATABLE_PREFIXES):
         return True
-    cause = exc.__cause__
-    if cause is None:
-        # Telegram (or its proxy) answered with an error status: the request was refused.
-        return True
-    return isinstance(cause, _NOT_SENT)
+    return isinstance(exc.__cause__, _NOT_SENT)
 
 
 def backoff_delays(attempts: int, first: float, cap: float) -> list[float]:

@@ -4,6 +4,10 @@ Telegram's limits shape the calls: captions hold 1024 characters and messages 40
 UTF-16 units after the HTML is parsed), so a long result text moves from the photo's caption to
 its own message(s). Text is split on line boundaries *before* the markup is converted so every
 message is valid HTML on its own.
+
+A picture Telegram refuses (400: dimensions, size, a bad file) provably did not arrive, so the
+reply goes out as its text version instead (a result without its card, the leaderboard as text);
+any other failure propagates, and is never resent (`bot.telegram.network`).
 """
 
 from __future__ import annotations
@@ -159,8 +163,16 @@ class Outbox:
 
         if image is not None:
             caption = reply.text if text_fits_caption else ""
-            sent = await sender.photo(image, caption, markup if not chunks and not others else None)
-            main_id = sent.message_id
+            try:
+                sent = await sender.photo(
+                    image, caption, markup if not chunks and not others else None
+                )
+            except BadRequest as exc:
+                log.warning("Telegram refused the reply's picture (%s); sending its text", exc)
+                if not chunks:
+                    chunks = split_text(reply.text, MessageLimit.MAX_TEXT_LENGTH)
+            else:
+                main_id = sent.message_id
         for index, chunk in enumerate(chunks):
             last = index == len(chunks) - 1
             sent = await sender.text(chunk, markup if last and not others else None)
@@ -182,32 +194,40 @@ class _Sender:
         self._quote = quote
 
     def _reply_parameters(self) -> ReplyParameters | None:
-        quote, self._quote = self._quote, None
-        if quote is None:
+        if self._quote is None:
             return None
-        return ReplyParameters(message_id=quote, allow_sending_without_reply=True)
+        return ReplyParameters(message_id=self._quote, allow_sending_without_reply=True)
+
+    def _sent(self, message: Message) -> Message:
+        """The quote goes on the first message that arrived (a refused one does not count)."""
+        self._quote = None
+        return message
 
     async def photo(
         self, image: Attachment, caption: str, markup: InlineKeyboardMarkup | None
     ) -> Message:
-        return await self._bot.send_photo(
-            chat_id=self._chat_id,
-            photo=InputFile(image.data, filename=image.filename),
-            caption=_caption(caption),
-            parse_mode=ParseMode.HTML if caption else None,
-            reply_markup=markup,
-            reply_parameters=self._reply_parameters(),
-            message_thread_id=self._thread_id,
+        return self._sent(
+            await self._bot.send_photo(
+                chat_id=self._chat_id,
+                photo=InputFile(image.data, filename=image.filename),
+                caption=_caption(caption),
+                parse_mode=ParseMode.HTML if caption else None,
+                reply_markup=markup,
+                reply_parameters=self._reply_parameters(),
+                message_thread_id=self._thread_id,
+            )
         )
 
     async def text(self, text: str, markup: InlineKeyboardMarkup | None) -> Message:
-        return await self._bot.send_message(
-            chat_id=self._chat_id,
-            text=to_telegram_html(text),
-            parse_mode=ParseMode.HTML,
-            reply_markup=markup,
-            reply_parameters=self._reply_parameters(),
-            message_thread_id=self._thread_id,
+        return self._sent(
+            await self._bot.send_message(
+                chat_id=self._chat_id,
+                text=to_telegram_html(text),
+                parse_mode=ParseMode.HTML,
+                reply_markup=markup,
+                reply_parameters=self._reply_parameters(),
+                message_thread_id=self._thread_id,
+            )
         )
 
     async def attachment(
@@ -216,14 +236,16 @@ class _Sender:
         if attachment.is_image:
             return await self.photo(attachment, attachment.description, markup)
         caption = _caption(attachment.description)
-        return await self._bot.send_document(
-            chat_id=self._chat_id,
-            document=InputFile(attachment.data, filename=attachment.filename),
-            caption=caption,
-            parse_mode=ParseMode.HTML if caption else None,
-            reply_markup=markup,
-            reply_parameters=self._reply_parameters(),
-            message_thread_id=self._thread_id,
+        return self._sent(
+            await self._bot.send_document(
+                chat_id=self._chat_id,
+                document=InputFile(attachment.data, filename=attachment.filename),
+                caption=caption,
+                parse_mode=ParseMode.HTML if caption else None,
+                reply_markup=markup,
+                reply_parameters=self._reply_parameters(),
+                message_thread_id=self._thread_id,
+            )
         )
 
 

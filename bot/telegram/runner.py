@@ -8,24 +8,26 @@ Discord bot and the web page.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import logging
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from telegram import Bot, BotCommand, BotCommandScopeAllChatAdministrators, Update
 from telegram.constants import BotCommandLimit
+from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationBuilder, TypeHandler
 
 from bot.core.commands import COMMANDS, CommandSpec
 from bot.core.i18n import DEFAULT_LANGUAGE, LANGUAGES, Translator
+from bot.logs import redact, register_secret
 from bot.settings import Settings
 from bot.telegram.adapter import TelegramAdapter, download_limit
 from bot.telegram.network import NetworkHealth, ResilientRateLimiter
-from bot.telegram.redact import redact, register_secret
 from bot.telegram.webhook import WebhookServer
 
 if TYPE_CHECKING:
@@ -43,6 +45,8 @@ ALLOWED_UPDATES = (
 in groups only to an admin bot; edits and channel posts are not game input."""
 
 ANNOUNCE_JOB = "selfiebot-announcements"
+COMMAND_MENU_RETRY_SECONDS = (30.0, 3600.0)
+"""First and longest wait between attempts to register the command menu."""
 _SECRET_TOKEN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 
 
@@ -137,8 +141,28 @@ async def register_commands(bot: Bot) -> None:
         )
 
 
+async def register_commands_soon(bot: Bot) -> None:
+    """Register the command menu, retrying with back-off until Telegram takes it.
+
+    The menu is a convenience: Telegram being slow, down, or refusing one description must not
+    keep the bot from answering, so a failure is logged and tried again later.
+    """
+    delay, longest = COMMAND_MENU_RETRY_SECONDS
+    while True:
+        try:
+            await register_commands(bot)
+        except TelegramError as exc:
+            log.warning("Command menu not registered (%s); retrying in %.0f s", exc, delay)
+        else:
+            return
+        await asyncio.sleep(delay)
+        delay = min(delay * 2, longest)
+
+
 @asynccontextmanager
-async def running(application: Application, settings: Settings) -> AsyncIterator[None]:
+async def running(
+    application: Application, settings: Settings, ready: Callable[[], None] | None = None
+) -> AsyncIterator[None]:
     """The application receiving updates (polling or webhook) for the duration of the block.
 
     Webhook mode serves our own endpoint (`bot.telegram.webhook`: malformed requests get 400
@@ -152,9 +176,10 @@ async def running(application: Application, settings: Settings) -> AsyncIterator
     if updater is None:
         raise RuntimeError("the Application was built without an Updater")
     webhook: WebhookServer | None = None
+    menu: asyncio.Task[None] | None = None
     async with application:
         try:
-            await register_commands(application.bot)
+            menu = asyncio.create_task(register_commands_soon(application.bot))
             if settings.telegram_webhook_url:
                 webhook = WebhookServer(
                     settings.telegram_webhook_listen,
@@ -178,8 +203,14 @@ async def running(application: Application, settings: Settings) -> AsyncIterator
                 mode = "long polling"
             await application.start()
             log.info("Telegram bot @%s receiving updates by %s", application.bot.username, mode)
+            if ready is not None:
+                ready()
             yield
         finally:
+            if menu is not None:
+                menu.cancel()
+                with contextlib.suppress(asyncio.CancelledError, TelegramError):
+                    await menu
             if webhook is not None:
                 await webhook.stop()
             if updater.running:
@@ -192,15 +223,15 @@ class TelegramBotError(RuntimeError):
     """The bot stopped on an error; the message is redacted, details are in the log."""
 
 
-async def serve(game: Game, settings: Settings) -> None:
-    """Run the Telegram bot until cancelled.
+async def serve(game: Game, settings: Settings, ready: Callable[[], None] | None = None) -> None:
+    """Run the Telegram bot until cancelled; `ready()` once it receives updates.
 
     A failure is logged with its (redacted) traceback and re-raised as a `TelegramBotError`
     without the original chain: tracebacks that print frame locals (rich, pytest) would
     otherwise show PTB objects whose repr contains the token.
     """
     try:
-        await _run(game, settings)
+        await _run(game, settings, ready)
     except Exception as exc:
         log.exception("Telegram bot stopped")
         message = redact(f"{type(exc).__name__}: {exc}")
@@ -209,7 +240,7 @@ async def serve(game: Game, settings: Settings) -> None:
     raise TelegramBotError(message) from None
 
 
-async def _run(game: Game, settings: Settings) -> None:
+async def _run(game: Game, settings: Settings, ready: Callable[[], None] | None) -> None:
     application = build_application(game, settings)
-    async with running(application, settings):
+    async with running(application, settings, ready):
         await asyncio.Event().wait()

@@ -20,6 +20,7 @@ from bot.web.play import DEFAULT_PERIOD, PERIODS
 from bot.web.problems import PROBLEM_MEDIA_TYPE, Problem
 from bot.web.uploads import read_request_form
 from inference import PhotoError
+from storage.health import ping
 
 router = APIRouter()
 
@@ -95,6 +96,7 @@ class HealthOut(BaseModel):
     status: str
     scoring: bool
     detail: str | None = None
+    parts: dict[str, dict[str, Any]] | None = None
 
 
 @router.post(
@@ -162,11 +164,38 @@ async def leaderboard(
     return board.to_dict()
 
 
+def _health(request: Request) -> tuple[HealthOut, int]:
+    """Whether photos can be scored, and under `selfiebot run` each part's state (`bot.health`):
+    a bot whose platform is down shows `retrying` while the page stays `running`."""
+    state = web_state(request)
+    health = getattr(request.app.state, "health", None)
+    parts = health.report() if health is not None else None
+    if state.game is None:
+        body = HealthOut(status="unavailable", scoring=False, detail=state.unavailable, parts=parts)
+        return body, 503
+    return HealthOut(status="ok", scoring=True, parts=parts), 200
+
+
 @router.get("/healthz", response_model=HealthOut, summary="Health check", tags=["ops"])
 async def healthz(request: Request) -> JSONResponse:
-    """200 when photos can be scored; 503 (with the reason) when the model is missing."""
-    state = web_state(request)
-    if state.game is None:
-        body = HealthOut(status="unavailable", scoring=False, detail=state.unavailable)
-        return JSONResponse(body.model_dump(), status_code=503)
-    return JSONResponse(HealthOut(status="ok", scoring=True).model_dump(exclude_none=True))
+    """200 when photos can be scored; 503 (with the reason) when the model is missing. Lists
+    each part's state (web, telegram, discord): one platform's outage does not fail it."""
+    body, status = _health(request)
+    return JSONResponse(body.model_dump(exclude_none=True), status_code=status)
+
+
+@router.get("/readyz", response_model=HealthOut, summary="Readiness", tags=["ops"])
+async def readyz(request: Request) -> JSONResponse:
+    """Readiness for a load balancer: 200 once the page can score photos and reach the
+    database, 503 otherwise (liveness is `/healthz`; a chat platform's outage affects neither)."""
+    body, status = _health(request)
+    game = web_state(request).game
+    if game is not None:
+        try:
+            await ping(game.store.engine)
+        except Exception as error:
+            body = HealthOut(
+                status="unavailable", scoring=False, detail=type(error).__name__, parts=body.parts
+            )
+            status = 503
+    return JSONResponse(body.model_dump(exclude_none=True), status_code=status)

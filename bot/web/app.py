@@ -43,7 +43,7 @@ log = logging.getLogger("selfiebot.web")
 WEB_DIR = Path(__file__).resolve().parent
 TEMPLATES_DIR = WEB_DIR / "templates"
 STATIC_DIR = WEB_DIR / "static"
-API_PREFIXES = ("/api/", "/healthz")
+API_PREFIXES = ("/api/", "/healthz", "/readyz")
 DESCRIPTION = """\
 Score selfies with the same on-device models as the selfiebot chat bots.
 
