@@ -8,6 +8,7 @@ the local fake, and the assertions are on the embeds, files and buttons it sent.
 from __future__ import annotations
 
 import io
+import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -86,6 +87,23 @@ async def test_a_redelivered_interaction_is_not_answered_twice(
     world.redeliver_last("INTERACTION_CREATE")  # same interaction id: already answered
     await world.settle()
     assert len(fake_discord.visible()) == before
+
+
+async def test_racing_copies_of_an_interaction_get_one_response_and_the_score(
+    bot: tuple[SelfieBotClient, DiscordWorld],
+    fake_discord: FakeDiscord,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    _, world = bot
+    world.slash_score(ANN, world.attachment_json("me.jpg", ASTRONAUT, "image/jpeg"))
+    world.redeliver_last("INTERACTION_CREATE")  # a second copy while the first is in flight
+    await world.settle()
+
+    (message,) = fake_discord.visible()
+    _assert_result(message)
+    assert fake_discord.second_responses == 0, "the copy never tried a second initial response"
+    assert "already scored" not in message.text
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
 
 
 async def test_a_non_image_is_refused_without_download(

@@ -83,6 +83,7 @@ class _Interaction:
     channel_id: int = 0
     original_id: int | None = None
     thinking: bool = False
+    acknowledged: bool = False
 
 
 def now_iso() -> str:
@@ -141,6 +142,8 @@ class FakeDiscord:
         self.messages: dict[int, Message] = {}
         self.blobs: dict[str, tuple[bytes, str]] = {}
         self.downloads: list[str] = []
+        self.second_responses = 0
+        """Initial responses refused with 40060 (an interaction answered twice)."""
         self.synced_commands: dict[str, list[dict[str, Any]]] = {}
         self.dm_channels: dict[int, int] = {}
         self.dm_closed: set[int] = set()
@@ -403,6 +406,10 @@ class FakeDiscord:
         data = request.json.get("data") or {}
         ephemeral = bool(int(data.get("flags") or 0) & EPHEMERAL)
         state = self._interactions.setdefault(token, _Interaction())
+        if state.acknowledged:  # Discord takes one initial response per interaction
+            self.second_responses += 1
+            return _error(400, 40060, "Interaction has already been acknowledged.")
+        state.acknowledged = True
         interaction: dict[str, Any] = {"id": iid, "type": 2}
         if kind in (5, 6):
             self.deferred.set()
