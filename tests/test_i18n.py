@@ -23,6 +23,7 @@ from bot.core.i18n import (
     new_chat_language,
     normalize,
     personal_language,
+    placeholders,
     source_messages,
     supported_languages,
 )
@@ -34,10 +35,6 @@ from tests.fake_adapter import PLATFORM, FakeAdapter, FakeClock
 
 TRANSLATED = [code for code in supported_languages() if code != "en"]
 MARKUP = re.compile(r"\*\*|`|<[^>]+>")
-
-
-def _fields(text: str) -> set[str]:
-    return set(re.findall(r"\{(\w+)\}", text))
 
 
 # --- the catalogues ---------------------------------------------------------------------------
@@ -76,8 +73,8 @@ def test_every_sentence_is_translated_with_the_same_placeholders(code: str) -> N
         for form in forms:
             if not form:
                 problems.append(f"{key}: empty")
-            elif _fields(form) != _fields(english):
-                problems.append(f"{key}: placeholders {_fields(form)} != {_fields(english)}")
+            elif placeholders(form) != placeholders(english):
+                problems.append(f"{key}: placeholders {placeholders(form)}")
             elif len(MARKUP.findall(form)) != len(MARKUP.findall(english)):
                 problems.append(f"{key}: markup differs")
     obsolete = {m.context for m in catalog if m.id} - set(source_messages())
