@@ -67,7 +67,8 @@ def resize_linear(image: np.ndarray, size: int) -> np.ndarray:
     switches to INTER_AREA there. No antialiasing otherwise: fer's large faces are sampled,
     not averaged.
     """
-    return _resized(lambda rows, cols: image[np.ix_(rows, cols)], *image.shape, size)
+    height, width = image.shape
+    return _resized(lambda rows, cols: image[np.ix_(rows, cols)], height, width, size)
 
 
 def _resized(sample: Sampler, height: int, width: int, size: int) -> np.ndarray:
@@ -79,8 +80,8 @@ def _resized(sample: Sampler, height: int, width: int, size: int) -> np.ndarray:
     """
     if height == width == 2 * size:
         everything = np.arange(height)
-        quads = sample(everything, everything).astype(np.int32)
-        quads = quads.reshape(size, 2, size, 2).sum(axis=(1, 3))
+        pixels = sample(everything, everything).astype(np.int32)
+        quads: np.ndarray = pixels.reshape(size, 2, size, 2).sum(axis=(1, 3))
         return ((quads + 2) >> 2).astype(np.uint8)
     rows_index, rows_weight = _linear_taps(height, size)
     cols_index, cols_weight = _linear_taps(width, size)
@@ -91,7 +92,8 @@ def _resized(sample: Sampler, height: int, width: int, size: int) -> np.ndarray:
     horizontal = taps[..., 0] * cols_weight[:, 0] + taps[..., 1] * cols_weight[:, 1]
     top = ((horizontal[:, 0] >> 4) * rows_weight[:, 0, None]) >> 16
     bottom = ((horizontal[:, 1] >> 4) * rows_weight[:, 1, None]) >> 16
-    return np.clip((top + bottom + 2) >> 2, 0, 255).astype(np.uint8)
+    rounded: np.ndarray = (top + bottom + 2) >> 2
+    return rounded.clip(0, 255).astype(np.uint8)
 
 
 @functools.lru_cache(maxsize=512)

@@ -66,7 +66,7 @@ class PopularityModel:
 
     def predict(self, batch: np.ndarray) -> np.ndarray:
         """P(popular) per row of the batch."""
-        (outputs,) = self._session.run([self._output], {self._input: batch})
+        outputs: np.ndarray = self._session.run([self._output], {self._input: batch})[0]
         return outputs[:, self._column].astype(np.float64)
 
     def predict_with_embedding(self, batch: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:

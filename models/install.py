@@ -24,7 +24,14 @@ from models.config import ModelPaths
 from models.download import DownloadError, download
 from models.files import ModelFile, ModelInstallError, sha256_file
 from models.keras_onnx import KerasConversionError, convert_keras_model, load_keras_h5
-from models.seed import PINNED_SHA256, PINNED_URL, ContractError, check_contract, popularity_card
+from models.seed import (
+    PINNED_SHA256,
+    PINNED_URL,
+    ContractError,
+    Shape,
+    check_contract,
+    popularity_card,
+)
 
 if TYPE_CHECKING:
     from models.card import ModelCard
@@ -165,16 +172,15 @@ def _contract_input_size(path: Path, graph: onnx.GraphProto) -> tuple[int, int]:
     contract (which guarantees both are fixed)."""
     input_shape, output_shape = _io_shapes(graph)
     try:
-        check_contract(input_shape, output_shape)
+        return check_contract(input_shape, output_shape)
     except ContractError as exc:
         raise ModelInstallError(
             f"{path.name} does not follow the popularity contract: {exc}"
         ) from exc
-    return int(input_shape[1]), int(input_shape[2])
 
 
-def _io_shapes(graph: onnx.GraphProto) -> tuple[tuple, tuple]:
-    def dims(value: onnx.ValueInfoProto) -> tuple:
+def _io_shapes(graph: onnx.GraphProto) -> tuple[Shape, Shape]:
+    def dims(value: onnx.ValueInfoProto) -> Shape:
         return tuple(
             d.dim_value if d.HasField("dim_value") else None
             for d in value.type.tensor_type.shape.dim

@@ -161,4 +161,3 @@ def _read_cached(
     if source_sha256 is not None and card.source_sha256 != source_sha256:
         return None
     return ModelFile(onnx_path, card)
-

@@ -30,14 +30,19 @@ class ContractError(ValueError):
 Shape = tuple[int | None, ...]
 
 
-def check_contract(input_shape: Shape, output_shape: Shape) -> None:
-    """Refuse models the analyzer could not feed: it sends (N, H, W, 3) RGB, reads output[:, 1]."""
+def check_contract(input_shape: Shape, output_shape: Shape) -> tuple[int, int]:
+    """Refuse models the analyzer could not feed: it sends (N, H, W, 3) RGB, reads output[:, 1].
+
+    Returns the input's (height, width), which the contract requires to be fixed.
+    """
     if len(input_shape) != 4 or input_shape[3] != 3:
         raise ContractError(f"its input is {_shape(input_shape)}, not (N, height, width, 3) RGB")
-    if not all(isinstance(dim, int) and dim > 0 for dim in input_shape[1:3]):
+    height, width = input_shape[1], input_shape[2]
+    if not (isinstance(height, int) and height > 0 and isinstance(width, int) and width > 0):
         raise ContractError(f"its input size {_shape(input_shape)} is not fixed")
     if len(output_shape) != 2 or output_shape[1] != 2:
         raise ContractError(f"its output is {_shape(output_shape)}, not (N, 2)")
+    return height, width
 
 
 def check_card(card: ModelCard) -> None:

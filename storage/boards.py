@@ -203,22 +203,22 @@ async def leaderboard(
         )
         return replace(board, top_n=top_n)
     per_user = _per_user(chat_id, window, metric, top_n).cte("per_user")
-    board = select(
+    ranked = select(
         per_user,
         func.row_number()
         .over(order_by=(per_user.c.value.desc(), per_user.c.achieved_at, per_user.c.user_id))
         .label("rank"),
         func.count().over().label("players"),
     ).cte("board")
-    wanted = board.c.rank <= limit
+    wanted = ranked.c.rank <= limit
     if viewer_user_id is not None:
-        wanted = or_(wanted, board.c.user_id == viewer_user_id)
+        wanted = or_(wanted, ranked.c.user_id == viewer_user_id)
     rows = (
         await conn.execute(
-            select(board, users.c.display_name, users.c.username)
-            .join(users, users.c.id == board.c.user_id)
+            select(ranked, users.c.display_name, users.c.username)
+            .join(users, users.c.id == ranked.c.user_id)
             .where(wanted)
-            .order_by(board.c.rank)
+            .order_by(ranked.c.rank)
         )
     ).all()
     entries = [_entry(row, row.rank, row.value, row.achieved_at) for row in rows]

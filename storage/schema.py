@@ -19,6 +19,7 @@ from sqlalchemy import (
     Integer,
     MetaData,
     String,
+    Table,
     Text,
     UniqueConstraint,
     text,
@@ -44,6 +45,9 @@ OPEN_SEASON_SQL = "closed_at IS NULL"
 
 
 class Base(DeclarativeBase):
+    # Every model here maps one Table (SQLAlchemy types it as any FromClause, which could be a
+    # join), so `Model.__table__` supports insert/update/delete for the type checker too.
+    __table__: ClassVar[Table]
     metadata = MetaData(naming_convention=NAMING)
     type_annotation_map: ClassVar[dict[Any, Any]] = {
         datetime: UTCDateTime(),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, overload
 
 from sqlalchemy import DateTime
 from sqlalchemy.engine import Dialect
@@ -49,6 +49,10 @@ def phash_to_db(value: int | None) -> int | None:
     return value - _WORD if value >= _SIGN_BIT else value
 
 
+@overload
+def phash_from_db(value: int) -> int: ...
+@overload
+def phash_from_db(value: None) -> None: ...
 def phash_from_db(value: int | None) -> int | None:
     """The stored signed BIGINT back as the unsigned hash the analyzer produced."""
     if value is None:

@@ -23,6 +23,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 
 from inference.taste.features import popularity_logit
 
@@ -326,7 +327,8 @@ class _Problem:
 
 
 def _sigmoid(values: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-np.clip(values, -40, 40)))
+    exponential: np.ndarray = np.exp(-np.clip(values, -40, 40))
+    return 1.0 / (1.0 + exponential)
 
 
 def _objective(
@@ -356,4 +358,5 @@ def _standardise(
     features: Mapping[str, float], names: tuple[str, ...], centre: np.ndarray, spread: np.ndarray
 ) -> np.ndarray:
     raw = np.array([features.get(name, np.nan) for name in names], dtype=np.float64)
-    return np.nan_to_num((raw - centre) / spread, nan=0.0)
+    standardised: npt.NDArray[np.float64] = (raw - centre) / spread
+    return np.nan_to_num(standardised, nan=0.0)

@@ -70,7 +70,7 @@ def _text(value: Any) -> str:
 
 def _build_model(config: dict[str, Any], weights: h5py.Group, keras_version: str) -> KerasModel:
     class_name = config.get("class_name")
-    body = config.get("config")
+    body: Any = config.get("config")  # JSON of any shape: a malformed one fails below
     if class_name == "Sequential":
         raw_layers = body["layers"] if isinstance(body, dict) else body
         return _sequential(raw_layers, weights, keras_version)
@@ -140,7 +140,7 @@ def _inbound_names(raw: dict[str, Any]) -> tuple[str, ...]:
 
 
 def _endpoint_name(entry: list[Any]) -> str:
-    return entry[0]
+    return str(entry[0])
 
 
 def _layer(raw: dict[str, Any], inbound: tuple[str, ...], weights: h5py.Group) -> KerasLayer:

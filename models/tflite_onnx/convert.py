@@ -29,8 +29,11 @@ from onnx import TensorProto, helper, numpy_helper
 OPSET = 13
 IR_VERSION = 8
 # TFLite tensor types -> numpy (only those the face models use).
-DTYPES = {tflite.TensorType.FLOAT32: np.float32, tflite.TensorType.FLOAT16: np.float16}
-DTYPES[tflite.TensorType.INT32] = np.int32
+DTYPES: dict[int, type[np.generic]] = {
+    tflite.TensorType.FLOAT32: np.float32,
+    tflite.TensorType.FLOAT16: np.float16,
+    tflite.TensorType.INT32: np.int32,
+}
 # NHWC axis -> NCHW axis, and the permutations between the two layouts.
 NCHW_AXIS = {0: 0, 1: 2, 2: 3, 3: 1}
 TO_NCHW = (0, 3, 1, 2)
@@ -79,7 +82,8 @@ class _Converter:
         return name
 
     def tensor_name(self, index: int) -> str:
-        return self.graph.Tensors(index).Name().decode()
+        name: bytes = self.graph.Tensors(index).Name()
+        return name.decode()
 
     def shape(self, index: int) -> tuple[int, ...]:
         return tuple(int(v) for v in self.graph.Tensors(index).ShapeAsNumpy())
@@ -129,7 +133,9 @@ class _Converter:
         self.nodes.append(helper.make_node(op, inputs, [output], name=output, **attrs))
         return output
 
-    def finish(self, out: int, name: str, activation: int = tflite.ActivationFunctionType.NONE):
+    def finish(
+        self, out: int, name: str, activation: int = tflite.ActivationFunctionType.NONE
+    ) -> None:
         """Record `name` as operator output `out`, after TFLite's fused activation."""
         base = self.tensor_name(out)
         if activation == tflite.ActivationFunctionType.RELU:
@@ -370,7 +376,9 @@ def _options(op: Any, kind: type) -> Any:
 
 
 def _op_name(code: int) -> str:
-    names = {v: k for k, v in vars(tflite.BuiltinOperator).items() if not k.startswith("_")}
+    names: dict[int, str] = {
+        v: k for k, v in vars(tflite.BuiltinOperator).items() if not k.startswith("_")
+    }
     return names.get(code, str(code))
 
 
