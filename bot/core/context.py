@@ -76,7 +76,7 @@ class Turn:
 
     @property
     def chat_t(self) -> Translator:
-        return Translator(chat_language(self.chat.settings.language))
+        return Translator(chat_language(self.chat.settings.language), self.chat.platform)
 
     @property
     def rate_command(self) -> str:

@@ -233,7 +233,7 @@ class Game:
             chat_id=chat.id,
             now=now,
         )
-        t = Translator(personal_language(user.language, chat.settings.language))
+        t = Translator(personal_language(user.language, chat.settings.language), chat.platform)
         return Turn(event, chat, user, now, t)
 
     async def reply_sent(self, chat: ChatRef, tag: str, message_id: str) -> None:

@@ -172,7 +172,7 @@ class Scheduler:
     async def _render(self, row: AnnouncementRecord) -> Reply | None:
         """The message for an outbox row, in the chat's current language; None if moot."""
         chat = await self._svc.store.get_chat(row.chat_id)
-        t = Translator(chat.settings.language if chat else None)
+        t = Translator(chat.settings.language, chat.platform) if chat else Translator()
         renderers = {
             SEASON_RESULTS: self._season_results,
             DUEL_RESULT: self._duel_result,

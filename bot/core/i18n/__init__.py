@@ -60,11 +60,16 @@ class Translator:
 
     Numbers and dates passed as values are written the language's way (`72,5`, `30 нояб.`),
     so callers hand over raw values and never format them themselves.
+
+    With a `platform`, a key `KEY@PLATFORM` (such as `photo.rank@web`) is said instead of `KEY`
+    where the catalogue has one: the web page has no chat, so the sentences written for chats
+    get a web wording without any flow knowing where it is heard.
     """
 
-    def __init__(self, language: str | None = None) -> None:
+    def __init__(self, language: str | None = None, platform: str | None = None) -> None:
         from babel import Locale
 
+        self.platform = platform
         self.language = normalize(language) or DEFAULT_LANGUAGE
         self.locale: Locale = Locale.parse(self.language)
         self._sources = english()
@@ -79,11 +84,20 @@ class Translator:
     def template(self, key: str, /) -> str:
         """The unformatted sentence, for a client that fills `{placeholders}` itself (the web
         page's script)."""
+        key = self._variant(key)
         return self._gettext.pgettext(key, self._sources[key].singular)
+
+    def _variant(self, key: str) -> str:
+        """The platform's own wording of `key` when the catalogue has one, else `key`."""
+        if self.platform is None:
+            return key
+        variant = f"{key}@{self.platform}"
+        return variant if variant in self._sources else key
 
     def plural(self, key: str, count: int, /, **values: Any) -> str:
         """The form of a counted sentence that fits `count` under this language's plural rule
         (English one/other, Russian one/few/many...); `{count}` is filled in too."""
+        key = self._variant(key)
         source = self._sources[key]
         if source.plural is None:
             raise KeyError(f"{key} is not a counted sentence")
