@@ -62,9 +62,10 @@ i18n: $(BIN)/selfiebot
 help:
 	@grep -E '^## ' Makefile | sed 's/^## /  make /'
 
-## test: set up with the dev extras, lint, run the tests
+## test: set up with the dev extras, lint, type-check (mypy), run the tests
 test: $(BIN)/selfiebot
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/pytest -q -rs
 
 lint: $(BIN)/selfiebot
@@ -79,4 +80,4 @@ bench: $(BIN)/selfiebot
 	$(BIN)/python benchmarks/bench_inference.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache

@@ -34,6 +34,7 @@ from bot.settings import Settings, get_settings
 
 if TYPE_CHECKING:
     import uvicorn
+    from starlette.types import ASGIApp
 
     from bot.core.game import Game
 
@@ -74,7 +75,7 @@ Runner = Callable[..., Awaitable[None]]
 """`serve(game, settings)`; a runner that also takes `ready` calls it once it receives updates."""
 
 
-def _web_server(app: object) -> uvicorn.Server:
+def _web_server(app: ASGIApp) -> uvicorn.Server:
     """uvicorn without its own signal handlers: this module owns shutdown for all components.
 
     uvicorn is imported here so `selfiebot --help` does not pay for it.
@@ -281,7 +282,7 @@ async def _supervise(
     stopper = asyncio.create_task(stop.wait())
     try:
         done, _ = await asyncio.wait({*tasks, stopper}, return_when=asyncio.FIRST_COMPLETED)
-        failed = [task for task in done if task is not stopper]
+        failed = [task for task in tasks if task in done]
         for task in failed:
             _log_stopped(tasks[task], task)
         if received:

@@ -128,8 +128,8 @@ def taste(
         results = analyzer.analyze_batch([path.read_bytes() for path in paths])
     failed = [(p, r) for p, r in zip(paths, results, strict=True) if isinstance(r, PhotoError)]
     if failed:
-        for path, error in failed:
-            typer.echo(f"{path}: {error.user_message}", err=True)
+        for path, problem in failed:
+            typer.echo(f"{path}: {problem.user_message}", err=True)
         raise typer.Exit(EXIT_BAD_INPUT)
     analyses = [result for result in results if not isinstance(result, PhotoError)]
     model = fit_taste(

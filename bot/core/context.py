@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from bot.core.events import Event
+from bot.core.events import EventBase
 from bot.core.i18n import Translator, chat_language, new_chat_language
 from bot.settings import Settings
 from storage.claims import LastPhotos
@@ -38,7 +38,7 @@ class Services:
     clock: Clock
     last_photos: LastPhotos
 
-    def chat_defaults(self, platform: str, event: Event | None = None) -> ChatSettings:
+    def chat_defaults(self, platform: str, event: EventBase | None = None) -> ChatSettings:
         """Settings a chat starts with, taken from the global configuration.
 
         Discord channels opt in to scoring every photo (`/autoscore on`): a bot reading every
@@ -64,7 +64,7 @@ class Turn:
     chat (leaderboards, duels, results): the rule is `bot.core.i18n.languages`.
     """
 
-    event: Event
+    event: EventBase
     chat: ChatRecord
     user: UserRecord
     now: datetime

@@ -23,6 +23,7 @@ from bot.core.events import (
     ChatRef,
     CommandEvent,
     Event,
+    EventBase,
     PhotoEvent,
     ReactionCountEvent,
     ReactionEvent,
@@ -149,7 +150,9 @@ class Game:
         finally:
             self._handling.discard(key)
 
-    async def _handle_claimed(self, event: Event, key: tuple[str, str]) -> list[Reply]:
+    async def _handle_claimed(
+        self, event: PhotoEvent | CommandEvent | ButtonEvent, key: tuple[str, str]
+    ) -> list[Reply]:
         language: str | None = None
         claimed_here = False
         try:
@@ -211,7 +214,7 @@ class Game:
             log.exception("reaction %s on %s failed", event.update_id, event.chat.platform)
         return []
 
-    async def _turn(self, event: Event) -> Turn:
+    async def _turn(self, event: EventBase) -> Turn:
         """Register the chat and the sender (refreshing names) and fix the time of this event."""
         svc = self._svc
         now = svc.clock()

@@ -12,9 +12,10 @@ import hashlib
 import re
 import shlex
 import uuid
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypedDict
 
 from bot.core.commands import ButtonAction
 from bot.core.events import (
@@ -23,6 +24,7 @@ from bot.core.events import (
     CommandEvent,
     Event,
     PhotoEvent,
+    PhotoFetcher,
     PhotoUnavailable,
     ReactionEvent,
     Sender,
@@ -93,6 +95,16 @@ async def read_photo_file(handle: str) -> bytes:
         raise PhotoUnavailable(str(error)) from error
 
 
+class _Common(TypedDict):
+    """The fields every terminal event shares, typed so each event's constructor is checked."""
+
+    chat: ChatRef
+    sender: Sender
+    update_id: str
+    is_admin: Callable[[], Awaitable[bool]]
+    fetch_photo: PhotoFetcher
+
+
 def build_event(player: Player, item: str) -> Event:
     """The event for one grouped input (see `group_inputs`)."""
     chat = ChatRef(PLATFORM, player.chat, player.chat, language=player.language)
@@ -101,7 +113,7 @@ def build_event(player: Player, item: str) -> Event:
     async def is_admin() -> bool:
         return player.admin
 
-    base = {
+    base: _Common = {
         "chat": chat,
         "sender": sender,
         "update_id": uuid.uuid4().hex,
@@ -119,8 +131,7 @@ def build_event(player: Player, item: str) -> Event:
         )
     if item.startswith(REACT):
         emoji, _, photo = item.removeprefix(REACT).partition(":")
-        base["message_id"] = photo_message_id(Path(photo))
-        return ReactionEvent(**base, emoji=emoji)
+        return ReactionEvent(**base, message_id=photo_message_id(Path(photo)), emoji=emoji)
     if item.startswith("press:"):
         action, _, payload = item.removeprefix("press:").partition(":")
         return ButtonEvent(**base, action=action, payload=payload)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -185,7 +185,7 @@ class Scheduler:
             return None
         return await renderer(t, row.payload)
 
-    async def _season_results(self, t: Translator, payload: dict[str, Any]) -> Reply | None:
+    async def _season_results(self, t: Translator, payload: Mapping[str, Any]) -> Reply | None:
         store = self._svc.store
         season = await store.get_season(int(payload["season_id"]))
         if season is None:
@@ -230,7 +230,7 @@ class Scheduler:
             for badge in held
         )
 
-    async def _duel_result(self, t: Translator, payload: dict[str, Any]) -> Reply | None:
+    async def _duel_result(self, t: Translator, payload: Mapping[str, Any]) -> Reply | None:
         duel = await self._svc.store.get_duel(int(payload["duel_id"]))
         if duel is None:
             return None
@@ -240,7 +240,7 @@ class Scheduler:
         text = await duels.outcome_text(self._svc, t, outcome, badge_earned=earned)
         return Reply(text, reply_to_event=False)
 
-    async def _most_improved(self, t: Translator, payload: dict[str, Any]) -> Reply | None:
+    async def _most_improved(self, t: Translator, payload: Mapping[str, Any]) -> Reply | None:
         user = await self._svc.store.get_user(int(payload["user_id"]))
         if user is None:
             return None
@@ -253,7 +253,7 @@ class Scheduler:
         )
         return Reply(text, reply_to_event=False)
 
-    async def _streak_reminder(self, t: Translator, payload: dict[str, Any]) -> Reply | None:
+    async def _streak_reminder(self, t: Translator, payload: Mapping[str, Any]) -> Reply | None:
         users = await self._svc.store.users_by_ids([int(u) for u in payload["user_ids"]])
         if not users:
             return None

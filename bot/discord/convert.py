@@ -35,8 +35,8 @@ def chat_of(
     A server channel carries the server's preferred locale as the chat's language hint.
     """
     if guild is None:
-        ident = channel_id if channel_id is not None else fallback_id
-        return ChatRef(PLATFORM, str(ident), title=None, is_private=True)
+        ident = str(channel_id if channel_id is not None else fallback_id)
+        return ChatRef(PLATFORM, ident, title=None, is_private=True)
     name = getattr(channel, "name", None)
     guild_name = getattr(guild, "name", None)
     title = f"{guild_name} #{name}" if name and guild_name else name or guild_name

@@ -126,10 +126,10 @@ class InteractionReplier:
         if self._thinking:
             self._thinking = False
             if reply.private == self._private_hint:
-                message = await self.interaction.edit_original_response(
+                edited = await self.interaction.edit_original_response(
                     embed=parts.embed, attachments=parts.files, view=parts.view
                 )
-                return str(message.id)
+                return str(edited.id)
             await self.interaction.delete_original_response()
         message = await self.interaction.followup.send(
             embed=parts.embed, files=parts.files, view=view, ephemeral=reply.private, wait=True
@@ -149,12 +149,13 @@ async def send_to_channel(
 ) -> discord.Message:
     """Post a reply as a normal message, quoting `reference` when given."""
     parts = message_parts(reply)
+    # discord.py's overloads leave out the None its implementation takes for "not given".
     return await channel.send(
         embed=parts.embed,
-        files=parts.files or None,
-        view=parts.view,
-        reference=reference,
-        mention_author=False if reference is not None else None,
+        files=parts.files or None,  # type: ignore[arg-type]
+        view=parts.view,  # type: ignore[arg-type]
+        reference=reference,  # type: ignore[arg-type]
+        mention_author=False if reference is not None else None,  # type: ignore[arg-type]
     )
 
 

@@ -12,8 +12,8 @@ their client's language. Command names stay the same everywhere: replies and `/h
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
-from typing import Literal, Protocol
+from collections.abc import Callable, Coroutine, Sequence
+from typing import Any, Literal, Protocol
 
 import discord
 from discord import app_commands
@@ -123,7 +123,9 @@ def _plain_command(name: str, handler: CommandHandler) -> app_commands.Command:
     return app_commands.Command(name=name, description=_description(name), callback=callback)
 
 
-def _admin_command(name: str, callback: Callable[..., Awaitable[None]]) -> app_commands.Command:
+def _admin_command(
+    name: str, callback: Callable[..., Coroutine[Any, Any, None]]
+) -> app_commands.Command:
     """Server-only, and shown by default only to members with Manage Server."""
     gated = app_commands.guild_only()(app_commands.default_permissions(manage_guild=True)(callback))
     return app_commands.Command(name=name, description=_description(name), callback=gated)

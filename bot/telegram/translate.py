@@ -190,7 +190,7 @@ def image_in(message: Message) -> ImageFile | NotAnImage | None:
 def _looks_like_image(filename: str | None, mime_type: str | None) -> bool:
     if mime_type and mime_type.lower().startswith("image/"):
         return True
-    return bool(filename) and PurePosixPath(filename.lower()).suffix in IMAGE_EXTENSIONS
+    return filename is not None and PurePosixPath(filename.lower()).suffix in IMAGE_EXTENSIONS
 
 
 def _guess_mime(filename: str | None) -> str | None:

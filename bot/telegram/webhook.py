@@ -37,7 +37,7 @@ class _Refused(Exception):
 class UpdateHandler(tornado.web.RequestHandler):
     """POST only; one update per request."""
 
-    SUPPORTED_METHODS = ("POST",)  # type: ignore[assignment]
+    SUPPORTED_METHODS = ("POST",)
 
     def initialize(self, bot: Bot, queue: asyncio.Queue[object], secret: str) -> None:
         self.bot = bot

@@ -226,8 +226,9 @@ class WebPlay:
         if reply is None:
             text = "\n".join(r.text for r in replies)
             return BoardView(period, period_title(period), (), None, markup_html(text))
-        viewer_rank = reply.data.get("viewer_rank") if player is not None else None
-        return board_view(period, reply.data.get("entries") or (), viewer_rank, player)
+        data = reply.data or {}
+        viewer_rank = data.get("viewer_rank") if player is not None else None
+        return board_view(period, data.get("entries") or (), viewer_rank, player)
 
 
 def board_view(

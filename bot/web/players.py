@@ -13,6 +13,7 @@ import re
 import secrets
 import unicodedata
 from dataclasses import dataclass
+from typing import TypeGuard
 from urllib.parse import quote, unquote
 
 from bot.core.events import ChatRef, Sender
@@ -56,7 +57,7 @@ def new_player_id() -> str:
     return secrets.token_urlsafe(18)
 
 
-def is_valid_token(value: str | None) -> bool:
+def is_valid_token(value: str | None) -> TypeGuard[str]:
     """Player ids and idempotency keys share one shape: 16-64 URL-safe characters."""
     return bool(value and _PLAYER_ID.match(value))
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from python_multipart.exceptions import FormParserError
 from python_multipart.multipart import MultipartParser, parse_options_header
@@ -17,6 +18,9 @@ from starlette.requests import Request
 
 from bot.web.problems import Problem
 from bot.web.text import t
+
+if TYPE_CHECKING:
+    from python_multipart.multipart import MultipartCallbacks
 
 FIELD_LIMIT = 4096
 """Largest plain text field (nickname, idempotency key): anything bigger is not ours."""
@@ -60,7 +64,7 @@ class _PartCollector:
         self._data = bytearray()
         self._limit = FIELD_LIMIT
 
-    def callbacks(self) -> dict:
+    def callbacks(self) -> MultipartCallbacks:
         return {
             "on_part_begin": self._part_begin,
             "on_header_field": self._header_field,

@@ -61,7 +61,7 @@ async def _reset_season(svc: Services, turn: Turn, args: tuple[str, ...]) -> str
 
 async def _season_length(svc: Services, turn: Turn, args: tuple[str, ...]) -> str:
     days = _int(args, 0)
-    if days not in SEASON_DAYS:
+    if days is None or days not in SEASON_DAYS:
         return turn.t("admin.season_length_usage", max=SEASON_DAYS.high)
     await svc.store.update_chat_settings(turn.chat.id, season_days=days)
     return turn.t("admin.season_length", days=amount(turn.t, "days", days))
@@ -69,7 +69,12 @@ async def _season_length(svc: Services, turn: Turn, args: tuple[str, ...]) -> st
 
 async def _rate_limit(svc: Services, turn: Turn, args: tuple[str, ...]) -> str:
     photos, minutes = _int(args, 0), _int(args, 1)
-    if photos not in RATE_LIMIT_PHOTOS or minutes not in RATE_LIMIT_WINDOW_MINUTES:
+    if (
+        photos is None
+        or minutes is None
+        or photos not in RATE_LIMIT_PHOTOS
+        or minutes not in RATE_LIMIT_WINDOW_MINUTES
+    ):
         return turn.t("admin.rate_limit_usage")
     await svc.store.update_chat_settings(
         turn.chat.id, rate_limit_photos=photos, rate_limit_window_minutes=minutes

@@ -60,10 +60,10 @@ def english() -> Mapping[str, Source]:
     for message in read_catalog(SOURCE_PATH, DEFAULT_LANGUAGE):
         if not message.id or message.context is None:
             continue
-        if isinstance(message.id, tuple):
-            sources[message.context] = Source(message.id[0], message.id[1])
-        else:
+        if isinstance(message.id, str):
             sources[message.context] = Source(message.id)
+        else:  # a plural: (singular, plural)
+            sources[message.context] = Source(message.id[0], message.id[1])
     return MappingProxyType(sources)
 
 
