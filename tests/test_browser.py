@@ -228,7 +228,9 @@ def test_desktop_upload_shows_score_expressions_and_board(
     # the tabs switch the board in place: same document, the result still on screen
     page.evaluate("window.sameDocument = true")
     page.click("#leaderboard a.tab >> text=All time")
-    page.locator('#leaderboard a.tab[aria-current="page"]', has_text="All time").wait_for()
+    page.locator('#leaderboard a.tab[aria-current="page"]', has_text="All time").wait_for(
+        timeout=120_000  # the server may still be re-scoring the tips' edits
+    )
     assert page.evaluate("window.sameDocument") is True
     assert page.locator("#result").is_visible() and page.locator("#tips").is_visible()
     assert page.evaluate("location.pathname + location.search") == f"{path}?board=all"
@@ -263,7 +265,9 @@ def test_phone_offers_choose_and_take_not_drop(server: str, browser, shots: Path
     assert not page.locator(".dropzone-text").is_visible()
     page.locator("#result").screenshot(path=shots / "phone-result.png")
     page.click("#leaderboard a.tab >> text=This week")
-    page.locator('#leaderboard a.tab[aria-current="page"]', has_text="This week").wait_for()
+    page.locator('#leaderboard a.tab[aria-current="page"]', has_text="This week").wait_for(
+        timeout=120_000  # the server may still be re-scoring the tips' edits
+    )
     assert page.locator("#result").is_visible()
     visit.close()
 
