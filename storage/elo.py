@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import math
+
 K_FACTOR = 32.0
 
 
 def expected(rating: float, other: float) -> float:
     """Probability that a player rated `rating` beats one rated `other`."""
-    return 1.0 / (1.0 + 10.0 ** ((other - rating) / 400.0))
+    return 1.0 / (1.0 + math.pow(10.0, (other - rating) / 400.0))
 
 
 def update(rating_a: float, rating_b: float, outcome_a: float) -> tuple[float, float]:

@@ -208,7 +208,8 @@ async def _rate_limited_until(
     )
     if len(times) < limit.photos:
         return None
-    return times[len(times) - limit.photos] + limit.window
+    oldest_counted: datetime = times[len(times) - limit.photos]
+    return oldest_counted + limit.window
 
 
 async def _enqueue(

@@ -18,7 +18,7 @@ from bot.core import drawing as d
 from bot.core.i18n import Translator
 
 if TYPE_CHECKING:
-    from inference import Analysis
+    from inference import Analysis, Face
 
 CARD_WIDTH = 1000
 CARD_HEIGHT = 560
@@ -120,7 +120,7 @@ def _draw_photo_with_faces(card: Image.Image, photo: Image.Image, analysis: Anal
     d.paste_photo(card, thumb, (MARGIN, MARGIN, MARGIN + PHOTO_BOX, MARGIN + PHOTO_BOX), 22)
 
 
-def _main_face(analysis: Analysis):
+def _main_face(analysis: Analysis) -> Face | None:
     """The largest face: the one the game reads the expression from."""
     faces = tuple(analysis.faces)
     if not faces:

@@ -7,9 +7,11 @@ well under a millisecond next to the models.
 
 from __future__ import annotations
 
+import math
 from functools import lru_cache
 
 import numpy as np
+import numpy.typing as npt
 from PIL import Image
 
 _SIZE = 32
@@ -20,9 +22,9 @@ _KEEP = 8
 def _dct_matrix() -> np.ndarray:
     """Orthonormal DCT-II basis; a 2-D DCT is then two matrix products."""
     n = np.arange(_SIZE)
-    basis = np.cos(np.pi * (2 * n[None, :] + 1) * n[:, None] / (2 * _SIZE))
+    basis: npt.NDArray[np.float64] = np.cos(np.pi * (2 * n[None, :] + 1) * n[:, None] / (2 * _SIZE))
     basis[0] /= np.sqrt(2)
-    return basis * np.sqrt(2 / _SIZE)
+    return basis * math.sqrt(2 / _SIZE)
 
 
 def phash(image: Image.Image) -> int:

@@ -225,7 +225,7 @@ async def _audience(svc: Services, turn: Turn) -> int:
     tell (less the author and the bot), else the people the game has seen here (less the
     author)."""
     counter = getattr(turn.event, "member_count", None)
-    counted = await counter() if counter is not None else None
+    counted: int | None = await counter() if counter is not None else None
     if counted is not None and counted > NOT_AUDIENCE:
         return counted - NOT_AUDIENCE
     seen = await TasteStore(svc.store).members_seen(turn.chat.id)
