@@ -492,7 +492,11 @@ def test_a_fresh_process_resolves_usable_models_without_the_install_machinery(pa
     carded = tmp_path / "carded.onnx"
     carded.write_bytes(installed.onnx_path.read_bytes())
     carded.with_suffix(".json").write_text(installed.card.to_json())
-    models = {"installed": None, "configured .h5 (cached)": str(h5), "configured .onnx": str(carded)}
+    models = {
+        "installed": None,
+        "configured .h5 (cached)": str(h5),
+        "configured .onnx": str(carded),
+    }
     env = {**os.environ, "PYTHONPATH": str(ROOT), "SELFIEBOT_CACHE_DIR": str(paths.cache_dir)}
     env.pop("SELFIEBOT_POPULARITY_MODEL", None)
     done = subprocess.run(
