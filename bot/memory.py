@@ -23,6 +23,13 @@ log = logging.getLogger(__name__)
 
 M_ARENA_MAX = -8
 """glibc's mallopt parameter number for the arena limit (malloc.h)."""
+M_MMAP_THRESHOLD = -3
+MMAP_THRESHOLD_BYTES = 4 * 1024 * 1024
+"""Blocks this large (a decoded photo, its arrays) get their own mapping, returned to the
+system the moment they are freed. glibc's default threshold grows with use up to 32 MB, after
+which such buffers stay in the heap and, freed, keep the RSS up."""
+
+_libc: ctypes.CDLL | None = None
 
 
 def limit_malloc_arenas(count: int) -> bool:
@@ -38,6 +45,18 @@ def limit_malloc_arenas(count: int) -> bool:
     if mallopt is None or not hasattr(libc, "gnu_get_libc_version"):
         return False
     applied = bool(mallopt(ctypes.c_int(M_ARENA_MAX), ctypes.c_int(count)))
+    mallopt(ctypes.c_int(M_MMAP_THRESHOLD), ctypes.c_int(MMAP_THRESHOLD_BYTES))
     if applied:
+        global _libc
+        _libc = libc
         log.debug("malloc arenas limited to %d", count)
     return applied
+
+
+def release_free_memory() -> None:
+    """Hand free heap memory back to the system (glibc's malloc_trim), once arenas are capped.
+
+    Called when the web process has no upload in flight, so the RSS settles near the working
+    set after a burst instead of keeping the burst's peak."""
+    if _libc is not None:
+        _libc.malloc_trim(ctypes.c_size_t(0))

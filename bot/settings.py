@@ -184,7 +184,7 @@ class Settings(BaseSettings):
     web_host: str = Field(default="127.0.0.1", description="Address the web page listens on.")
     web_port: int = Field(default=8000, ge=1, le=65535, description="Port of the web page.")
     web_concurrent_uploads: int = Field(
-        default=4,
+        default=2,
         ge=1,
         le=256,
         description="Uploads read and scored at once by the web process; others wait before "
