@@ -64,6 +64,8 @@ async def handle_photo(svc: Services, turn: Turn, event: PhotoEvent) -> list[Rep
     if wait_until is not None:
         return [_rate_limited(turn, limit, wait_until)]
 
+    platform = turn.chat.platform
+    started = time.perf_counter()
     try:
         image, analysis = await svc.analyzer.analyze_photo_async(event.photo)
     except PhotoError as error:
