@@ -33,6 +33,7 @@ from bot.core.i18n import Translator
 from bot.core.markup import to_plain
 from bot.core.replies import Announcement, Reply
 from bot.telegram import refusals
+from bot.telegram.busy import BusyGroups
 from bot.telegram.network import NetworkHealth, with_retries
 from bot.telegram.outbox import Delivered, Destination, Outbox, utf16_len
 from bot.telegram.reactions import MemberCounts, reaction_count_event
@@ -144,6 +145,7 @@ class TelegramAdapter:
         self._health = health
         self._max_download = max_download_bytes
         self._seen = RecentIds()
+        self._busy = BusyGroups()
         self._members = MemberCounts()
 
     # --- PTB entry points -----------------------------------------------------------------
@@ -346,7 +348,10 @@ class TelegramAdapter:
         if refusal is not None:
             await self._say(outbox, dest, refusal, answer)
             return
-        await self._send_all(outbox, dest, replies, answer)
+        sender = base["sender"]
+        await self._send_all(
+            outbox, dest, replies, answer, language=sender.language, photo_of=sender.display_name
+        )
 
     async def _download(self, bot: Bot, image: ImageFile) -> bytes | _Oversized:
         """The file's bytes, or `_Oversized` when it is over the download limit.
@@ -455,10 +460,16 @@ class TelegramAdapter:
         *,
         notify_private: bool = False,
         language: str | None = None,
+        photo_of: str | None = None,
     ) -> None:
         """Deliver replies in order, report tagged ones to the core, and say where private
-        ones went (a toast on the button, or a one-line note for a command)."""
+        ones went (a toast on the button, or a one-line note for a command).
+
+        `photo_of`: the sender's name when these are a photo's results; in a busy group they
+        join the group's digest instead of posting a card each (`bot.telegram.busy`).
+        """
         told_private = False
+        group = None if dest.chat.is_private else int(dest.chat.chat_id)
         sent_privately = _text(language, "telegram.sent_privately")
 
         async def alert(text: str) -> bool:
@@ -470,7 +481,17 @@ class TelegramAdapter:
             if not await answer.may_send():
                 return
             answer.sent_anything = True
+            if group is not None and photo_of is not None and self._busy.takes(group, False, reply):
+                digest_id = await self._busy.add(
+                    outbox.bot, group, dest.thread_id, language, photo_of, reply
+                )
+                await self._report(reply, Delivered(dest.chat, digest_id))
+                continue
+            if group is not None and photo_of is not None:
+                self._busy.remember_card(group, photo_of, reply)  # a new best: listed too
             delivered = await outbox.deliver(reply, dest, alert=alert if answer.query else None)
+            if group is not None and not delivered.privately:
+                self._busy.note_sent(group)
             await self._report(reply, delivered)
             if delivered.privately and not delivered.as_alert and not told_private:
                 told_private = True

@@ -122,6 +122,10 @@ class Outbox:
     def __init__(self, bot: Bot) -> None:
         self._bot = bot
 
+    @property
+    def bot(self) -> Bot:
+        return self._bot
+
     async def deliver(
         self, reply: Reply, dest: Destination, *, alert: AlertFn | None = None
     ) -> Delivered:
