@@ -105,7 +105,6 @@ class _State:
     no_private: set[int] = field(default_factory=set)
     failures: dict[str, _Failure] = field(default_factory=dict)
     stalls: dict[str, int] = field(default_factory=dict)
-    stalls: dict[str, int] = field(default_factory=dict)
     calls: list[ApiCall] = field(default_factory=list)
     message_ids: dict[int, itertools.count] = field(default_factory=dict)
     webhook: dict[str, Any] | None = None
@@ -242,20 +241,6 @@ class FakeBotApi:
             self._state.stalls[method] = left - 1
             return True
 
-    def stall(self, method: str, *, times: int = 1) -> None:
-        """Carry out the next `times` calls of `method` (a sent message is posted and recorded)
-        but never answer them: the caller cannot tell whether its request arrived."""
-        with self._lock:
-            self._state.stalls[method] = times
-
-    def _take_stall(self, method: str) -> bool:
-        with self._lock:
-            left = self._state.stalls.get(method, 0)
-            if left <= 0:
-                return False
-            self._state.stalls[method] = left - 1
-            return True
-
     def fail(
         self,
         method: str,
@@ -353,9 +338,6 @@ class FakeBotApi:
             self._record(ApiCall(method, params, uploads, error=exc.description))
             return _error(exc)
         self._record(ApiCall(method, params, uploads, result=result))
-        if self._take_stall(method):
-            while not self._stopping.is_set():  # done, but the answer never comes back
-                await asyncio.sleep(0.05)
         if self._take_stall(method):
             while not self._stopping.is_set():  # done, but the answer never comes back
                 await asyncio.sleep(0.05)
