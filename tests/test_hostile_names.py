@@ -7,6 +7,7 @@ refuse), and the web page, each with the real game and models.
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 
 import discord
@@ -86,10 +87,11 @@ async def test_discord_embeds_show_a_hostile_nickname_inert(
     assert title.startswith(escaped + ": ")
     assert escaped in board.embeds[0]["description"]
     for shown in (title, board.embeds[0]["description"]):
-        assert MASKED_LINK not in shown, "a masked link would render"
+        assert not re.search(r"(?<!\\)\[free nitro\]", shown), "a masked link would render"
         assert "@everyone" not in shown and "||y||" not in shown
     sent = [r.json for r in fake_discord.requests if r.method in ("POST", "PATCH") and r.json]
-    mentions = [body["allowed_mentions"] for body in sent if "allowed_mentions" in body]
+    parts = [part for body in sent for part in (body, body.get("data")) if isinstance(part, dict)]
+    mentions = [part["allowed_mentions"] for part in parts if "allowed_mentions" in part]
     assert mentions and all(m["parse"] == [] for m in mentions), "nobody can be pinged"
 
 
@@ -115,7 +117,7 @@ async def test_telegram_html_shows_a_hostile_name_as_typed(
         await api.wait_for(lambda: len(api.sent()) >= 2, what="the leaderboard")
     board = api.sent()[1]
     assert card.result["caption"].startswith(f"{name}: ")
-    assert name in board.result["text"]
+    assert name in (board.result.get("text") or board.result.get("caption") or "")
     assert "&lt;b&gt;Ann" in card.params["caption"]
 
 
@@ -129,4 +131,4 @@ async def test_the_page_escapes_a_hostile_nickname(client) -> None:
     assert response.status_code == 200
     assert "<img src=x" not in response.text
     assert "&lt;img src=x onerror=1&gt;**" in response.text
-    assert f"{nickname}:" in text_of(response.text)
+    assert nickname in text_of(response.text)

@@ -78,16 +78,15 @@ def _score_of(data: Mapping[str, Any] | None) -> int | None:
 
 def build_embed(reply: Reply, image_name: str | None) -> discord.Embed:
     """Score replies (with `data["score"]`) get a title line and a verdict colour."""
-    text = to_discord(reply.text)
     score = _score_of(reply.data)
-    if reply.data is not None and "score" in reply.data and "\n" in text:
-        first, rest = text.split("\n", 1)
+    if reply.data is not None and "score" in reply.data and "\n" in reply.text:
+        first, rest = reply.text.split("\n", 1)
         embed = discord.Embed(
             title=_truncate(to_discord_plain(first), EMBED_TITLE_MAX),
-            description=_truncate(rest, EMBED_DESCRIPTION_MAX),
+            description=_truncate(to_discord(rest), EMBED_DESCRIPTION_MAX),
         )
     else:
-        embed = discord.Embed(description=_truncate(text, EMBED_DESCRIPTION_MAX))
+        embed = discord.Embed(description=_truncate(to_discord(reply.text), EMBED_DESCRIPTION_MAX))
     embed.colour = (
         discord.Colour.from_rgb(*verdict_color(score)) if score is not None else BRAND_COLOUR
     )
