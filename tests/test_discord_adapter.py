@@ -157,6 +157,30 @@ async def test_privacy_is_answered_ephemerally_even_when_the_core_answers_in_pub
     assert game.sent[0][1:] == ("update:p", str(privacy.id)), "still reported as answered"
 
 
+async def test_a_refused_card_is_sent_as_the_text_version(
+    bot: tuple[SelfieBotClient, DiscordWorld], game: ScriptedGame, fake_discord: FakeDiscord
+) -> None:
+    game.script = lambda event: [
+        Reply(
+            "**Ann**: **73/100** · Great shot",
+            attachments=(Attachment(_png(), "result.png", "image/png", "Result card"),),
+            buttons=(Button("💡 Tips", ButtonAction.TIPS),),
+            tag="submission:1",
+        )
+    ]
+    fake_discord.refuse_uploads = 2
+    game.auto_channels.add(str(CHANNEL_ID))
+    _, world = bot
+    world.slash_score(ANN, world.attachment_json("me.png", _png(), "image/png"))
+    world.post(ANN, [world.attachment_json("b.png", _png(), "image/png")])
+    await world.settle()
+    for message in fake_discord.visible():
+        assert message.files == [] and "image" not in message.embeds[0]
+        assert "73/100" in message.text and [b["custom_id"] for b in message.buttons] == ["tips:"]
+    assert fake_discord.refuse_uploads == 0 and len(fake_discord.visible()) == 2
+    assert [tag for _, tag, _ in game.sent] == ["submission:1"] * 2, "both reported as sent"
+
+
 async def test_score_downloads_the_attachment_and_shows_the_card_in_the_embed(
     bot: tuple[SelfieBotClient, DiscordWorld], game: ScriptedGame, fake_discord: FakeDiscord
 ) -> None:

@@ -11,6 +11,7 @@ thinking message is deleted and the reply sent as an independent followup instea
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 
@@ -116,6 +117,15 @@ class InteractionReplier:
             self._thinking = False
 
     async def _send_one(self, reply: Reply) -> str | None:
+        try:
+            return await self._send_parts(reply)
+        except discord.HTTPException as exc:
+            if not files_refused(exc, reply):
+                raise
+            log.warning("Discord refused the reply's files (%s); sending its text", exc.text)
+            return await self._send_parts(without_files(reply))
+
+    async def _send_parts(self, reply: Reply) -> str | None:
         parts = message_parts(reply)
         view = parts.view or discord.utils.MISSING
         if not self.interaction.response.is_done():
@@ -141,13 +151,37 @@ def _as_id(value: int | None) -> str | None:
     return None if value is None else str(value)
 
 
+def files_refused(exc: discord.HTTPException, reply: Reply) -> bool:
+    """Discord refused the upload itself (too large, unreadable): nothing was posted, so the
+    reply can go out as its text. Any other failure may have posted it and is not repeated."""
+    return bool(reply.attachments) and exc.status in (400, 413) and exc.code != ALREADY_ACKNOWLEDGED
+
+
+def without_files(reply: Reply) -> Reply:
+    """The text version of a reply: the embed without its card (the leaderboard as text)."""
+    return dataclasses.replace(reply, attachments=())
+
+
 async def send_to_channel(
     channel: discord.abc.Messageable,
     reply: Reply,
     *,
     reference: discord.Message | None = None,
 ) -> discord.Message:
-    """Post a reply as a normal message, quoting `reference` when given."""
+    """Post a reply as a normal message, quoting `reference` when given; a reply whose files
+    Discord refuses goes out as its text."""
+    try:
+        return await _post(channel, reply, reference)
+    except discord.HTTPException as exc:
+        if not files_refused(exc, reply):
+            raise
+        log.warning("Discord refused the reply's files (%s); sending its text", exc.text)
+        return await _post(channel, without_files(reply), reference)
+
+
+async def _post(
+    channel: discord.abc.Messageable, reply: Reply, reference: discord.Message | None
+) -> discord.Message:
     parts = message_parts(reply)
     # discord.py's overloads leave out the None its implementation takes for "not given".
     return await channel.send(

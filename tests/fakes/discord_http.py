@@ -144,6 +144,8 @@ class FakeDiscord:
         self.downloads: list[str] = []
         self.second_responses = 0
         """Initial responses refused with 40060 (an interaction answered twice)."""
+        self.refuse_uploads = 0
+        """The next requests with files refused with 413, as Discord does past its size limit."""
         self.synced_commands: dict[str, list[dict[str, Any]]] = {}
         self.dm_channels: dict[int, int] = {}
         self.dm_closed: set[int] = set()
@@ -406,6 +408,8 @@ class FakeDiscord:
         data = request.json.get("data") or {}
         ephemeral = bool(int(data.get("flags") or 0) & EPHEMERAL)
         state = self._interactions.setdefault(token, _Interaction())
+        if self._refused_upload(request):
+            return _error(413, 40005, "Request entity too large")
         if state.acknowledged:  # Discord takes one initial response per interaction
             self.second_responses += 1
             return _error(400, 40060, "Interaction has already been acknowledged.")
@@ -491,9 +495,17 @@ class FakeDiscord:
         dm_user = next((u for u, c in self.dm_channels.items() if c == channel_id), None)
         if dm_user is not None and dm_user in self.dm_closed:
             return _error(403, 50007, "Cannot send messages to this user")
+        if self._refused_upload(request):
+            return _error(413, 40005, "Request entity too large")
         kind = "dm" if dm_user is not None else "channel"
         message = self._new_message(channel_id, kind, request.json, request.files, ephemeral=False)
         return _json(self.message_json(message))
+
+    def _refused_upload(self, request: Request) -> bool:
+        if not request.files or self.refuse_uploads <= 0:
+            return False
+        self.refuse_uploads -= 1
+        return True
 
     async def _typing(self, request: Request, channel: str) -> web.Response:
         return web.Response(status=204)
