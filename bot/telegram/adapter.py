@@ -7,12 +7,11 @@ the user, and answering every callback query so the button stops spinning.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import dataclasses
 import logging
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from telegram import Bot, CallbackQuery, Message, MessageReactionUpdated, Update
@@ -33,6 +32,7 @@ from bot.core.i18n import Translator
 from bot.core.markup import to_plain
 from bot.core.replies import Announcement, Reply
 from bot.telegram import refusals
+from bot.telegram.answering import Answer, answer_if_slow, chat_action
 from bot.telegram.busy import BusyGroups
 from bot.telegram.network import NetworkHealth, with_retries
 from bot.telegram.outbox import Delivered, Destination, Outbox, utf16_len
@@ -59,12 +59,6 @@ if TYPE_CHECKING:
     from bot.core.game import Game
 
 log = logging.getLogger(__name__)
-
-CHAT_ACTION_EVERY_S = 4.0
-"""Telegram shows a chat action for about five seconds; renew it a little before."""
-
-BUTTON_ANSWER_AFTER_S = 2.0
-"""A button press still being worked on after this long gets an empty answer right away."""
 
 OFFICIAL_API = "https://api.telegram.org"
 
@@ -106,37 +100,6 @@ class _Oversized:
     size: int | None
 
 
-class _Answer:
-    """Tracks one update's answer: whether anything was sent (so a failure can apologise
-    without replying twice), the callback query still to answer, and the claim that fences
-    every message sent for it (`Game.reply_starting`)."""
-
-    def __init__(
-        self,
-        query: CallbackQuery | None,
-        fence: Callable[[], Awaitable[bool]] | None = None,
-    ) -> None:
-        self.query = query
-        self.query_answered = False
-        self.sent_anything = False
-        self._fence = fence
-
-    async def may_send(self) -> bool:
-        """Whether this process still owns the update; records that a reply goes out now."""
-        return self._fence is None or await self._fence()
-
-    async def answer_query(self, text: str | None = None, *, show_alert: bool = False) -> bool:
-        if self.query is None or self.query_answered:
-            return False
-        self.query_answered = True
-        try:
-            await self.query.answer(text=text, show_alert=show_alert)
-        except TelegramError as exc:
-            log.info("Could not answer callback query: %s", exc)
-            return False
-        return True
-
-
 class TelegramAdapter:
     """Holds the game and the bot-wide state the handlers share."""
 
@@ -168,7 +131,7 @@ class TelegramAdapter:
             # re-delivery must reach the claim again (it is retaken after the owner's lease).
             self._seen.release(update.update_id)
             return
-        answer = _Answer(
+        answer = Answer(
             update.callback_query,
             (lambda: self._game.reply_starting(PLATFORM, key)) if claimed else None,
         )
@@ -217,9 +180,7 @@ class TelegramAdapter:
 
     # --- messages ---------------------------------------------------------------------------
 
-    async def _on_message(
-        self, update_id: int, message: Message, bot: Bot, answer: _Answer
-    ) -> None:
+    async def _on_message(self, update_id: int, message: Message, bot: Bot, answer: Answer) -> None:
         sender = sender_of_message(message)
         if sender is None:
             return
@@ -286,7 +247,7 @@ class TelegramAdapter:
         dest: Destination,
         message: Message,
         base: dict[str, Any],
-        answer: _Answer,
+        answer: Answer,
     ) -> None:
         """`/rate` sent as a reply to a photo (groups with privacy mode on see only that)."""
         target = message.reply_to_message
@@ -317,7 +278,7 @@ class TelegramAdapter:
         image: ImageFile,
         base: dict[str, Any],
         photo_message_id: int,
-        answer: _Answer,
+        answer: Answer,
     ) -> None:
         language = base["sender"].language
         if image.file_size is not None and image.file_size > self._max_download:
@@ -401,7 +362,7 @@ class TelegramAdapter:
     # --- buttons and reactions --------------------------------------------------------------
 
     async def _on_button(
-        self, update_id: int, query: CallbackQuery, bot: Bot, answer: _Answer
+        self, update_id: int, query: CallbackQuery, bot: Bot, answer: Answer
     ) -> None:
         decoded = decode_button(query.data)
         message = query.message
@@ -422,7 +383,7 @@ class TelegramAdapter:
             action=action,
             payload=payload,
         )
-        async with chat_action(bot, dest, ChatAction.TYPING), _answer_if_slow(answer):
+        async with chat_action(bot, dest, ChatAction.TYPING), answer_if_slow(answer):
             replies = await self._game.handle(event)
         await self._send_all(
             Outbox(bot), dest, replies, answer, language=query.from_user.language_code
@@ -447,7 +408,7 @@ class TelegramAdapter:
                 added=added,
             )
             replies = await self._game.handle(event)
-            await self._send_all(Outbox(bot), dest, replies, _Answer(None))
+            await self._send_all(Outbox(bot), dest, replies, Answer(None))
 
     # --- sending ----------------------------------------------------------------------------
 
@@ -456,7 +417,7 @@ class TelegramAdapter:
         outbox: Outbox,
         dest: Destination,
         replies: list[Reply],
-        answer: _Answer,
+        answer: Answer,
         *,
         notify_private: bool = False,
         language: str | None = None,
@@ -507,13 +468,13 @@ class TelegramAdapter:
             message_id = "" if delivered.message_id is None else str(delivered.message_id)
             await self._game.reply_sent(delivered.chat, reply.tag, message_id)
 
-    async def _say(self, outbox: Outbox, dest: Destination, text: str, answer: _Answer) -> None:
+    async def _say(self, outbox: Outbox, dest: Destination, text: str, answer: Answer) -> None:
         if not await answer.may_send():
             return
         answer.sent_anything = True
         await outbox.deliver(Reply(text), dest)
 
-    async def _apologise(self, update: Update, bot: Bot, answer: _Answer) -> None:
+    async def _apologise(self, update: Update, bot: Bot, answer: Answer) -> None:
         """Tell the user something failed, unless part of the answer already went out."""
         if answer.sent_anything:
             return
@@ -580,46 +541,3 @@ def _with_help_addendum(replies: list[Reply], language: str | None) -> list[Repl
 def _text(language: str | None, key: str) -> str:
     """A Telegram-only sentence from the core's catalogue, in the sender's language."""
     return Translator(language)(key)
-
-
-@contextlib.asynccontextmanager
-async def _answer_if_slow(answer: _Answer) -> AsyncIterator[None]:
-    """Stop the button's spinner if the game takes a while (Telegram drops a query left
-    unanswered for long); a quick answer keeps the chance to reply with an alert instead."""
-
-    async def answer_later() -> None:
-        await asyncio.sleep(BUTTON_ANSWER_AFTER_S)
-        await asyncio.shield(answer.answer_query())  # once started, let it finish
-
-    async with _alongside(answer_later()):
-        yield
-
-
-@contextlib.asynccontextmanager
-async def chat_action(bot: Bot, dest: Destination, action: str) -> AsyncIterator[None]:
-    """Show "sending photo…" (or "typing…") in the chat until the block finishes."""
-
-    async def keep_showing() -> None:
-        while True:
-            try:
-                await bot.send_chat_action(
-                    int(dest.chat.chat_id), action, message_thread_id=dest.thread_id
-                )
-            except TelegramError as exc:
-                log.debug("Chat action not shown: %s", exc)
-            await asyncio.sleep(CHAT_ACTION_EVERY_S)
-
-    async with _alongside(keep_showing()):
-        yield
-
-
-@contextlib.asynccontextmanager
-async def _alongside(work: Coroutine[Any, Any, None]) -> AsyncIterator[None]:
-    """Run `work` as a task for as long as the block runs, then cancel it and wait it out."""
-    task = asyncio.create_task(work)
-    try:
-        yield
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
