@@ -256,16 +256,18 @@ async def measure_queries(store: Store, args: argparse.Namespace) -> dict[str, f
     return {
         "leaderboard_all_time_median_ms": await median_ms(
             args.queries,
-            lambda n: store.leaderboard(picks[n][0], limit=10, viewer_user_id=picks[n][1]),
+            lambda n: store.standings.leaderboard(
+                picks[n][0], limit=10, viewer_user_id=picks[n][1]
+            ),
         ),
         "leaderboard_week_median_ms": await median_ms(
             args.queries,
-            lambda n: store.leaderboard(
+            lambda n: store.standings.leaderboard(
                 picks[n][0], window=week, limit=10, viewer_user_id=picks[n][1]
             ),
         ),
         "user_stats_median_ms": await median_ms(
-            args.queries, lambda n: store.user_stats(picks[n][0], picks[n][1], now=NOW)
+            args.queries, lambda n: store.standings.user_stats(picks[n][0], picks[n][1], now=NOW)
         ),
     }
 
@@ -294,14 +296,14 @@ async def measure_inserts(store: Store, args: argparse.Namespace) -> dict[str, f
 
     started = time.perf_counter()
     for n in range(args.inserts):
-        await store.record_submission(new(n, "seq"), rate_limit=limit)
+        await store.submissions.record(new(n, "seq"), rate_limit=limit)
     sequential = args.inserts / (time.perf_counter() - started)
 
     queue = list(range(args.inserts))
 
     async def writer() -> None:
         while queue:
-            await store.record_submission(new(queue.pop(), "par"), rate_limit=limit)
+            await store.submissions.record(new(queue.pop(), "par"), rate_limit=limit)
 
     started = time.perf_counter()
     await asyncio.gather(*(writer() for _ in range(50)))

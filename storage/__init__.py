@@ -1,7 +1,7 @@
 """The game's memory: SQLAlchemy 2 async schema, Alembic migrations and the queries the game
 makes, on SQLite (default) or PostgreSQL. Everything public is re-exported here.
 
-`Store` and `COUNTED` pull in SQLAlchemy (about half a second), so they load on first use
+`Store` pulls in SQLAlchemy (about half a second), so they load on first use
 (PEP 562): importing a light submodule such as `storage.records` stays cheap.
 """
 
@@ -45,12 +45,11 @@ from storage.records import (
 )
 
 if TYPE_CHECKING:
-    from storage.repository import COUNTED, Store
+    from storage.repository import Store
 
-_LAZY = frozenset({"COUNTED", "Store"})
+_LAZY = frozenset({"Store"})
 
 __all__ = [
-    "COUNTED",
     "OPEN_DUEL_STATUSES",
     "AchievementRecord",
     "AnnouncementRecord",

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.convert import submission_record
 from storage.records import ForgetReport
+from storage.runner import Runner
 from storage.schema import (
     achievements,
     announcements,
@@ -316,3 +317,24 @@ async def export(conn: AsyncConnection, user_id: int) -> dict[str, Any]:
             for row in reaction_rows
         ],
     }
+
+
+class Privacy:
+    """A user's right to leave and to see what the game keeps about them."""
+
+    def __init__(self, runner: Runner) -> None:
+        self._run = runner
+
+    async def forget(self, user_id: int) -> ForgetReport:
+        """Delete every row about the user in every chat in one transaction and say what went.
+
+        Their submissions, reactions (given and received), badges, duels, ratings, totals,
+        memberships and the user row go, and so do private chats only they were seen in (with
+        those chats' seasons and announcements); seasons they won elsewhere keep existing with
+        no winner.
+        """
+        return await self._run.write(lambda conn: forget(conn, user_id))
+
+    async def export(self, user_id: int) -> dict[str, Any]:
+        """All the user's data as a JSON-serialisable dict (times as ISO 8601 UTC)."""
+        return await self._run.read(lambda conn: export(conn, user_id))

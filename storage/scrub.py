@@ -5,7 +5,7 @@ by their store id. `/forgetme` deletes the user's rows; this removes their id fr
 payload too, so nothing in the database links that id to a score, a rank or a rating.
 
 Payloads name users only in these shapes (the producers in `bot.core.scheduler` and
-`storage.repository._season_payload` follow them):
+`storage.seasons._season_payload` follow them):
 
 - a key ending in `user_id` holding one id (`winner_user_id`, `user_id`): set to None;
 - a key ending in `user_ids` holding a list of ids: the id is removed from the list;

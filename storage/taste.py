@@ -11,17 +11,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.convert import upsert_insert
 from storage.records import SubmissionStatus, Window
+from storage.runner import Runner
 from storage.schema import memberships, photo_features, reactions, submissions, users
-
-if TYPE_CHECKING:
-    from storage.repository import Store
 
 PHOTO = "photo"
 RESULT = "result"
@@ -53,11 +51,10 @@ class MessageMatch:
 
 
 class TasteStore:
-    """Taste queries over the game's database; built on a `Store` and its transactions (with
-    their retries), kept out of `Store` itself so the repository module stays one job."""
+    """Taste queries over the game's database (`store.taste`)."""
 
-    def __init__(self, store: Store) -> None:
-        self._store = store
+    def __init__(self, runner: Runner) -> None:
+        self._run = runner
 
     async def remember_photo(
         self,
@@ -84,7 +81,7 @@ class TasteStore:
             )
             await conn.execute(insert.on_conflict_do_nothing())
 
-        await self._store._write(work)
+        await self._run.write(work)
 
     async def message(self, chat_id: int, message_id: str) -> MessageMatch | None:
         """The scored submission whose photo or result message is `message_id` in that chat."""
@@ -114,7 +111,7 @@ class TasteStore:
             kind = RESULT if row.bot_message_id == message_id else PHOTO
             return MessageMatch(row.id, row.user_id, kind)
 
-        return await self._store._read(work)
+        return await self._run.read(work)
 
     async def set_anonymous_reactions(self, submission_id: int, kind: str, total: int) -> bool:
         """Record the platform's latest anonymous total on one message; False without a row."""
@@ -128,7 +125,7 @@ class TasteStore:
             )
             return bool(result.rowcount)
 
-        return await self._store._write(work)
+        return await self._run.write(work)
 
     async def members_seen(self, chat_id: int) -> int:
         """How many people the game has seen in the chat (a floor on its audience)."""
@@ -137,7 +134,7 @@ class TasteStore:
             query = select(func.count()).where(memberships.c.chat_id == chat_id)
             return int((await conn.execute(query)).scalar_one())
 
-        return await self._store._read(work)
+        return await self._run.read(work)
 
     async def photos(
         self,
@@ -195,7 +192,7 @@ class TasteStore:
             rows = (await conn.execute(query)).all()
             return [_photo(row) for row in rows]
 
-        return await self._store._read(work)
+        return await self._run.read(work)
 
 
 def _within(window: Window) -> list[Any]:

@@ -12,14 +12,49 @@ import asyncio
 import atexit
 import os
 import uuid
+from collections.abc import Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import asyncpg
 import pytest
+from sqlalchemy import func, select
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.ext.asyncio import AsyncConnection
 
-from storage.schema import metadata
+from storage import schema
+from storage.boards import scored_in
+from storage.convert import (
+    rating_record,
+    reaction_record,
+    season_record,
+    submission_record,
+    upsert_insert,
+    user_record,
+)
+from storage.records import (
+    DailyScore,
+    DuelRating,
+    ReactionRecord,
+    Season,
+    SubmissionRecord,
+    SubmissionStatus,
+    UpdateState,
+    UserRecord,
+    Window,
+    as_utc,
+)
+from storage.repository import Store
+from storage.runner import now_or
+from storage.schema import (
+    metadata,
+    processed_updates,
+    submissions,
+    users,
+)
+from storage.streaks import daily_summaries
+from storage.submissions import of_user
 
 PG_URL_ENV = "SELFIEBOT_TEST_POSTGRES_URL"
 REQUIRE_ENV = "SELFIEBOT_REQUIRE_POSTGRES"
@@ -104,3 +139,153 @@ def record_kwargs(**overrides: Any) -> dict[str, Any]:
     }
     values.update(overrides)
     return values
+
+
+# --- queries only the tests make (the game itself never needs them) -----------------------
+
+
+async def get_user_by_platform_id(
+    store: Store, platform: str, platform_user_id: str
+) -> UserRecord | None:
+    row = await store.runner.first(
+        select(users).where(
+            users.c.platform == platform, users.c.platform_user_id == platform_user_id
+        )
+    )
+    return user_record(row) if row is not None else None
+
+
+async def get_submission_by_bot_message(
+    store: Store, chat_id: int, bot_message_id: str
+) -> SubmissionRecord | None:
+    """The submission whose result message is `bot_message_id` in that chat."""
+    row = await store.runner.first(
+        select(submissions)
+        .where(submissions.c.chat_id == chat_id, submissions.c.bot_message_id == bot_message_id)
+        .order_by(submissions.c.id.desc())
+        .limit(1)
+    )
+    return submission_record(row) if row is not None else None
+
+
+async def count_submissions(
+    store: Store,
+    chat_id: int,
+    user_id: int,
+    *,
+    since: datetime | None = None,
+    statuses: Sequence[SubmissionStatus] = (SubmissionStatus.SCORED,),
+) -> int:
+    """How many of the user's submissions in the chat since `since` (rate limits)."""
+    query = select(func.count()).where(*of_user(chat_id, user_id, statuses))
+    if since is not None:
+        query = query.where(submissions.c.created_at >= as_utc(since))
+    return int(await store.runner.scalar(query))
+
+
+async def last_submission(
+    store: Store,
+    chat_id: int,
+    user_id: int,
+    *,
+    statuses: Sequence[SubmissionStatus] = (SubmissionStatus.SCORED,),
+) -> SubmissionRecord | None:
+    """The user's most recent submission in the chat (for `/tips`)."""
+    row = await store.runner.first(
+        select(submissions)
+        .where(*of_user(chat_id, user_id, statuses))
+        .order_by(submissions.c.created_at.desc(), submissions.c.id.desc())
+        .limit(1)
+    )
+    return submission_record(row) if row is not None else None
+
+
+async def daily_scores(
+    store: Store,
+    chat_id: int,
+    user_id: int,
+    *,
+    window: Window | None = None,
+) -> list[DailyScore]:
+    """The user's scored photos grouped per UTC day, oldest day first."""
+    rows = await store.runner.all(
+        select(submissions.c.created_at, submissions.c.score)
+        .where(*scored_in(chat_id, window or Window()), submissions.c.user_id == user_id)
+        .order_by(submissions.c.created_at)
+    )
+    return daily_summaries((row.created_at, row.score) for row in rows)
+
+
+async def seasons(store: Store, chat_id: int, *, limit: int = 20) -> list[Season]:
+    """The chat's seasons, newest first."""
+    rows = await store.runner.all(
+        select(schema.seasons)
+        .where(schema.seasons.c.chat_id == chat_id)
+        .order_by(schema.seasons.c.number.desc())
+        .limit(limit)
+    )
+    return [season_record(row) for row in rows]
+
+
+async def duel_ratings(store: Store, chat_id: int, *, limit: int = 10) -> list[DuelRating]:
+    """The chat's best duellists, highest rating first."""
+    rows = await store.runner.all(
+        select(schema.duel_ratings)
+        .where(schema.duel_ratings.c.chat_id == chat_id)
+        .order_by(schema.duel_ratings.c.rating.desc(), schema.duel_ratings.c.user_id)
+        .limit(limit)
+    )
+    return [rating_record(row, chat_id, row.user_id) for row in rows]
+
+
+async def reactions(store: Store, submission_id: int) -> list[ReactionRecord]:
+    """Reactions on a submission, oldest first."""
+    rows = await store.runner.all(
+        select(schema.reactions)
+        .where(schema.reactions.c.submission_id == submission_id)
+        .order_by(
+            schema.reactions.c.created_at, schema.reactions.c.user_id, schema.reactions.c.emoji
+        )
+    )
+    return [reaction_record(row) for row in rows]
+
+
+async def reaction_counts(store: Store, submission_id: int) -> dict[str, int]:
+    """emoji -> how many people put it on the submission."""
+    rows = await store.runner.all(
+        select(schema.reactions.c.emoji, func.count().label("n"))
+        .where(schema.reactions.c.submission_id == submission_id)
+        .group_by(schema.reactions.c.emoji)
+    )
+    return {row.emoji: int(row.n) for row in rows}
+
+
+async def begin_update(
+    store: Store, platform: str, update_id: str, *, now: datetime | None = None
+) -> UpdateState:
+    """Note that the game starts on a delivery; say whether it is new, pending or answered.
+
+    Racing deliveries of one update both see NEW at most once: the primary key decides.
+    """
+    now = now_or(now)
+    p = processed_updates.c
+
+    async def work(conn: AsyncConnection) -> UpdateState:
+        inserted = (
+            await conn.execute(
+                upsert_insert(conn, processed_updates)
+                .values(platform=platform, update_id=update_id, created_at=now)
+                .on_conflict_do_nothing()
+                .returning(p.update_id)
+            )
+        ).first()
+        if inserted is not None:
+            return UpdateState.NEW
+        answered = (
+            await conn.execute(
+                select(p.answered_at).where(p.platform == platform, p.update_id == update_id)
+            )
+        ).scalar_one()
+        return UpdateState.PENDING if answered is None else UpdateState.ANSWERED
+
+    return await store.runner.write(work)

@@ -38,7 +38,7 @@ async def test_every_accepted_chat_default_is_one_the_store_accepts(
     accept makes a chat, one more is refused before the service starts."""
     bounds = BOUNDED[field]
     highest = Settings(data_dir=tmp_path, **{field: bounds.high})
-    chat = await store.upsert_chat(
+    chat = await store.chats.upsert(
         "web", "highest", defaults=ChatSettings(**{field: getattr(highest, field)})
     )
     assert getattr(chat.settings, field) == bounds.high
@@ -47,7 +47,7 @@ async def test_every_accepted_chat_default_is_one_the_store_accepts(
     with pytest.raises(ValidationError):
         Settings(data_dir=tmp_path, **{field: bounds.low - 1})
     with pytest.raises(ValueError, match=f"between {bounds.low} and {bounds.high}"):
-        await store.upsert_chat("web", "over", defaults=ChatSettings(**{field: bounds.high + 1}))
+        await store.chats.upsert("web", "over", defaults=ChatSettings(**{field: bounds.high + 1}))
 
 
 def test_bad_settings_become_one_sentence_each_naming_the_variable(
@@ -99,15 +99,15 @@ async def test_long_and_multi_line_names_are_cut_to_their_columns(store: Store) 
     """A 300-character name used to be a PostgreSQL error; now every text column is cut to its
     length in one place, and line breaks inside a name become spaces."""
     long_name = "Ä" * 300
-    user = await store.upsert_user(
+    user = await store.users.upsert(
         "telegram", "1", long_name, username="@" + "h" * 100, language="x" * 40
     )
     assert user.display_name == "Ä" * 255
     assert user.username == "h" * 64
     assert user.language == "x" * 16
-    again = await store.upsert_user("telegram", "1", "Ann\nIGNORE\tTHIS\r\n")
+    again = await store.users.upsert("telegram", "1", "Ann\nIGNORE\tTHIS\r\n")
     assert again.id == user.id and again.display_name == "Ann IGNORE THIS"
-    chat = await store.upsert_chat("telegram", "-5", title="T" * 400)
+    chat = await store.chats.upsert("telegram", "-5", title="T" * 400)
     assert chat.title == "T" * 255
-    found = await store.find_user_by_username("telegram", "h" * 64)
+    found = await store.users.find_by_username("telegram", "h" * 64)
     assert found is not None and found.id == user.id

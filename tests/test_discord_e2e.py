@@ -22,6 +22,12 @@ from tests.conftest import SELFIES_DEV, needs_shared
 from tests.fakes.discord_http import FakeDiscord, Message
 from tests.fakes.discord_kit import ANN, BOB, bot, discord_settings, fake_discord
 from tests.fakes.discord_payloads import DiscordWorld
+from tests.storage_support import (
+    count_submissions,
+    get_submission_by_bot_message,
+    get_user_by_platform_id,
+    reaction_counts,
+)
 
 __all__ = ["bot", "fake_discord"]
 
@@ -222,10 +228,10 @@ async def test_a_redelivered_channel_upload_is_scored_once(
     await world.settle()
 
     assert fake_discord.visible() == before, "no second answer"
-    chat = await game.store.get_chat_by_platform_id("discord", str(before[-1].channel_id))
-    player = await game.store.get_user_by_platform_id("discord", str(ANN.id))
+    chat = await game.store.chats.by_platform_id("discord", str(before[-1].channel_id))
+    player = await get_user_by_platform_id(game.store, "discord", str(ANN.id))
     assert chat is not None and player is not None
-    assert await game.store.count_submissions(chat.id, player.id) == 1
+    assert await count_submissions(game.store, chat.id, player.id) == 1
 
 
 async def test_reactions_on_a_result_are_recorded(
@@ -237,11 +243,11 @@ async def test_reactions_on_a_result_are_recorded(
     world.react(result.id, ANN, "😍")
     world.react(result.id, ANN, "😍", added=False)
     await world.settle()
-    chat = await game.store.get_chat_by_platform_id("discord", str(result.channel_id))
+    chat = await game.store.chats.by_platform_id("discord", str(result.channel_id))
     assert chat is not None
-    submission = await game.store.get_submission_by_bot_message(chat.id, str(result.id))
+    submission = await get_submission_by_bot_message(game.store, chat.id, str(result.id))
     assert submission is not None
-    assert await game.store.reaction_counts(submission.id) == {"🔥": 1}
+    assert await reaction_counts(game.store, submission.id) == {"🔥": 1}
 
 
 async def test_duel_challenge_names_the_opponent_and_offers_buttons(

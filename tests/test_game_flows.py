@@ -21,6 +21,7 @@ from bot.core.markup import to_plain
 from bot.settings import Settings
 from tests.conftest import SEED_MODEL, SELFIES_DEV, needs_shared
 from tests.fake_adapter import PLATFORM, FakeAdapter, FakeClock
+from tests.storage_support import reaction_counts
 
 pytestmark = needs_shared
 
@@ -370,7 +371,7 @@ async def test_reactions_on_a_result_are_recorded(bot: FakeAdapter) -> None:
     await bot.react("cat", result.message_id, "😂")
     await bot.react("cat", result.message_id, "😂", added=False)
     submission_id = result.reply.data["submission_id"]
-    assert await bot.game.store.reaction_counts(submission_id) == {"🔥": 2}
+    assert await reaction_counts(bot.game.store, submission_id) == {"🔥": 2}
 
 
 # --- seasons and streaks ----------------------------------------------------------------------

@@ -25,7 +25,21 @@ from storage import (
 )
 from storage.schema import metadata
 from storage.schema import users as users_table
-from tests.storage_support import BACKENDS, database_url, record_kwargs
+from tests.storage_support import (
+    BACKENDS,
+    begin_update,
+    count_submissions,
+    daily_scores,
+    database_url,
+    duel_ratings,
+    get_submission_by_bot_message,
+    get_user_by_platform_id,
+    last_submission,
+    reaction_counts,
+    reactions,
+    record_kwargs,
+    seasons,
+)
 
 T0 = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)  # a Monday noon
 _updates = itertools.count(1)
@@ -39,9 +53,9 @@ async def store(request: pytest.FixtureRequest, tmp_path):
 
 
 async def setup_chat(store: Store, *names: str, platform: str = "telegram"):
-    chat = await store.upsert_chat(platform, "chat-1", title="Selfie club", now=T0)
+    chat = await store.chats.upsert(platform, "chat-1", title="Selfie club", now=T0)
     users = [
-        await store.upsert_user(
+        await store.users.upsert(
             platform, f"id-{name}", name.title(), username=name, chat_id=chat.id
         )
         for name in names
@@ -61,7 +75,7 @@ async def add(
     update_id: str | None = None,
     rate_limit: RateLimit | None = None,
 ):
-    result = await store.record_submission(
+    result = await store.submissions.record(
         NewSubmission(
             chat_id=chat_id,
             user_id=user_id,
@@ -83,44 +97,44 @@ async def add(
 
 async def test_users_are_upserted_and_found_by_handle(store: Store):
     chat, (ann,) = await setup_chat(store, "ann")
-    again = await store.upsert_user("telegram", "id-ann", "Ann B", language="de")
+    again = await store.users.upsert("telegram", "id-ann", "Ann B", language="de")
     assert again.id == ann.id
     assert (again.display_name, again.username, again.language) == ("Ann B", "ann", "de")
     assert again.created_at.tzinfo is not None
 
-    assert (await store.find_user_by_username("telegram", "@ANN")).id == ann.id
-    assert (await store.find_user_by_username("telegram", "ann", chat_id=chat.id)).id == ann.id
-    assert await store.find_user_by_username("discord", "ann") is None
-    other_chat = await store.upsert_chat("telegram", "chat-2")
-    assert await store.find_user_by_username("telegram", "ann", chat_id=other_chat.id) is None
-    assert await store.find_user_by_username("telegram", "@") is None
+    assert (await store.users.find_by_username("telegram", "@ANN")).id == ann.id
+    assert (await store.users.find_by_username("telegram", "ann", chat_id=chat.id)).id == ann.id
+    assert await store.users.find_by_username("discord", "ann") is None
+    other_chat = await store.chats.upsert("telegram", "chat-2")
+    assert await store.users.find_by_username("telegram", "ann", chat_id=other_chat.id) is None
+    assert await store.users.find_by_username("telegram", "@") is None
 
-    by_ids = await store.users_by_ids([ann.id, 999])
+    by_ids = await store.users.by_ids([ann.id, 999])
     assert list(by_ids) == [ann.id]
-    assert (await store.get_user_by_platform_id("telegram", "id-ann")).id == ann.id
+    assert (await get_user_by_platform_id(store, "telegram", "id-ann")).id == ann.id
 
 
 async def test_chat_defaults_apply_once_and_settings_change_one_at_a_time(store: Store):
-    chat = await store.upsert_chat(
+    chat = await store.chats.upsert(
         "discord", "c9", title="Old", defaults=ChatSettings(season_days=14, auto_score=False)
     )
     assert chat.settings.season_days == 14 and chat.settings.auto_score is False
-    renamed = await store.upsert_chat(
+    renamed = await store.chats.upsert(
         "discord", "c9", title="New", defaults=ChatSettings(season_days=3)
     )
     assert renamed.id == chat.id and renamed.title == "New"
     assert renamed.settings.season_days == 14
 
-    changed = await store.update_chat_settings(chat.id, rate_limit_photos=3, duels_enabled=False)
+    changed = await store.chats.update_settings(chat.id, rate_limit_photos=3, duels_enabled=False)
     assert changed.settings.rate_limit_photos == 3
     assert changed.settings.duels_enabled is False
     assert changed.settings.season_days == 14
-    assert (await store.get_chat_by_platform_id("discord", "c9")).settings == changed.settings
+    assert (await store.chats.by_platform_id("discord", "c9")).settings == changed.settings
 
     with pytest.raises(ValueError, match="season length"):
-        await store.update_chat_settings(chat.id, season_days=0)
+        await store.chats.update_settings(chat.id, season_days=0)
     with pytest.raises(LookupError):
-        await store.update_chat_settings(12345, language="fr")
+        await store.chats.update_settings(12345, language="fr")
 
 
 # --- submissions ----------------------------------------------------------------------------
@@ -136,10 +150,10 @@ async def test_redelivered_update_returns_the_original_row(store: Store):
     assert first.submission.phash == (1 << 64) - 1
     assert first.submission.emotions == {"happy": 0.7, "neutral": 0.3}
     assert first.submission.created_at == T0
-    assert await store.count_submissions(chat.id, ann.id) == 1
-    assert (await store.get_submission_by_update("telegram", "upd-1")).id == first.submission.id
+    assert await count_submissions(store, chat.id, ann.id) == 1
+    assert (await store.submissions.by_update("telegram", "upd-1")).id == first.submission.id
 
-    other_platform = await store.record_submission(
+    other_platform = await store.submissions.record(
         NewSubmission(chat.id, ann.id, "discord", "upd-1", score=5.0, created_at=T0)
     )
     assert other_platform.created
@@ -158,28 +172,28 @@ async def test_rate_limit_is_checked_with_the_insert(store: Store):
     assert refused.retry_at == T0 + timedelta(minutes=10)
     later = await add(store, chat.id, ann.id, 70, T0 + timedelta(minutes=10), rate_limit=limit)
     assert later.created
-    times = await store.submission_times(chat.id, ann.id, since=T0 + timedelta(minutes=1))
+    times = await store.submissions.times(chat.id, ann.id, since=T0 + timedelta(minutes=1))
     assert times == [T0 + timedelta(minutes=2), T0 + timedelta(minutes=10)]
-    assert await store.count_submissions(chat.id, ann.id) == 3
-    assert await store.count_submissions(chat.id, ann.id, since=T0 + timedelta(minutes=1)) == 2
+    assert await count_submissions(store, chat.id, ann.id) == 3
+    assert await count_submissions(store, chat.id, ann.id, since=T0 + timedelta(minutes=1)) == 2
     every = tuple(SubmissionStatus)
-    assert await store.count_submissions(chat.id, ann.id, statuses=every) == 4
+    assert await count_submissions(store, chat.id, ann.id, statuses=every) == 4
 
 
 async def test_last_submission_and_bot_message_lookup(store: Store):
     chat, (ann,) = await setup_chat(store, "ann")
-    assert await store.last_submission(chat.id, ann.id) is None
+    assert await last_submission(store, chat.id, ann.id) is None
     await add(store, chat.id, ann.id, 40, T0)
     newest = (await add(store, chat.id, ann.id, 45, T0 + timedelta(hours=1))).submission
     await add(store, chat.id, ann.id, 0, T0 + timedelta(hours=2), status=SubmissionStatus.NO_FACE)
-    assert (await store.last_submission(chat.id, ann.id)).id == newest.id
-    any_status = await store.last_submission(chat.id, ann.id, statuses=tuple(SubmissionStatus))
+    assert (await last_submission(store, chat.id, ann.id)).id == newest.id
+    any_status = await last_submission(store, chat.id, ann.id, statuses=tuple(SubmissionStatus))
     assert any_status.status is SubmissionStatus.NO_FACE
 
-    await store.set_bot_message_id(newest.id, "bot-77")
-    found = await store.get_submission_by_bot_message(chat.id, "bot-77")
+    await store.submissions.set_bot_message_id(newest.id, "bot-77")
+    found = await get_submission_by_bot_message(store, chat.id, "bot-77")
     assert found.id == newest.id and found.bot_message_id == "bot-77"
-    assert await store.get_submission_by_bot_message(chat.id, "bot-78") is None
+    assert await get_submission_by_bot_message(store, chat.id, "bot-78") is None
 
 
 async def test_near_duplicates_by_hamming_distance(store: Store):
@@ -192,15 +206,17 @@ async def test_near_duplicates_by_hamming_distance(store: Store):
     old = (await add(store, chat.id, bob.id, 50, T0 - timedelta(days=30), phash=base)).submission
     await add(store, chat.id, ann.id, 0, T0, status=SubmissionStatus.NO_FACE, phash=base)
 
-    matches = await store.find_near_duplicates(chat.id, base, max_distance=6)
+    matches = await store.submissions.near_duplicates(chat.id, base, max_distance=6)
     assert [(m.submission.id, m.distance) for m in matches] == [(old.id, 0), (near.id, 1)]
-    recent = await store.find_near_duplicates(
+    recent = await store.submissions.near_duplicates(
         chat.id, base, max_distance=8, window=Window(since=T0 - timedelta(days=1))
     )
     assert [(m.submission.id, m.distance) for m in recent] == [(near.id, 1), (far.id, 8)]
-    assert len(await store.find_near_duplicates(chat.id, base, max_distance=64, limit=2)) == 2
+    assert (
+        len(await store.submissions.near_duplicates(chat.id, base, max_distance=64, limit=2)) == 2
+    )
     with pytest.raises(ValueError):
-        await store.find_near_duplicates(chat.id, base, max_distance=65)
+        await store.submissions.near_duplicates(chat.id, base, max_distance=65)
 
 
 # --- boards and stats -----------------------------------------------------------------------
@@ -215,7 +231,7 @@ async def test_leaderboard_best_ties_go_to_whoever_was_first(store: Store):
     await add(store, chat.id, dan.id, 10, T0)
     await add(store, chat.id, dan.id, 99, T0, status=SubmissionStatus.DUPLICATE)
 
-    board = await store.leaderboard(chat.id, limit=2, viewer_user_id=dan.id)
+    board = await store.standings.leaderboard(chat.id, limit=2, viewer_user_id=dan.id)
     assert [(e.rank, e.user_id, e.value) for e in board.entries] == [
         (1, cat.id, 90.0),
         (2, ann.id, 80.0),
@@ -237,21 +253,23 @@ async def test_leaderboard_windows_and_metrics(store: Store):
 
     week = Window.week_of(T0 + timedelta(days=2))
     assert week.since == T0.replace(hour=0)
-    best_week = await store.leaderboard(chat.id, window=week)
+    best_week = await store.standings.leaderboard(chat.id, window=week)
     assert [(e.user_id, e.value) for e in best_week.entries] == [(ann.id, 80.0), (bob.id, 75.0)]
-    best_all = await store.leaderboard(chat.id)
+    best_all = await store.standings.leaderboard(chat.id)
     assert best_all.entries[0].value == 95.0
 
-    average = await store.leaderboard(chat.id, window=week, metric=Metric.AVERAGE, top_n=2)
+    average = await store.standings.leaderboard(
+        chat.id, window=week, metric=Metric.AVERAGE, top_n=2
+    )
     assert [(e.user_id, e.value) for e in average.entries] == [(ann.id, 75.0), (bob.id, 75.0)]
     assert average.entries[0].achieved_at == T0 + timedelta(minutes=3)
 
-    count = await store.leaderboard(chat.id, window=week, metric=Metric.COUNT)
+    count = await store.standings.leaderboard(chat.id, window=week, metric=Metric.COUNT)
     assert [(e.user_id, e.value) for e in count.entries] == [(ann.id, 4.0), (bob.id, 2.0)]
 
-    empty = await store.leaderboard(chat.id, window=Window(since=T0 + timedelta(days=30)))
+    empty = await store.standings.leaderboard(chat.id, window=Window(since=T0 + timedelta(days=30)))
     assert empty.entries == () and empty.viewer is None and empty.players == 0
-    nobody_shown = await store.leaderboard(chat.id, limit=0, viewer_user_id=bob.id)
+    nobody_shown = await store.standings.leaderboard(chat.id, limit=0, viewer_user_id=bob.id)
     assert nobody_shown.entries == () and nobody_shown.viewer.rank == 2
 
 
@@ -268,7 +286,7 @@ async def test_windowed_board_ties_and_the_viewer_outside_the_top(store: Store, 
     await add(store, chat.id, dan.id, 10, T0 + timedelta(minutes=2))
     week = Window.week_of(T0)
 
-    board = await store.leaderboard(
+    board = await store.standings.leaderboard(
         chat.id, window=week, metric=metric, limit=1, viewer_user_id=dan.id, top_n=1
     )
     if metric is Metric.COUNT:
@@ -279,13 +297,13 @@ async def test_windowed_board_ties_and_the_viewer_outside_the_top(store: Store, 
         assert [(e.user_id, e.value) for e in board.entries] == [(ann.id, 80.0)]
         assert (board.viewer.rank, board.viewer.value, board.viewer.photos) == (4, 10.0, 1)
     assert board.players == 4
-    again = await store.leaderboard(chat.id, window=week, metric=metric, limit=4, top_n=1)
+    again = await store.standings.leaderboard(chat.id, window=week, metric=metric, limit=4, top_n=1)
     assert [e.rank for e in again.entries] == [1, 2, 3, 4]
     if metric is Metric.COUNT:
         assert [e.user_id for e in again.entries] == [ann.id, dan.id, bob.id, cat.id]
     else:
         assert [e.user_id for e in again.entries] == [ann.id, bob.id, cat.id, dan.id]
-        stats = await store.user_stats(chat.id, dan.id, window=week, now=T0)
+        stats = await store.standings.user_stats(chat.id, dan.id, window=week, now=T0)
         assert stats.rank == 4
 
 
@@ -296,25 +314,25 @@ async def test_user_stats_streaks_and_rank(store: Store):
         await add(store, chat.id, ann.id, 50 + day, T0 + timedelta(days=day))
     await add(store, chat.id, ann.id, 10, T0 + timedelta(days=6, hours=1))
     await add(store, chat.id, bob.id, 90, T0)
-    await store.award_badge(ann.id, chat.id, "first_selfie", now=T0)
+    await store.badges.award(ann.id, chat.id, "first_selfie", now=T0)
 
-    stats = await store.user_stats(chat.id, ann.id, now=T0 + timedelta(days=7, hours=3))
+    stats = await store.standings.user_stats(chat.id, ann.id, now=T0 + timedelta(days=7, hours=3))
     assert (stats.count, stats.best, stats.rank, stats.players) == (6, 56.0, 2, 2)
     assert stats.average == pytest.approx((50 + 51 + 52 + 55 + 56 + 10) / 6)
     assert (stats.current_streak, stats.longest_streak) == (2, 3)
     assert stats.last_at == T0 + timedelta(days=6, hours=1)
     assert [b.code for b in stats.badges] == ["first_selfie"]
 
-    lapsed = await store.user_stats(chat.id, ann.id, now=T0 + timedelta(days=8, hours=1))
+    lapsed = await store.standings.user_stats(chat.id, ann.id, now=T0 + timedelta(days=8, hours=1))
     assert lapsed.current_streak == 0 and lapsed.longest_streak == 3
 
-    nobody = await store.user_stats(chat.id, 424242, now=T0)
+    nobody = await store.standings.user_stats(chat.id, 424242, now=T0)
     assert (nobody.count, nobody.best, nobody.rank, nobody.players) == (0, None, None, 2)
 
-    daily = await store.daily_scores(chat.id, ann.id)
+    daily = await daily_scores(store, chat.id, ann.id)
     assert [(d.day.isoformat(), d.best, d.count) for d in daily][-1] == ("2026-03-08", 56.0, 2)
     assert len(daily) == 5
-    best = await store.best_per_user(chat.id, window=Window(since=T0 + timedelta(days=1)))
+    best = await store.standings.best_per_user(chat.id, window=Window(since=T0 + timedelta(days=1)))
     assert best == {ann.id: 56.0}
 
 
@@ -331,18 +349,22 @@ async def test_all_time_totals_agree_with_counting_every_photo(store: Store):
         await add(store, chat.id, user.id, float(rng.choice([10, 55, 70, 90])), at, status=status)
     everything = Window(since=T0 - timedelta(days=1))
     for metric in (Metric.BEST, Metric.COUNT):
-        totals = await store.leaderboard(chat.id, metric=metric, limit=100)
-        counted = await store.leaderboard(chat.id, metric=metric, limit=100, window=everything)
+        totals = await store.standings.leaderboard(chat.id, metric=metric, limit=100)
+        counted = await store.standings.leaderboard(
+            chat.id, metric=metric, limit=100, window=everything
+        )
         assert totals.entries == counted.entries
         assert totals.players == counted.players == len(users)
         for entry in totals.entries:
-            viewer = await store.leaderboard(
+            viewer = await store.standings.leaderboard(
                 chat.id, metric=metric, limit=1, viewer_user_id=entry.user_id
             )
             assert viewer.viewer == entry
             if metric is Metric.BEST:
-                stats = await store.user_stats(chat.id, entry.user_id, now=T0)
-                windowed = await store.user_stats(chat.id, entry.user_id, now=T0, window=everything)
+                stats = await store.standings.user_stats(chat.id, entry.user_id, now=T0)
+                windowed = await store.standings.user_stats(
+                    chat.id, entry.user_id, now=T0, window=everything
+                )
                 assert stats.rank == windowed.rank == entry.rank
                 assert stats.best == entry.best and stats.count == entry.photos
 
@@ -352,30 +374,30 @@ async def test_all_time_totals_agree_with_counting_every_photo(store: Store):
 
 async def test_season_rollover_happens_once_and_queues_results(store: Store):
     chat, (ann, bob) = await setup_chat(store, "ann", "bob")
-    season = await store.current_season(chat.id, now=T0)
+    season = await store.seasons.current(chat.id, now=T0)
     assert (season.number, season.starts_at, season.ends_at) == (1, T0, T0 + timedelta(days=7))
-    assert (await store.current_season(chat.id, now=T0 + timedelta(days=1))).id == season.id
+    assert (await store.seasons.current(chat.id, now=T0 + timedelta(days=1))).id == season.id
     await add(store, chat.id, ann.id, 60, T0 + timedelta(days=1))
     await add(store, chat.id, bob.id, 70, T0 + timedelta(days=2))
     await add(store, chat.id, ann.id, 99, T0 + timedelta(days=8))  # after the planned end
 
-    assert await store.rollover_season(season.id, now=T0 + timedelta(days=6)) is None
-    assert await store.due_seasons(now=T0 + timedelta(days=6)) == []
+    assert await store.seasons.rollover(season.id, now=T0 + timedelta(days=6)) is None
+    assert await store.seasons.due(now=T0 + timedelta(days=6)) == []
     due_at = T0 + timedelta(days=8, hours=1)
-    assert [s.id for s in await store.due_seasons(now=due_at)] == [season.id]
+    assert [s.id for s in await store.seasons.due(now=due_at)] == [season.id]
 
-    done = await store.rollover_season(season.id, now=due_at)
+    done = await store.seasons.rollover(season.id, now=due_at)
     assert done is not None
     assert done.closed.winner_user_id == bob.id
     assert done.closed.closed_at == season.ends_at
     assert [e.user_id for e in done.board.entries] == [bob.id, ann.id]
     assert done.next.number == 2 and done.next.starts_at == season.ends_at
     assert done.next.ends_at == season.ends_at + timedelta(days=7)
-    assert await store.rollover_season(season.id, now=due_at) is None
-    assert (await store.current_season(chat.id, now=due_at)).id == done.next.id
-    assert [s.number for s in await store.seasons(chat.id)] == [2, 1]
+    assert await store.seasons.rollover(season.id, now=due_at) is None
+    assert (await store.seasons.current(chat.id, now=due_at)).id == done.next.id
+    assert [s.number for s in await seasons(store, chat.id)] == [2, 1]
 
-    claimed = await store.claim_announcements("w1", now=due_at)
+    claimed = await store.outbox.claim("w1", now=due_at)
     assert [a.id for a in claimed] == [done.announcement_id]
     payload = claimed[0].payload
     assert payload["winner_user_id"] == bob.id and payload["next_number"] == 2
@@ -384,12 +406,12 @@ async def test_season_rollover_happens_once_and_queues_results(store: Store):
 
 async def test_forced_rollover_and_long_downtime(store: Store):
     chat, _ = await setup_chat(store)
-    season = await store.current_season(chat.id, now=T0)
-    forced = await store.rollover_season(season.id, now=T0 + timedelta(days=1), force=True)
+    season = await store.seasons.current(chat.id, now=T0)
+    forced = await store.seasons.rollover(season.id, now=T0 + timedelta(days=1), force=True)
     assert forced.closed.closed_at == T0 + timedelta(days=1)
     assert forced.closed.winner_user_id is None and forced.board.entries == ()
     late = T0 + timedelta(days=40)
-    after_downtime = await store.rollover_season(forced.next.id, now=late)
+    after_downtime = await store.seasons.rollover(forced.next.id, now=late)
     assert after_downtime.next.ends_at == late + timedelta(days=7)
 
 
@@ -398,25 +420,25 @@ async def test_forced_rollover_and_long_downtime(store: Store):
 
 async def test_badges_are_awarded_once_per_chat(store: Store):
     chat, (ann,) = await setup_chat(store, "ann")
-    other = await store.upsert_chat("telegram", "chat-2")
-    first = await store.award_badge(ann.id, chat.id, "score_80", details={"score": 81}, now=T0)
+    other = await store.chats.upsert("telegram", "chat-2")
+    first = await store.badges.award(ann.id, chat.id, "score_80", details={"score": 81}, now=T0)
     assert first.code == "score_80" and first.details == {"score": 81} and first.earned_at == T0
-    assert await store.award_badge(ann.id, chat.id, "score_80") is None
-    assert await store.award_badge(ann.id, other.id, "score_80") is not None
-    assert [b.code for b in await store.badges(ann.id, chat.id)] == ["score_80"]
+    assert await store.badges.award(ann.id, chat.id, "score_80") is None
+    assert await store.badges.award(ann.id, other.id, "score_80") is not None
+    assert [b.code for b in await store.badges.held(ann.id, chat.id)] == ["score_80"]
 
 
 async def test_reactions(store: Store):
     chat, (ann, bob) = await setup_chat(store, "ann", "bob")
     photo = (await add(store, chat.id, ann.id, 50, T0)).submission
-    assert await store.add_reaction(photo.id, bob.id, "🔥", now=T0)
-    assert not await store.add_reaction(photo.id, bob.id, "🔥")
-    assert await store.add_reaction(photo.id, ann.id, "🔥")
-    assert await store.add_reaction(photo.id, bob.id, "😂")
-    assert await store.reaction_counts(photo.id) == {"🔥": 2, "😂": 1}
-    assert await store.remove_reaction(photo.id, bob.id, "🔥")
-    assert not await store.remove_reaction(photo.id, bob.id, "🔥")
-    remaining = [(r.user_id, r.emoji) for r in await store.reactions(photo.id)]
+    assert await store.reactions.add(photo.id, bob.id, "🔥", now=T0)
+    assert not await store.reactions.add(photo.id, bob.id, "🔥")
+    assert await store.reactions.add(photo.id, ann.id, "🔥")
+    assert await store.reactions.add(photo.id, bob.id, "😂")
+    assert await reaction_counts(store, photo.id) == {"🔥": 2, "😂": 1}
+    assert await store.reactions.remove(photo.id, bob.id, "🔥")
+    assert not await store.reactions.remove(photo.id, bob.id, "🔥")
+    remaining = [(r.user_id, r.emoji) for r in await reactions(store, photo.id)]
     assert sorted(remaining) == sorted([(ann.id, "🔥"), (bob.id, "😂")])
 
 
@@ -426,68 +448,68 @@ async def test_reactions(store: Store):
 async def test_duel_lifecycle_and_ratings(store: Store):
     chat, (ann, bob) = await setup_chat(store, "ann", "bob")
     deadline = T0 + timedelta(hours=24)
-    duel = await store.create_duel(chat.id, ann.id, bob.id, expires_at=deadline, now=T0)
+    duel = await store.duels.create(chat.id, ann.id, bob.id, expires_at=deadline, now=T0)
     assert duel.status is DuelStatus.PENDING
-    assert await store.create_duel(chat.id, bob.id, ann.id, expires_at=deadline, now=T0) is None
+    assert await store.duels.create(chat.id, bob.id, ann.id, expires_at=deadline, now=T0) is None
     with pytest.raises(ValueError):
-        await store.create_duel(chat.id, ann.id, ann.id, expires_at=deadline)
-    assert [d.id for d in await store.open_duels(chat.id, bob.id)] == [duel.id]
+        await store.duels.create(chat.id, ann.id, ann.id, expires_at=deadline)
+    assert [d.id for d in await store.duels.open_for(chat.id, bob.id)] == [duel.id]
 
-    active = await store.accept_duel(duel.id, expires_at=deadline, now=T0 + timedelta(minutes=1))
+    active = await store.duels.accept(duel.id, expires_at=deadline, now=T0 + timedelta(minutes=1))
     assert active.status is DuelStatus.ACTIVE
-    assert await store.accept_duel(duel.id, expires_at=deadline) is None
-    assert await store.decline_duel(duel.id) is None
+    assert await store.duels.accept(duel.id, expires_at=deadline) is None
+    assert await store.duels.decline(duel.id) is None
 
     ann_photo = (await add(store, chat.id, ann.id, 62.5, T0 + timedelta(minutes=2))).submission
-    first = await store.record_duel_entry(duel.id, ann.id, ann_photo.id, 62.5, now=T0)
+    first = await store.duels.record_entry(duel.id, ann.id, ann_photo.id, 62.5, now=T0)
     assert first.counted and first.outcome is None
-    second = await store.record_duel_entry(duel.id, ann.id, ann_photo.id, 99.0, now=T0)
+    second = await store.duels.record_entry(duel.id, ann.id, ann_photo.id, 99.0, now=T0)
     assert not second.counted and second.duel.challenger_score == 62.5
     with pytest.raises(ValueError):
-        await store.record_duel_entry(duel.id, 777, ann_photo.id, 1.0, now=T0)
+        await store.duels.record_entry(duel.id, 777, ann_photo.id, 1.0, now=T0)
 
     bob_photo = (await add(store, chat.id, bob.id, 40.0, T0 + timedelta(minutes=3))).submission
-    final = await store.record_duel_entry(duel.id, bob.id, bob_photo.id, 40.0, now=T0)
+    final = await store.duels.record_entry(duel.id, bob.id, bob_photo.id, 40.0, now=T0)
     assert final.outcome is not None
     assert final.outcome.duel.status is DuelStatus.FINISHED
     assert final.outcome.duel.winner_user_id == ann.id
     assert final.outcome.ratings == {ann.id: (1000.0, 1016.0), bob.id: (1000.0, 984.0)}
-    ratings = await store.duel_ratings(chat.id)
+    ratings = await duel_ratings(store, chat.id)
     assert [(r.user_id, r.wins, r.losses) for r in ratings] == [(ann.id, 1, 0), (bob.id, 0, 1)]
-    assert (await store.duel_rating(chat.id, 31337)).rating == 1000.0
-    assert await store.open_duels(chat.id, ann.id) == []
+    assert (await store.duels.rating(chat.id, 31337)).rating == 1000.0
+    assert await store.duels.open_for(chat.id, ann.id) == []
 
-    rematch = await store.create_duel(chat.id, bob.id, ann.id, expires_at=deadline, now=T0)
+    rematch = await store.duels.create(chat.id, bob.id, ann.id, expires_at=deadline, now=T0)
     assert rematch is not None
-    assert (await store.decline_duel(rematch.id, now=T0)).status is DuelStatus.DECLINED
+    assert (await store.duels.decline(rematch.id, now=T0)).status is DuelStatus.DECLINED
 
 
 async def test_duel_draw_and_expiry(store: Store):
     chat, (ann, bob, cat) = await setup_chat(store, "ann", "bob", "cat")
     deadline = T0 + timedelta(hours=1)
-    draw = await store.create_duel(chat.id, ann.id, bob.id, expires_at=deadline, now=T0)
-    await store.accept_duel(draw.id, expires_at=deadline, now=T0)
+    draw = await store.duels.create(chat.id, ann.id, bob.id, expires_at=deadline, now=T0)
+    await store.duels.accept(draw.id, expires_at=deadline, now=T0)
     photo = (await add(store, chat.id, ann.id, 50, T0)).submission
-    await store.record_duel_entry(draw.id, ann.id, photo.id, 50.0, now=T0)
-    result = await store.record_duel_entry(draw.id, bob.id, photo.id, 50.0, now=T0)
+    await store.duels.record_entry(draw.id, ann.id, photo.id, 50.0, now=T0)
+    result = await store.duels.record_entry(draw.id, bob.id, photo.id, 50.0, now=T0)
     assert result.outcome.duel.winner_user_id is None
     assert result.outcome.ratings == {ann.id: (1000.0, 1000.0), bob.id: (1000.0, 1000.0)}
-    assert (await store.duel_rating(chat.id, ann.id)).draws == 1
+    assert (await store.duels.rating(chat.id, ann.id)).draws == 1
 
-    ignored = await store.create_duel(chat.id, cat.id, ann.id, expires_at=deadline, now=T0)
-    forfeit = await store.create_duel(chat.id, bob.id, cat.id, expires_at=deadline, now=T0)
-    await store.accept_duel(forfeit.id, expires_at=deadline, now=T0)
-    await store.record_duel_entry(forfeit.id, cat.id, photo.id, 30.0, now=T0)
-    late = await store.record_duel_entry(forfeit.id, bob.id, photo.id, 90.0, now=deadline)
+    ignored = await store.duels.create(chat.id, cat.id, ann.id, expires_at=deadline, now=T0)
+    forfeit = await store.duels.create(chat.id, bob.id, cat.id, expires_at=deadline, now=T0)
+    await store.duels.accept(forfeit.id, expires_at=deadline, now=T0)
+    await store.duels.record_entry(forfeit.id, cat.id, photo.id, 30.0, now=T0)
+    late = await store.duels.record_entry(forfeit.id, bob.id, photo.id, 90.0, now=deadline)
     assert not late.counted
 
-    outcomes = await store.expire_duels(now=deadline)
+    outcomes = await store.duels.expire(now=deadline)
     by_id = {o.duel.id: o for o in outcomes}
     assert by_id[ignored.id].duel.status is DuelStatus.EXPIRED and by_id[ignored.id].ratings == {}
     assert by_id[forfeit.id].duel.winner_user_id == cat.id
     assert by_id[forfeit.id].ratings[cat.id][1] > 1000.0
-    assert await store.expire_duels(now=deadline) == []
-    total = sum(r.rating for r in await store.duel_ratings(chat.id))
+    assert await store.duels.expire(now=deadline) == []
+    total = sum(r.rating for r in await duel_ratings(store, chat.id))
     assert total == pytest.approx(3000.0)
 
 
@@ -496,32 +518,28 @@ async def test_duel_draw_and_expiry(store: Store):
 
 async def test_announcements_are_claimed_by_one_worker_until_sent(store: Store):
     chat, _ = await setup_chat(store)
-    first = await store.enqueue_announcement(
-        chat.id, "reminder", {"n": 1}, dedupe_key="k1", due_at=T0
-    )
-    assert await store.enqueue_announcement(chat.id, "reminder", {}, dedupe_key="k1") is None
-    later = await store.enqueue_announcement(
+    first = await store.outbox.enqueue(chat.id, "reminder", {"n": 1}, dedupe_key="k1", due_at=T0)
+    assert await store.outbox.enqueue(chat.id, "reminder", {}, dedupe_key="k1") is None
+    later = await store.outbox.enqueue(
         chat.id, "reminder", {"n": 2}, dedupe_key="k2", due_at=T0 + timedelta(hours=1)
     )
-    claimed = await store.claim_announcements("w1", now=T0)
+    claimed = await store.outbox.claim("w1", now=T0)
     assert [(a.id, a.payload, a.platform_chat_id, a.attempts) for a in claimed] == [
         (first, {"n": 1}, "chat-1", 1)
     ]
-    assert await store.claim_announcements("w2", now=T0 + timedelta(minutes=1)) == []
+    assert await store.outbox.claim("w2", now=T0 + timedelta(minutes=1)) == []
     # w1 died: after the lease the row is offered again.
-    retaken = await store.claim_announcements("w2", now=T0 + timedelta(minutes=6))
+    retaken = await store.outbox.claim("w2", now=T0 + timedelta(minutes=6))
     assert [a.id for a in retaken] == [first]
     assert retaken[0].attempts == 2
-    await store.mark_announcement_sent(first, now=T0 + timedelta(minutes=6))
+    await store.outbox.mark_sent(first, now=T0 + timedelta(minutes=6))
     hour = T0 + timedelta(hours=1)
-    assert [a.id for a in await store.claim_announcements("w1", now=hour)] == [later]
-    await store.release_announcement(
-        later, error="telegram 500", retry_at=hour + timedelta(minutes=5)
-    )
-    assert await store.claim_announcements("w1", now=hour + timedelta(minutes=1)) == []
-    assert [
-        a.id for a in await store.claim_announcements("w1", now=hour + timedelta(minutes=5))
-    ] == [later]
+    assert [a.id for a in await store.outbox.claim("w1", now=hour)] == [later]
+    await store.outbox.release(later, error="telegram 500", retry_at=hour + timedelta(minutes=5))
+    assert await store.outbox.claim("w1", now=hour + timedelta(minutes=1)) == []
+    assert [a.id for a in await store.outbox.claim("w1", now=hour + timedelta(minutes=5))] == [
+        later
+    ]
 
 
 # --- privacy --------------------------------------------------------------------------------
@@ -529,12 +547,12 @@ async def test_announcements_are_claimed_by_one_worker_until_sent(store: Store):
 
 async def test_forget_user_removes_everything_about_them_only(store: Store):
     chat, (ann, bob) = await setup_chat(store, "ann", "bob")
-    other = await store.upsert_chat("telegram", "chat-2")
-    await store.upsert_user("telegram", "id-ann", "Ann", chat_id=other.id)
+    other = await store.chats.upsert("telegram", "chat-2")
+    await store.users.upsert("telegram", "id-ann", "Ann", chat_id=other.id)
     ann_photo = (await add(store, chat.id, ann.id, 88, T0)).submission
     await add(store, other.id, ann.id, 70, T0)
     bob_photo = (await add(store, chat.id, bob.id, 60, T0)).submission
-    await store.record_submission(
+    await store.submissions.record(
         NewSubmission(
             chat.id,
             bob.id,
@@ -545,28 +563,28 @@ async def test_forget_user_removes_everything_about_them_only(store: Store):
             created_at=T0,
         )
     )
-    await store.add_reaction(ann_photo.id, bob.id, "🔥")
-    await store.add_reaction(bob_photo.id, ann.id, "👍")
-    await store.add_reaction(bob_photo.id, bob.id, "👍")
-    await store.award_badge(ann.id, chat.id, "first_selfie")
-    await store.award_badge(bob.id, chat.id, "first_selfie")
-    duel = await store.create_duel(
+    await store.reactions.add(ann_photo.id, bob.id, "🔥")
+    await store.reactions.add(bob_photo.id, ann.id, "👍")
+    await store.reactions.add(bob_photo.id, bob.id, "👍")
+    await store.badges.award(ann.id, chat.id, "first_selfie")
+    await store.badges.award(bob.id, chat.id, "first_selfie")
+    duel = await store.duels.create(
         chat.id, ann.id, bob.id, expires_at=T0 + timedelta(days=1), now=T0
     )
-    await store.accept_duel(duel.id, expires_at=T0 + timedelta(days=1), now=T0)
-    await store.record_duel_entry(duel.id, ann.id, ann_photo.id, 88, now=T0)
-    await store.record_duel_entry(duel.id, bob.id, bob_photo.id, 60, now=T0)
-    season = await store.current_season(chat.id, now=T0)
-    await store.rollover_season(season.id, now=T0 + timedelta(days=1), force=True)
+    await store.duels.accept(duel.id, expires_at=T0 + timedelta(days=1), now=T0)
+    await store.duels.record_entry(duel.id, ann.id, ann_photo.id, 88, now=T0)
+    await store.duels.record_entry(duel.id, bob.id, bob_photo.id, 60, now=T0)
+    season = await store.seasons.current(chat.id, now=T0)
+    await store.seasons.rollover(season.id, now=T0 + timedelta(days=1), force=True)
 
-    exported = await store.export_user(ann.id)
+    exported = await store.privacy.export(ann.id)
     json.dumps(exported)
     assert exported["user"]["platform_user_id"] == "id-ann"
     assert len(exported["submissions"]) == 2 and len(exported["chats"]) == 2
     assert exported["duels"][0]["won"] is True
     assert exported["reactions"][0]["emoji"] == "👍"
 
-    report = await store.forget_user(ann.id)
+    report = await store.privacy.forget(ann.id)
     assert report.removed == {
         "reactions": 2,
         "duels": 1,
@@ -581,15 +599,15 @@ async def test_forget_user_removes_everything_about_them_only(store: Store):
         "chats": 0,
     }
     assert report.total == 12
-    assert await store.get_user(ann.id) is None
-    assert await store.export_user(ann.id) == {}
-    assert (await store.seasons(chat.id))[1].winner_user_id is None
-    assert (await store.get_submission_by_update("telegram", "dup")).duplicate_of is None
-    assert await store.reaction_counts(bob_photo.id) == {"👍": 1}
-    assert len(await store.badges(bob.id, chat.id)) == 1
-    board = await store.leaderboard(chat.id)
+    assert await store.users.get(ann.id) is None
+    assert await store.privacy.export(ann.id) == {}
+    assert (await seasons(store, chat.id))[1].winner_user_id is None
+    assert (await store.submissions.by_update("telegram", "dup")).duplicate_of is None
+    assert await reaction_counts(store, bob_photo.id) == {"👍": 1}
+    assert len(await store.badges.held(bob.id, chat.id)) == 1
+    board = await store.standings.leaderboard(chat.id)
     assert [e.user_id for e in board.entries] == [bob.id]
-    assert (await store.forget_user(ann.id)).total == 0
+    assert (await store.privacy.forget(ann.id)).total == 0
 
 
 async def test_forget_user_removes_their_private_chat_and_leaves_no_row_pointing_at_them(
@@ -599,28 +617,28 @@ async def test_forget_user_removes_their_private_chat_and_leaves_no_row_pointing
     goes with them, with its season and queued announcements; a private chat someone else was
     also seen in stays. Afterwards no column that refers to users holds their id anywhere."""
     chat, (ann, bob) = await setup_chat(store, "ann", "bob")
-    dm = await store.upsert_chat("telegram", "id-ann", is_private=True, now=T0)
-    await store.upsert_user("telegram", "id-ann", "Ann", chat_id=dm.id)
-    shared = await store.upsert_chat("telegram", "shared-dm", is_private=True, now=T0)
+    dm = await store.chats.upsert("telegram", "id-ann", is_private=True, now=T0)
+    await store.users.upsert("telegram", "id-ann", "Ann", chat_id=dm.id)
+    shared = await store.chats.upsert("telegram", "shared-dm", is_private=True, now=T0)
     for user in ("ann", "bob"):
-        await store.upsert_user("telegram", f"id-{user}", user.title(), chat_id=shared.id)
+        await store.users.upsert("telegram", f"id-{user}", user.title(), chat_id=shared.id)
     await add(store, dm.id, ann.id, 75, T0)
     await add(store, chat.id, ann.id, 90, T0)
     await add(store, chat.id, bob.id, 60, T0)
-    await store.award_badge(ann.id, dm.id, "first_selfie", now=T0)
-    season = await store.current_season(dm.id, now=T0)
-    await store.rollover_season(season.id, now=T0 + timedelta(days=1), force=True)
-    won = await store.rollover_season(
-        (await store.current_season(chat.id, now=T0)).id, now=T0 + timedelta(days=1), force=True
+    await store.badges.award(ann.id, dm.id, "first_selfie", now=T0)
+    season = await store.seasons.current(dm.id, now=T0)
+    await store.seasons.rollover(season.id, now=T0 + timedelta(days=1), force=True)
+    won = await store.seasons.rollover(
+        (await store.seasons.current(chat.id, now=T0)).id, now=T0 + timedelta(days=1), force=True
     )
     assert won.closed.winner_user_id == ann.id
 
-    report = await store.forget_user(ann.id)
+    report = await store.privacy.forget(ann.id)
     assert (report.removed["chats"], report.removed["seasons"]) == (1, 2)
     assert report.removed["announcements"] == 1
-    assert await store.get_chat_by_platform_id("telegram", "id-ann") is None
-    assert await store.get_chat(shared.id) is not None and await store.get_chat(chat.id)
-    assert (await store.seasons(chat.id))[1].winner_user_id is None
+    assert await store.chats.by_platform_id("telegram", "id-ann") is None
+    assert await store.chats.get(shared.id) is not None and await store.chats.get(chat.id)
+    assert (await seasons(store, chat.id))[1].winner_user_id is None
 
     user_columns = [
         (table, fk.parent)
@@ -644,20 +662,20 @@ async def test_forget_user_is_one_transaction(store: Store, monkeypatch: pytest.
     half-forgotten users would be the worst of both."""
     chat, (ann, bob) = await setup_chat(store, "ann", "bob")
     photo = (await add(store, chat.id, ann.id, 70, T0)).submission
-    await store.add_reaction(photo.id, bob.id, "🔥", now=T0)
-    await store.award_badge(ann.id, chat.id, "first_selfie", now=T0)
+    await store.reactions.add(photo.id, bob.id, "🔥", now=T0)
+    await store.badges.award(ann.id, chat.id, "first_selfie", now=T0)
 
     def fail(**_: object) -> None:
         raise RuntimeError("crashed before commit")
 
     monkeypatch.setattr(privacy, "ForgetReport", fail)
     with pytest.raises(RuntimeError, match="before commit"):
-        await store.forget_user(ann.id)
-    assert await store.get_user(ann.id) is not None
-    assert await store.count_submissions(chat.id, ann.id) == 1
-    assert await store.reaction_counts(photo.id) == {"🔥": 1}
-    assert len(await store.badges(ann.id, chat.id)) == 1
-    assert (await store.leaderboard(chat.id)).entries[0].user_id == ann.id
+        await store.privacy.forget(ann.id)
+    assert await store.users.get(ann.id) is not None
+    assert await count_submissions(store, chat.id, ann.id) == 1
+    assert await reaction_counts(store, photo.id) == {"🔥": 1}
+    assert len(await store.badges.held(ann.id, chat.id)) == 1
+    assert (await store.standings.leaderboard(chat.id)).entries[0].user_id == ann.id
 
 
 async def test_forget_and_export_cover_every_table_that_refers_to_users(store: Store):
@@ -676,7 +694,7 @@ async def test_forget_and_export_cover_every_table_that_refers_to_users(store: S
         "seasons": "seasons_won",
     }
     _, (ann,) = await setup_chat(store, "ann")
-    report = await store.forget_user(ann.id)
+    report = await store.privacy.forget(ann.id)
     for table in metadata.sorted_tables:
         for fk in table.foreign_keys:
             if fk.column.table is not users_table:
@@ -689,28 +707,28 @@ async def test_forget_and_export_cover_every_table_that_refers_to_users(store: S
             assert table.name in exported_as, name
 
     _, (bob,) = await setup_chat(store, "bob")
-    exported = await store.export_user(bob.id)
+    exported = await store.privacy.export(bob.id)
     assert set(exported_as.values()) <= set(exported)
 
 
 async def test_export_holds_everything_forget_would_remove(store: Store):
     chat, (ann, bob) = await setup_chat(store, "ann", "bob")
     ann_photo = (await add(store, chat.id, ann.id, 88, T0)).submission
-    await store.set_bot_message_id(ann_photo.id, "bot-1")
+    await store.submissions.set_bot_message_id(ann_photo.id, "bot-1")
     bob_photo = (await add(store, chat.id, bob.id, 60, T0)).submission
-    await store.add_reaction(ann_photo.id, bob.id, "🔥", now=T0)
-    await store.add_reaction(ann_photo.id, ann.id, "🔥", now=T0)
-    await store.add_reaction(bob_photo.id, ann.id, "👍", now=T0)
-    await store.award_badge(ann.id, chat.id, "score_80", details={"score": 88}, now=T0)
+    await store.reactions.add(ann_photo.id, bob.id, "🔥", now=T0)
+    await store.reactions.add(ann_photo.id, ann.id, "🔥", now=T0)
+    await store.reactions.add(bob_photo.id, ann.id, "👍", now=T0)
+    await store.badges.award(ann.id, chat.id, "score_80", details={"score": 88}, now=T0)
     deadline = T0 + timedelta(days=1)
-    duel = await store.create_duel(chat.id, bob.id, ann.id, expires_at=deadline, now=T0)
-    await store.accept_duel(duel.id, expires_at=deadline, now=T0)
-    await store.record_duel_entry(duel.id, ann.id, ann_photo.id, 88, now=T0)
-    await store.record_duel_entry(duel.id, bob.id, bob_photo.id, 60, now=T0)
-    season = await store.current_season(chat.id, now=T0)
-    await store.rollover_season(season.id, now=T0 + timedelta(days=1), force=True)
+    duel = await store.duels.create(chat.id, bob.id, ann.id, expires_at=deadline, now=T0)
+    await store.duels.accept(duel.id, expires_at=deadline, now=T0)
+    await store.duels.record_entry(duel.id, ann.id, ann_photo.id, 88, now=T0)
+    await store.duels.record_entry(duel.id, bob.id, bob_photo.id, 60, now=T0)
+    season = await store.seasons.current(chat.id, now=T0)
+    await store.seasons.rollover(season.id, now=T0 + timedelta(days=1), force=True)
 
-    exported = json.loads(json.dumps(await store.export_user(ann.id)))
+    exported = json.loads(json.dumps(await store.privacy.export(ann.id)))
     (photo,) = exported["submissions"]
     assert photo["bot_message_id"] == "bot-1" and photo["reactions_received"] == {"🔥": 2}
     assert "Bob" not in json.dumps(exported) and "id-bob" not in json.dumps(exported)
@@ -750,35 +768,33 @@ async def test_naive_times_are_refused(store: Store):
 
 
 async def test_updates_are_answered_once(store: Store):
-    assert await store.begin_update("telegram", "900", now=T0) is UpdateState.NEW
-    assert await store.begin_update("telegram", "900", now=T0) is UpdateState.PENDING
-    assert await store.begin_update("discord", "900", now=T0) is UpdateState.NEW
-    await store.mark_update_answered("telegram", "900", now=T0)
-    await store.mark_update_answered("telegram", "900", now=T0 + timedelta(hours=1))
-    assert await store.begin_update("telegram", "900") is UpdateState.ANSWERED
-    await store.mark_update_answered("web", "never-begun", now=T0)
-    assert await store.begin_update("web", "never-begun") is UpdateState.ANSWERED
+    assert await begin_update(store, "telegram", "900", now=T0) is UpdateState.NEW
+    assert await begin_update(store, "telegram", "900", now=T0) is UpdateState.PENDING
+    assert await begin_update(store, "discord", "900", now=T0) is UpdateState.NEW
+    await store.updates.mark_answered("telegram", "900", now=T0)
+    await store.updates.mark_answered("telegram", "900", now=T0 + timedelta(hours=1))
+    assert await begin_update(store, "telegram", "900") is UpdateState.ANSWERED
+    await store.updates.mark_answered("web", "never-begun", now=T0)
+    assert await begin_update(store, "web", "never-begun") is UpdateState.ANSWERED
 
 
 async def test_active_chats_and_per_platform_claims(store: Store):
     chat, (ann,) = await setup_chat(store, "ann")
-    quiet = await store.upsert_chat("telegram", "quiet")
-    elsewhere = await store.upsert_chat("discord", "chan")
+    quiet = await store.chats.upsert("telegram", "quiet")
+    elsewhere = await store.chats.upsert("discord", "chan")
     await add(store, chat.id, ann.id, 50, T0)
     await add(store, quiet.id, ann.id, 0, T0, status=SubmissionStatus.NO_FACE)
     await add(store, elsewhere.id, ann.id, 50, T0 - timedelta(days=3))
-    assert [c.id for c in await store.active_chats(since=T0 - timedelta(days=1))] == [chat.id]
-    everywhere = await store.active_chats(since=T0 - timedelta(days=7))
+    assert [c.id for c in await store.chats.active(since=T0 - timedelta(days=1))] == [chat.id]
+    everywhere = await store.chats.active(since=T0 - timedelta(days=7))
     assert [c.id for c in everywhere] == [chat.id, elsewhere.id]
-    on_discord = await store.active_chats(since=T0 - timedelta(days=7), platform="discord")
+    on_discord = await store.chats.active(since=T0 - timedelta(days=7), platform="discord")
     assert [c.id for c in on_discord] == [elsewhere.id]
 
     for target in (chat, elsewhere):
-        await store.enqueue_announcement(
-            target.id, "news", {}, dedupe_key=f"n{target.id}", due_at=T0
-        )
-    discord = await store.claim_announcements("d", now=T0, platform="discord")
+        await store.outbox.enqueue(target.id, "news", {}, dedupe_key=f"n{target.id}", due_at=T0)
+    discord = await store.outbox.claim("d", now=T0, platform="discord")
     assert [a.platform for a in discord] == ["discord"]
-    rest = await store.claim_announcements("t", now=T0, platform="telegram")
+    rest = await store.outbox.claim("t", now=T0, platform="telegram")
     assert [a.platform_chat_id for a in rest] == ["chat-1"]
-    assert await store.claim_announcements("any", now=T0) == []
+    assert await store.outbox.claim("any", now=T0) == []

@@ -70,7 +70,7 @@ async def test_answered_updates_are_done_and_released_ones_are_free_at_once(
 ) -> None:
     claims = UpdateClaims(stores[0].engine)
     assert (await claims.claim("web", "a", "p:1", lease=LEASE, now=T0)).taken
-    await stores[1].mark_update_answered("web", "a", now=T0)
+    await stores[1].updates.mark_answered("web", "a", now=T0)
     done = await claims.claim("web", "a", "p:2", lease=LEASE, now=T0 + 10 * LEASE)
     assert done.state is ClaimState.DONE
 

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from storage import NewSubmission, RateLimit, Store
 from storage.schema import announcements, seasons, submissions
-from tests.storage_support import BACKENDS, database_url, record_kwargs
+from tests.storage_support import BACKENDS, count_submissions, database_url, record_kwargs
 
 T0 = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 PROCESSES = 4
@@ -36,11 +36,11 @@ async def count_rows(store: Store, table) -> int:
 
 async def test_fifty_concurrent_submissions_into_one_chat(stores: list[Store]):
     first = stores[0]
-    chat = await first.upsert_chat("telegram", "busy-chat")
-    users = [await first.upsert_user("telegram", f"u{i}", f"User {i}") for i in range(10)]
+    chat = await first.chats.upsert("telegram", "busy-chat")
+    users = [await first.users.upsert("telegram", f"u{i}", f"User {i}") for i in range(10)]
 
     async def submit(n: int, store: Store):
-        return await store.record_submission(
+        return await store.submissions.record(
             NewSubmission(
                 chat_id=chat.id,
                 user_id=users[n % len(users)].id,
@@ -63,18 +63,18 @@ async def test_fifty_concurrent_submissions_into_one_chat(stores: list[Store]):
     assert len(by_update) == 50
     assert all(len(ids) == 1 for ids in by_update.values())
     assert await count_rows(first, submissions) == 50
-    board = await first.leaderboard(chat.id, limit=100)
+    board = await first.standings.leaderboard(chat.id, limit=100)
     assert sum(e.photos for e in board.entries) == 50
 
 
 async def test_rate_limit_holds_under_concurrency(stores: list[Store]):
     first = stores[0]
-    chat = await first.upsert_chat("telegram", "limited")
-    ann = await first.upsert_user("telegram", "ann", "Ann", chat_id=chat.id)
+    chat = await first.chats.upsert("telegram", "limited")
+    ann = await first.users.upsert("telegram", "ann", "Ann", chat_id=chat.id)
     limit = RateLimit(photos=5, window=timedelta(minutes=10))
 
     async def submit(n: int):
-        return await stores[n % len(stores)].record_submission(
+        return await stores[n % len(stores)].submissions.record(
             NewSubmission(chat.id, ann.id, "telegram", f"burst-{n}", score=50.0, created_at=T0),
             rate_limit=limit,
         )
@@ -82,38 +82,36 @@ async def test_rate_limit_holds_under_concurrency(stores: list[Store]):
     results = await asyncio.gather(*(submit(n) for n in range(20)))
     assert sum(r.created for r in results) == 5
     assert sum(r.rate_limited for r in results) == 15
-    assert await first.count_submissions(chat.id, ann.id) == 5
+    assert await count_submissions(first, chat.id, ann.id) == 5
 
 
 async def test_first_season_and_rollover_happen_once_across_processes(stores: list[Store]):
-    chat = await stores[0].upsert_chat("telegram", "seasonal")
-    opened = await asyncio.gather(*(s.current_season(chat.id, now=T0) for s in stores * 3))
+    chat = await stores[0].chats.upsert("telegram", "seasonal")
+    opened = await asyncio.gather(*(s.seasons.current(chat.id, now=T0) for s in stores * 3))
     assert len({season.id for season in opened}) == 1
 
     due = T0 + timedelta(days=8)
     rollovers = await asyncio.gather(
-        *(s.rollover_season(opened[0].id, now=due) for s in stores * 3)
+        *(s.seasons.rollover(opened[0].id, now=due) for s in stores * 3)
     )
     winners = [r for r in rollovers if r is not None]
     assert len(winners) == 1
     assert await count_rows(stores[0], seasons) == 2
     assert await count_rows(stores[0], announcements) == 1
-    current = await asyncio.gather(*(s.current_season(chat.id, now=due) for s in stores))
+    current = await asyncio.gather(*(s.seasons.current(chat.id, now=due) for s in stores))
     assert {season.id for season in current} == {winners[0].next.id}
 
 
 async def test_announcements_are_delivered_by_exactly_one_worker(stores: list[Store]):
-    chat = await stores[0].upsert_chat("telegram", "news")
+    chat = await stores[0].chats.upsert("telegram", "news")
     for n in range(30):
-        await stores[0].enqueue_announcement(
-            chat.id, "news", {"n": n}, dedupe_key=f"n{n}", due_at=T0
-        )
+        await stores[0].outbox.enqueue(chat.id, "news", {"n": n}, dedupe_key=f"n{n}", due_at=T0)
 
     async def worker(index: int) -> list[int]:
         taken: list[int] = []
-        while batch := await stores[index].claim_announcements(f"w{index}", now=T0, limit=3):
+        while batch := await stores[index].outbox.claim(f"w{index}", now=T0, limit=3):
             for item in batch:
-                await stores[index].mark_announcement_sent(item.id, now=T0)
+                await stores[index].outbox.mark_sent(item.id, now=T0)
                 taken.append(item.id)
         return taken
 
@@ -124,21 +122,21 @@ async def test_announcements_are_delivered_by_exactly_one_worker(stores: list[St
 
 async def test_duel_finishes_once_when_both_sides_play_together(stores: list[Store]):
     first = stores[0]
-    chat = await first.upsert_chat("telegram", "arena")
-    ann = await first.upsert_user("telegram", "ann", "Ann", chat_id=chat.id)
-    bob = await first.upsert_user("telegram", "bob", "Bob", chat_id=chat.id)
+    chat = await first.chats.upsert("telegram", "arena")
+    ann = await first.users.upsert("telegram", "ann", "Ann", chat_id=chat.id)
+    bob = await first.users.upsert("telegram", "bob", "Bob", chat_id=chat.id)
     deadline = T0 + timedelta(days=1)
     photo = (
-        await first.record_submission(NewSubmission(chat.id, ann.id, "telegram", "p", score=1.0))
+        await first.submissions.record(NewSubmission(chat.id, ann.id, "telegram", "p", score=1.0))
     ).submission
     for round_ in range(3):
-        duel = await first.create_duel(chat.id, ann.id, bob.id, expires_at=deadline, now=T0)
-        await first.accept_duel(duel.id, expires_at=deadline, now=T0)
+        duel = await first.duels.create(chat.id, ann.id, bob.id, expires_at=deadline, now=T0)
+        await first.duels.accept(duel.id, expires_at=deadline, now=T0)
         entries = await asyncio.gather(
-            stores[1].record_duel_entry(duel.id, ann.id, photo.id, 60.0 + round_, now=T0),
-            stores[2].record_duel_entry(duel.id, bob.id, photo.id, 50.0, now=T0),
+            stores[1].duels.record_entry(duel.id, ann.id, photo.id, 60.0 + round_, now=T0),
+            stores[2].duels.record_entry(duel.id, bob.id, photo.id, 50.0, now=T0),
         )
         assert all(e.counted for e in entries)
         assert sum(e.outcome is not None for e in entries) == 1
-    rating = await first.duel_rating(chat.id, ann.id)
+    rating = await first.duels.rating(chat.id, ann.id)
     assert (rating.wins, rating.losses) == (3, 0)

@@ -31,7 +31,7 @@ async def store(request: pytest.FixtureRequest, tmp_path: Path):
 
 
 async def _photo(store: Store, chat_id: int, user_id: int, update_id: str) -> int:
-    result = await store.record_submission(
+    result = await store.submissions.record(
         NewSubmission(
             chat_id=chat_id,
             user_id=user_id,
@@ -61,16 +61,16 @@ def test_every_table_whose_ids_leave_the_database_never_reuses_them() -> None:
 async def test_a_forgotten_users_ids_go_to_nobody_else(store: Store) -> None:
     """Forgetting the newest user used to hand their id (and their photo's and private chat's
     ids) to the next newcomer on SQLite."""
-    group = await store.upsert_chat("telegram", "group")
-    ann = await store.upsert_user("telegram", "ann", "Ann", chat_id=group.id)
-    bob = await store.upsert_user("telegram", "bob", "Bob", chat_id=group.id)
-    bob_private = await store.upsert_chat("telegram", "bob", is_private=True)
-    await store.upsert_user("telegram", "bob", "Bob", chat_id=bob_private.id)
+    group = await store.chats.upsert("telegram", "group")
+    ann = await store.users.upsert("telegram", "ann", "Ann", chat_id=group.id)
+    bob = await store.users.upsert("telegram", "bob", "Bob", chat_id=group.id)
+    bob_private = await store.chats.upsert("telegram", "bob", is_private=True)
+    await store.users.upsert("telegram", "bob", "Bob", chat_id=bob_private.id)
     bob_photo = await _photo(store, group.id, bob.id, "u1")
 
-    await store.forget_user(bob.id)
-    cat = await store.upsert_user("telegram", "cat", "Cat", chat_id=group.id)
-    cat_private = await store.upsert_chat("telegram", "cat", is_private=True)
+    await store.privacy.forget(bob.id)
+    cat = await store.users.upsert("telegram", "cat", "Cat", chat_id=group.id)
+    cat_private = await store.chats.upsert("telegram", "cat", is_private=True)
     cat_photo = await _photo(store, group.id, cat.id, "u2")
 
     assert ann.id < bob.id < cat.id
@@ -79,10 +79,10 @@ async def test_a_forgotten_users_ids_go_to_nobody_else(store: Store) -> None:
 
 
 async def test_forgetting_scrubs_the_users_id_from_announcements(store: Store) -> None:
-    group = await store.upsert_chat("telegram", "group")
-    ann = await store.upsert_user("telegram", "ann", "Ann", chat_id=group.id)
-    bob = await store.upsert_user("telegram", "bob", "Bob", chat_id=group.id)
-    other = await store.upsert_chat("telegram", "elsewhere")
+    group = await store.chats.upsert("telegram", "group")
+    ann = await store.users.upsert("telegram", "ann", "Ann", chat_id=group.id)
+    bob = await store.users.upsert("telegram", "bob", "Bob", chat_id=group.id)
+    other = await store.chats.upsert("telegram", "elsewhere")
     queued = {
         "season": {
             "season_id": 1,
@@ -100,15 +100,15 @@ async def test_forgetting_scrubs_the_users_id_from_announcements(store: Store) -
         "ann_improved": {"user_id": ann.id, "before": 6, "after": 96},
     }
     ids = {
-        key: await store.enqueue_announcement(group.id, key, payload, dedupe_key=key, due_at=T0)
+        key: await store.outbox.enqueue(group.id, key, payload, dedupe_key=key, due_at=T0)
         for key, payload in queued.items()
     }
-    elsewhere = await store.enqueue_announcement(
+    elsewhere = await store.outbox.enqueue(
         other.id, "improved", {"user_id": bob.id}, dedupe_key="other", due_at=T0
     )
-    await store.mark_announcement_sent(ids["season"], now=T0)
+    await store.outbox.mark_sent(ids["season"], now=T0)
 
-    report = await store.forget_user(bob.id)
+    report = await store.privacy.forget(bob.id)
 
     async with store._engine.connect() as conn:
         rows = {
@@ -162,7 +162,7 @@ async def test_sqlite_tables_are_rebuilt_with_autoincrement_keeping_every_row(
             await conn.execute(text("DELETE FROM users WHERE id = 3"))
             indexes_before = await _index_sql(conn)
         store = Store(engine)
-        chat = await store.upsert_chat("t", "g")
+        chat = await store.chats.upsert("t", "g")
         await _photo(store, chat.id, 2, "p1")
 
         assert await upgrade(engine) == head_revision()
@@ -176,8 +176,10 @@ async def test_sqlite_tables_are_rebuilt_with_autoincrement_keeping_every_row(
         for table in AUTOINCREMENT_TABLES:
             assert "AUTOINCREMENT" in ddl[table], table
         assert [tuple(row) for row in kept] == [(1, "U1"), (2, "U2")]
-        assert (await store.user_stats(chat.id, 2)).count == 1, "children survived the rebuild"
-        newcomer = await store.upsert_user("t", "4", "U4")
+        assert (await store.standings.user_stats(chat.id, 2)).count == 1, (
+            "children survived the rebuild"
+        )
+        newcomer = await store.users.upsert("t", "4", "U4")
         assert newcomer.id == 3, "the sequence starts after the largest id present"
     finally:
         await engine.dispose()

@@ -52,8 +52,8 @@ async def test_migrations_match_the_models(empty_url: str):
 async def test_concurrent_startups_migrate_once(empty_url: str):
     stores = await asyncio.gather(*(Store.open(empty_url) for _ in range(4)))
     try:
-        chat = await stores[1].upsert_chat("web", "board")
-        assert (await stores[3].get_chat(chat.id)).platform_chat_id == "board"
+        chat = await stores[1].chats.upsert("web", "board")
+        assert (await stores[3].chats.get(chat.id)).platform_chat_id == "board"
         assert await current_revision(stores[0]._engine) == head_revision()
     finally:
         for store in stores:
@@ -157,8 +157,8 @@ async def test_in_memory_sqlite_keeps_one_database():
     separate empty databases."""
     store = await Store.open("sqlite+aiosqlite:///:memory:")
     try:
-        chat = await store.upsert_chat("web", "scratch")
-        assert (await store.get_chat(chat.id)).platform_chat_id == "scratch"
+        chat = await store.chats.upsert("web", "scratch")
+        assert (await store.chats.get(chat.id)).platform_chat_id == "scratch"
     finally:
         await store.close()
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from storage import NewSubmission, Store, Window
-from storage.taste import PHOTO, RESULT, TasteStore
+from storage.taste import PHOTO, RESULT
 from tests.storage_support import BACKENDS, database_url, record_kwargs
 
 T0 = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
@@ -32,19 +32,19 @@ async def _photo(store: Store, chat_id: int, user_id: int, number: int, at: date
         score=50,
         **record_kwargs(popularity=0.1 * number),
     )
-    result = await store.record_submission(new)
+    result = await store.submissions.record(new)
     assert result.submission is not None
-    await store.set_bot_message_id(result.submission.id, f"result-{number}")
+    await store.submissions.set_bot_message_id(result.submission.id, f"result-{number}")
     return result.submission.id
 
 
 async def test_features_reactions_and_rated_photos(store: Store) -> None:
-    chat = await store.upsert_chat("telegram", "g", title="Group", now=T0)
+    chat = await store.chats.upsert("telegram", "g", title="Group", now=T0)
     ann, bob, cid = [
-        await store.upsert_user("telegram", name, name.title(), chat_id=chat.id, now=T0)
+        await store.users.upsert("telegram", name, name.title(), chat_id=chat.id, now=T0)
         for name in ("ann", "bob", "cid")
     ]
-    taste = TasteStore(store)
+    taste = store.taste
     assert await taste.members_seen(chat.id) == 3
     first = await _photo(store, chat.id, ann.id, 1, T0)
     second = await _photo(store, chat.id, bob.id, 2, T0 + timedelta(hours=30))
@@ -60,10 +60,10 @@ async def test_features_reactions_and_rated_photos(store: Store) -> None:
     assert (await taste.message(chat.id, "result-2")).kind == RESULT
     assert await taste.message(chat.id, "elsewhere") is None
 
-    await store.add_reaction(first, bob.id, "❤️", now=T0)
-    await store.add_reaction(first, bob.id, "🔥", now=T0)  # one person, counted once
-    await store.add_reaction(first, ann.id, "👍", now=T0)  # the author: not counted
-    await store.add_reaction(first, cid.id, "😂", now=T0)
+    await store.reactions.add(first, bob.id, "❤️", now=T0)
+    await store.reactions.add(first, bob.id, "🔥", now=T0)  # one person, counted once
+    await store.reactions.add(first, ann.id, "👍", now=T0)  # the author: not counted
+    await store.reactions.add(first, cid.id, "😂", now=T0)
     assert await taste.set_anonymous_reactions(first, RESULT, 5)
     assert not await taste.set_anonymous_reactions(10_000, PHOTO, 1)
 
@@ -82,6 +82,6 @@ async def test_features_reactions_and_rated_photos(store: Store) -> None:
         row.submission_id for row in await taste.photos(chat.id, version=1, window=window)
     ] == []
 
-    report = await store.forget_user(ann.id)
+    report = await store.privacy.forget(ann.id)
     assert report.removed["photo_features"] == 1
     assert [row.submission_id for row in await taste.photos(chat.id, version=1)] == [second]

@@ -16,7 +16,6 @@ from bot.core.events import ChatRef, ReactionCountEvent
 from bot.core.game import Game
 from bot.core.markup import to_plain
 from inference.taste.features import FEATURES_VERSION
-from storage.taste import TasteStore
 from tests.fake_adapter import PLATFORM, FakeAdapter, FakeClock
 from tests.test_game_flows import analyzer, game_settings, selfies  # noqa: F401 (fixture)
 
@@ -62,7 +61,7 @@ async def test_reactions_teach_the_chat_its_taste(bot: FakeAdapter) -> None:
     assert "Not enough to go on yet" in to_plain(answer[0].text)
     assert answer[0].reply.data["rated"] == 0
     posted = await _post(bot, photos[:6])
-    taste = TasteStore(bot.game.store)
+    taste = bot.game.store.taste
     stored = await taste.photos(1, version=FEATURES_VERSION)
     assert len(stored) == 6
     assert all("face_size" in row.features and "cnn1" in row.features for row in stored)
@@ -111,7 +110,7 @@ async def test_anonymous_totals_and_forgetting(bot: FakeAdapter) -> None:
     assert await bot.game.handle(event) == []
     unknown = ReactionCountEvent(ChatRef(PLATFORM, "elsewhere"), "count-2", "m1", total=3)
     assert await bot.game.handle(unknown) == []
-    taste = TasteStore(bot.game.store)
+    taste = bot.game.store.taste
     rows = {row.user_id: row for row in await taste.photos(1, version=FEATURES_VERSION)}
     assert sorted(row.reactions for row in rows.values()) == [0, 1]  # capped by the audience
 
@@ -130,5 +129,5 @@ async def test_private_chats_keep_no_taste(bot: FakeAdapter) -> None:
     private = ChatRef(PLATFORM, "dm-ann", is_private=True)
     await bot.photo("ann", selfies(1)[0], chat=private)
     assert bot.pop().reply.data["group_score"] is None
-    assert await TasteStore(bot.game.store).members_seen(1) == 1
-    assert await TasteStore(bot.game.store).photos(1, version=FEATURES_VERSION) == []
+    assert await bot.game.store.taste.members_seen(1) == 1
+    assert await bot.game.store.taste.photos(1, version=FEATURES_VERSION) == []

@@ -21,6 +21,12 @@ from bot.settings import Settings
 from inference.errors import PREFIX as UNREADABLE_PREFIX
 from storage.records import SubmissionRecord
 from tests.conftest import ROOT, needs_shared
+from tests.storage_support import (
+    count_submissions,
+    get_submission_by_bot_message,
+    get_user_by_platform_id,
+    reaction_counts,
+)
 from tests.telegram_fake.harness import api, bot_settings, running_bot
 from tests.telegram_fake.people import Person, group_chat, private_chat
 from tests.telegram_fake.server import ApiCall, FakeBotApi
@@ -95,7 +101,7 @@ async def test_selfie_scored_then_top_tips_and_a_reaction(
             what="the card's id",
         )
         counts = await api.wait_for(
-            lambda: game.store.reaction_counts(submission.id), what="reaction"
+            lambda: reaction_counts(game.store, submission.id), what="reaction"
         )
 
     # The card: a photo replying to the selfie, score in the caption, buttons under it.
@@ -121,10 +127,10 @@ async def test_selfie_scored_then_top_tips_and_a_reaction(
 
 
 async def submission_of(game: Game, user_id: int, message_id: int) -> SubmissionRecord | None:
-    chat = await game.store.get_chat_by_platform_id("telegram", str(user_id))
+    chat = await game.store.chats.by_platform_id("telegram", str(user_id))
     if chat is None:
         return None
-    return await game.store.get_submission_by_bot_message(chat.id, str(message_id))
+    return await get_submission_by_bot_message(game.store, chat.id, str(message_id))
 
 
 async def test_non_photos_and_broken_photos_get_clear_replies(
@@ -172,10 +178,10 @@ async def test_an_update_is_answered_once_even_across_restarts(
     methods = [c.method for c in api.sent()]
     assert methods == ["sendPhoto", "sendMessage", "sendMessage"], methods
     assert len(api.calls("getFile")) == 1, "the re-delivery is dropped at its claim, unfetched"
-    stored = await game.store.get_chat_by_platform_id("telegram", str(ann.user_id))
-    player = await game.store.get_user_by_platform_id("telegram", str(ann.user_id))
+    stored = await game.store.chats.by_platform_id("telegram", str(ann.user_id))
+    player = await get_user_by_platform_id(game.store, "telegram", str(ann.user_id))
     assert stored is not None and player is not None
-    assert await game.store.count_submissions(stored.id, player.id) == 1
+    assert await count_submissions(game.store, stored.id, player.id) == 1
 
 
 async def test_group_rate_help_and_admin_commands(
@@ -200,5 +206,5 @@ async def test_group_rate_help_and_admin_commands(
     assert shown_text(refused) != shown_text(changed)
     assert "14" in shown_text(changed)
     assert [c.params["user_id"] for c in api.calls("getChatMember")] == [bob.user_id, ann.user_id]
-    stored = await game.store.get_chat_by_platform_id("telegram", str(group["id"]))
+    stored = await game.store.chats.by_platform_id("telegram", str(group["id"]))
     assert stored is not None and stored.settings.season_days == 14

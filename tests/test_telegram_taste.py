@@ -13,7 +13,7 @@ from bot.core.game import Game
 from bot.settings import Settings
 from bot.telegram.runner import ALLOWED_UPDATES
 from inference.taste.features import FEATURES_VERSION
-from storage.taste import TastePhoto, TasteStore
+from storage.taste import TastePhoto
 from tests.conftest import ROOT, needs_shared
 from tests.telegram_fake.harness import api, bot_settings, running_bot
 from tests.telegram_fake.people import Person, anonymous_reactions, group_chat
@@ -44,10 +44,10 @@ async def game(settings: Settings) -> AsyncIterator[Game]:
 
 
 async def _taste_row(game: Game, chat_id: int, reactions: int) -> TastePhoto | None:
-    chat = await game.store.get_chat_by_platform_id("telegram", str(chat_id))
+    chat = await game.store.chats.by_platform_id("telegram", str(chat_id))
     if chat is None:
         return None
-    rows = await TasteStore(game.store).photos(chat.id, version=FEATURES_VERSION)
+    rows = await game.store.taste.photos(chat.id, version=FEATURES_VERSION)
     return rows[0] if rows and rows[0].reactions >= reactions else None
 
 

@@ -122,7 +122,7 @@ class Game:
         """The adapter is done with a claimed update (answered, or nothing to say): copies that
         arrive later are dropped."""
         self._held.pop((platform, update_id), None)
-        await self.store.mark_update_answered(platform, update_id, now=self._svc.clock())
+        await self.store.updates.mark_answered(platform, update_id, now=self._svc.clock())
 
     async def release_update(self, platform: str, update_id: str) -> None:
         """Give a claimed update up after a failure before anything was sent, so a
@@ -218,7 +218,7 @@ class Game:
         """Register the chat and the sender (refreshing names) and fix the time of this event."""
         svc = self._svc
         now = svc.clock()
-        chat = await self.store.upsert_chat(
+        chat = await self.store.chats.upsert(
             event.chat.platform,
             event.chat.chat_id,
             title=event.chat.title,
@@ -227,7 +227,7 @@ class Game:
             now=now,
         )
         sender = event.sender
-        user = await self.store.upsert_user(
+        user = await self.store.users.upsert(
             sender.platform,
             sender.user_id,
             sender.display_name,
@@ -246,7 +246,7 @@ class Game:
             return
         submission_id, update_id = parsed
         if submission_id is not None:
-            await self.store.set_bot_message_id(submission_id, message_id)
+            await self.store.submissions.set_bot_message_id(submission_id, message_id)
         await self.finish_update(chat.platform, update_id)
 
     async def auto_score_enabled(self, chat: ChatRef) -> bool:
@@ -255,7 +255,7 @@ class Game:
         Adapters ask before downloading anything, so photos in chats that did not opt in are
         never fetched; an unseen chat gets its platform's default.
         """
-        record = await self.store.get_chat_by_platform_id(chat.platform, chat.chat_id)
+        record = await self.store.chats.by_platform_id(chat.platform, chat.chat_id)
         if record is None:
             return self._svc.chat_defaults(chat.platform).auto_score
         return record.settings.auto_score

@@ -62,14 +62,14 @@ class Scheduler:
 
     async def _close_seasons(self, now: datetime) -> None:
         """Roll every overdue season over; storage queues each results announcement."""
-        for season in await self._svc.store.due_seasons(now=now):
+        for season in await self._svc.store.seasons.due(now=now):
             await rollover(self._svc, season, now)
 
     async def _expire_duels(self, now: datetime) -> None:
         """Settle duels past their deadline and queue their outcome."""
-        for outcome in await self._svc.store.expire_duels(now=now):
+        for outcome in await self._svc.store.duels.expire(now=now):
             earned = await duels.award_winner(self._svc, outcome)
-            await self._svc.store.enqueue_announcement(
+            await self._svc.store.outbox.enqueue(
                 outcome.duel.chat_id,
                 DUEL_RESULT,
                 {
@@ -87,10 +87,10 @@ class Scheduler:
         this_week = week_start(now)
         last_week = this_week - timedelta(days=7)
         async for chat, key in self._chats_to_visit("most_improved", platform, last_week):
-            board = await store.leaderboard(
+            board = await store.standings.leaderboard(
                 chat.id, window=Window(last_week, this_week), limit=_BOARD_SCAN
             )
-            earlier = await store.best_per_user(chat.id, window=Window(None, last_week))
+            earlier = await store.standings.best_per_user(chat.id, window=Window(None, last_week))
             winner = most_improved(
                 [
                     Improvement(e.user_id, points(e.value), _maybe(earlier, e.user_id))
@@ -101,7 +101,7 @@ class Scheduler:
                 continue
             before = points(earlier[winner])
             after = next(points(e.value) for e in board.entries if e.user_id == winner)
-            queued = await store.enqueue_announcement(
+            queued = await store.outbox.enqueue(
                 chat.id,
                 MOST_IMPROVED_KIND,
                 {"user_id": winner, "before": before, "after": after},
@@ -109,7 +109,7 @@ class Scheduler:
                 due_at=now,
             )
             if queued is not None:
-                await store.award_badge(
+                await store.badges.award(
                     winner,
                     chat.id,
                     MOST_IMPROVED.code,
@@ -126,15 +126,17 @@ class Scheduler:
         today = day_start(now)
         yesterday = today - timedelta(days=1)
         async for chat, key in self._chats_to_visit("streak", platform, yesterday, today):
-            posted_yesterday = await store.best_per_user(chat.id, window=Window(yesterday, today))
-            posted_today = await store.best_per_user(chat.id, window=Window(today, None))
+            posted_yesterday = await store.standings.best_per_user(
+                chat.id, window=Window(yesterday, today)
+            )
+            posted_today = await store.standings.best_per_user(chat.id, window=Window(today, None))
             at_risk = []
             for user_id in sorted(set(posted_yesterday) - set(posted_today)):
-                stats = await store.user_stats(chat.id, user_id, now=now)
+                stats = await store.standings.user_stats(chat.id, user_id, now=now)
                 if stats.current_streak >= 2:
                     at_risk.append(user_id)
             if at_risk:
-                await store.enqueue_announcement(
+                await store.outbox.enqueue(
                     chat.id, STREAK_REMINDER, {"user_ids": at_risk}, dedupe_key=key, due_at=now
                 )
 
@@ -144,7 +146,7 @@ class Scheduler:
         """Chats active since `since` that `job` has not visited for `period` (default: `since`)
         in this process, each with its dedupe key `job:chat:period-date`; marks them visited."""
         day = (period or since).date().isoformat()
-        for chat in await self._svc.store.active_chats(since=since, platform=platform):
+        for chat in await self._svc.store.chats.active(since=since, platform=platform):
             key = f"{job}:{chat.id}:{day}"
             if key not in self._done:
                 self._done.add(key)
@@ -155,23 +157,23 @@ class Scheduler:
     async def _hand_out(self, platform: str, now: datetime) -> list[Announcement]:
         store = self._svc.store
         out: list[Announcement] = []
-        for row in await store.claim_announcements(self._worker, now=now, platform=platform):
+        for row in await store.outbox.claim(self._worker, now=now, platform=platform):
             try:
                 reply = await self._render(row)
             except Exception as error:
                 log.exception("announcement %s (%s) could not be rendered", row.id, row.kind)
-                await store.release_announcement(
+                await store.outbox.release(
                     row.id, error=type(error).__name__, retry_at=now + timedelta(minutes=5)
                 )
                 continue
-            await store.mark_announcement_sent(row.id, now=now)
+            await store.outbox.mark_sent(row.id, now=now)
             if reply is not None:
                 out.append(Announcement(row.platform, row.platform_chat_id, reply))
         return out
 
     async def _render(self, row: AnnouncementRecord) -> Reply | None:
         """The message for an outbox row, in the chat's current language; None if moot."""
-        chat = await self._svc.store.get_chat(row.chat_id)
+        chat = await self._svc.store.chats.get(row.chat_id)
         t = Translator(chat.settings.language, chat.platform) if chat else Translator()
         renderers = {
             SEASON_RESULTS: self._season_results,
@@ -187,10 +189,10 @@ class Scheduler:
 
     async def _season_results(self, t: Translator, payload: Mapping[str, Any]) -> Reply | None:
         store = self._svc.store
-        season = await store.get_season(int(payload["season_id"]))
+        season = await store.seasons.get(int(payload["season_id"]))
         if season is None:
             return None
-        board = await store.leaderboard(
+        board = await store.standings.leaderboard(
             season.chat_id, window=season.window, limit=self._svc.settings.leaderboard_size
         )
         lines = [t("season.results", number=season.number)]
@@ -209,7 +211,7 @@ class Scheduler:
         else:
             lines.append(t("season.no_winner"))
         next_id = payload.get("next_season_id")
-        following = await store.get_season(int(next_id)) if next_id is not None else None
+        following = await store.seasons.get(int(next_id)) if next_id is not None else None
         if following is not None:
             lines.append(t("season.next", number=following.number, when=following.ends_at))
         title = t("top.title.season", number=season.number)
@@ -224,14 +226,14 @@ class Scheduler:
         """Whether closing `season` earned its winner the champion badge (a first title)."""
         if season.winner_user_id is None:
             return False
-        held = await self._svc.store.badges(season.winner_user_id, season.chat_id)
+        held = await self._svc.store.badges.held(season.winner_user_id, season.chat_id)
         return any(
             badge.code == SEASON_WINNER.code and badge.details.get("season") == season.number
             for badge in held
         )
 
     async def _duel_result(self, t: Translator, payload: Mapping[str, Any]) -> Reply | None:
-        duel = await self._svc.store.get_duel(int(payload["duel_id"]))
+        duel = await self._svc.store.duels.get(int(payload["duel_id"]))
         if duel is None:
             return None
         ratings = {int(k): (float(v[0]), float(v[1])) for k, v in payload["ratings"].items()}
@@ -241,7 +243,7 @@ class Scheduler:
         return Reply(text, reply_to_event=False)
 
     async def _most_improved(self, t: Translator, payload: Mapping[str, Any]) -> Reply | None:
-        user = await self._svc.store.get_user(int(payload["user_id"]))
+        user = await self._svc.store.users.get(int(payload["user_id"]))
         if user is None:
             return None
         text = t(
@@ -254,7 +256,7 @@ class Scheduler:
         return Reply(text, reply_to_event=False)
 
     async def _streak_reminder(self, t: Translator, payload: Mapping[str, Any]) -> Reply | None:
-        users = await self._svc.store.users_by_ids([int(u) for u in payload["user_ids"]])
+        users = await self._svc.store.users.by_ids([int(u) for u in payload["user_ids"]])
         if not users:
             return None
         names = ", ".join(literal(user.display_name) for user in users.values())

@@ -63,7 +63,7 @@ async def _season_length(svc: Services, turn: Turn, args: tuple[str, ...]) -> st
     days = _int(args, 0)
     if days is None or days not in SEASON_DAYS:
         return turn.t("admin.season_length_usage", max=SEASON_DAYS.high)
-    await svc.store.update_chat_settings(turn.chat.id, season_days=days)
+    await svc.store.chats.update_settings(turn.chat.id, season_days=days)
     return turn.t("admin.season_length", days=amount(turn.t, "days", days))
 
 
@@ -76,7 +76,7 @@ async def _rate_limit(svc: Services, turn: Turn, args: tuple[str, ...]) -> str:
         or minutes not in RATE_LIMIT_WINDOW_MINUTES
     ):
         return turn.t("admin.rate_limit_usage")
-    await svc.store.update_chat_settings(
+    await svc.store.chats.update_settings(
         turn.chat.id, rate_limit_photos=photos, rate_limit_window_minutes=minutes
     )
     return turn.t(
@@ -92,7 +92,7 @@ async def _language(svc: Services, turn: Turn, args: tuple[str, ...]) -> str:
     if code is None:
         languages = ", ".join(_language_name(code) for code in supported_languages())
         return turn.t("admin.language_usage", languages=languages)
-    await svc.store.update_chat_settings(turn.chat.id, language=code)
+    await svc.store.chats.update_settings(turn.chat.id, language=code)
     return Translator(code)("admin.language", language=_language_name(code))
 
 
@@ -106,7 +106,7 @@ async def _duels(svc: Services, turn: Turn, args: tuple[str, ...]) -> str:
     enabled = _on_off(args)
     if enabled is None:
         return turn.t("admin.duels_usage")
-    await svc.store.update_chat_settings(turn.chat.id, duels_enabled=enabled)
+    await svc.store.chats.update_settings(turn.chat.id, duels_enabled=enabled)
     return turn.t("admin.duels_on" if enabled else "admin.duels_off")
 
 
@@ -114,7 +114,7 @@ async def _auto_score(svc: Services, turn: Turn, args: tuple[str, ...]) -> str:
     enabled = _on_off(args)
     if enabled is None:
         return turn.t("admin.autoscore_usage")
-    await svc.store.update_chat_settings(turn.chat.id, auto_score=enabled)
+    await svc.store.chats.update_settings(turn.chat.id, auto_score=enabled)
     if enabled:
         return turn.t("admin.autoscore_on")
     return turn.t("admin.autoscore_off", rate_command=turn.rate_command)

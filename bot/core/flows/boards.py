@@ -32,7 +32,7 @@ async def top(svc: Services, turn: Turn, args: tuple[str, ...]) -> list[Reply]:
         window, title = Window(season.starts_at, None), t("top.title.season", number=season.number)
     else:
         window, title = Window.all_time(), t("top.title.all")
-    board = await svc.store.leaderboard(
+    board = await svc.store.standings.leaderboard(
         turn.chat.id,
         window=window,
         limit=svc.settings.leaderboard_size,
@@ -74,12 +74,12 @@ async def me(svc: Services, turn: Turn) -> list[Reply]:
     t = turn.t
     store = svc.store
     lines = [t("me.title", name=literal(turn.user.display_name))]
-    overall = await store.user_stats(turn.chat.id, turn.user.id, now=turn.now)
+    overall = await store.standings.user_stats(turn.chat.id, turn.user.id, now=turn.now)
     if overall.count == 0:
         lines.append(t("me.none"))
     else:
         season = await current_season(svc, turn.chat, turn.now)
-        in_season = await store.user_stats(
+        in_season = await store.standings.user_stats(
             turn.chat.id, turn.user.id, window=Window(season.starts_at, None), now=turn.now
         )
         lines.append(
@@ -95,7 +95,7 @@ async def me(svc: Services, turn: Turn) -> list[Reply]:
         else:
             lines.append(t("me.no_rank"))
         lines.append(t.plural("me.streak", overall.current_streak, longest=overall.longest_streak))
-    rating = await store.duel_rating(turn.chat.id, turn.user.id)
+    rating = await store.duels.rating(turn.chat.id, turn.user.id)
     if rating.wins + rating.losses + rating.draws:
         lines.append(
             t(

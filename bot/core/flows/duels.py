@@ -38,7 +38,7 @@ async def challenge(svc: Services, turn: Turn, event: CommandEvent) -> list[Repl
     if opponent.id == turn.user.id:
         return [_say(turn, t("duel.self"))]
     hours = svc.settings.duel_hours
-    duel = await svc.store.create_duel(
+    duel = await svc.store.duels.create(
         turn.chat.id,
         turn.user.id,
         opponent.id,
@@ -65,20 +65,20 @@ async def challenge(svc: Services, turn: Turn, event: CommandEvent) -> list[Repl
 async def answer(svc: Services, turn: Turn, event: ButtonEvent) -> list[Reply]:
     """The challenged person accepts or declines; anyone else is told it is not theirs."""
     t = turn.t
-    duel = await svc.store.get_duel(int(event.payload)) if event.payload.isdigit() else None
+    duel = await svc.store.duels.get(int(event.payload)) if event.payload.isdigit() else None
     if duel is None or duel.chat_id != turn.chat.id or duel.status is not DuelStatus.PENDING:
         return [_say(turn, t("duel.gone"), private=True)]
-    users = await svc.store.users_by_ids([duel.challenger_id, duel.opponent_id])
+    users = await svc.store.users.by_ids([duel.challenger_id, duel.opponent_id])
     challenger, opponent = _name(users, duel.challenger_id), _name(users, duel.opponent_id)
     if turn.user.id != duel.opponent_id:
         return [_say(turn, t("duel.not_yours", name=opponent), private=True)]
     if event.action == ButtonAction.DUEL_DECLINE:
-        declined = await svc.store.decline_duel(duel.id, now=turn.now)
+        declined = await svc.store.duels.decline(duel.id, now=turn.now)
         if declined is None:
             return [_say(turn, t("duel.gone"), private=True)]
         return [_say(turn, turn.chat_t("duel.declined", challenger=challenger, opponent=opponent))]
     deadline = turn.now + timedelta(hours=svc.settings.duel_hours)
-    accepted = await svc.store.accept_duel(duel.id, expires_at=deadline, now=turn.now)
+    accepted = await svc.store.duels.accept(duel.id, expires_at=deadline, now=turn.now)
     if accepted is None:
         return [_say(turn, t("duel.gone"), private=True)]
     text = turn.chat_t(
@@ -101,17 +101,17 @@ async def count_photo(
     """
     lines: list[str] = []
     replies: list[Reply] = []
-    for duel in await svc.store.open_duels(turn.chat.id, turn.user.id):
+    for duel in await svc.store.duels.open_for(turn.chat.id, turn.user.id):
         if duel.status is not DuelStatus.ACTIVE or duel.accepted_at is None:
             continue
         if row.created_at < duel.accepted_at:
             continue
-        entry = await svc.store.record_duel_entry(
+        entry = await svc.store.duels.record_entry(
             duel.id, turn.user.id, row.id, float(score), now=row.created_at
         )
         if not entry.counted:
             continue
-        users = await svc.store.users_by_ids([duel.challenger_id, duel.opponent_id])
+        users = await svc.store.users.by_ids([duel.challenger_id, duel.opponent_id])
         other = _name(users, duel.other(turn.user.id))
         lines.append(turn.t("photo.duel_counted", other=other))
         if entry.outcome is None:
@@ -131,7 +131,7 @@ async def award_winner(svc: Services, outcome: DuelOutcome) -> bool:
     duel = outcome.duel
     if duel.winner_user_id is None:
         return False
-    record = await svc.store.award_badge(
+    record = await svc.store.badges.award(
         duel.winner_user_id,
         duel.chat_id,
         DUEL_WINNER.code,
@@ -147,7 +147,7 @@ async def outcome_text(
     """The result of a finished or expired duel, with both rating changes and, when this win
     earned it, the winner's new badge."""
     duel = outcome.duel
-    users = await svc.store.users_by_ids([duel.challenger_id, duel.opponent_id])
+    users = await svc.store.users.by_ids([duel.challenger_id, duel.opponent_id])
     challenger, opponent = _name(users, duel.challenger_id), _name(users, duel.opponent_id)
     if duel.status is DuelStatus.EXPIRED or not outcome.ratings:
         return t("duel.expired", challenger=challenger, opponent=opponent)
@@ -193,7 +193,7 @@ async def _opponent(
     """The challenged person: a mention the adapter resolved, else an `@handle` argument."""
     if event.mentions:
         person = event.mentions[0]
-        return await svc.store.upsert_user(
+        return await svc.store.users.upsert(
             turn.chat.platform,
             person.user_id,
             person.display_name,
@@ -204,7 +204,7 @@ async def _opponent(
         )
     if handle is None:
         return None
-    return await svc.store.find_user_by_username(turn.chat.platform, handle, chat_id=turn.chat.id)
+    return await svc.store.users.find_by_username(turn.chat.platform, handle, chat_id=turn.chat.id)
 
 
 def _name(users: dict[int, UserRecord], user_id: int) -> str:

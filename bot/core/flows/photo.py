@@ -52,12 +52,12 @@ _JUST_AFTER = timedelta(microseconds=1)
 
 async def handle_photo(svc: Services, turn: Turn, event: PhotoEvent) -> list[Reply]:
     """Score one photo, or explain why it does not count."""
-    existing = await svc.store.get_submission_by_update(turn.chat.platform, event.update_id)
+    existing = await svc.store.submissions.by_update(turn.chat.platform, event.update_id)
     if existing is not None:
         return await _replay(svc, turn, event, existing)
 
     limit = _rate_limit(turn)
-    recent = await svc.store.submission_times(
+    recent = await svc.store.submissions.times(
         turn.chat.id, turn.user.id, since=turn.now - limit.window
     )
     wait_until = retry_at(recent, limit=limit.photos, window=limit.window, now=turn.now)
@@ -83,7 +83,7 @@ async def handle_photo(svc: Services, turn: Turn, event: PhotoEvent) -> list[Rep
 
     season = await current_season(svc, turn.chat, turn.now)
     photo_hash = phash(image)
-    matches = await svc.store.find_near_duplicates(
+    matches = await svc.store.submissions.near_duplicates(
         turn.chat.id,
         photo_hash,
         max_distance=svc.settings.duplicate_hamming_distance,
@@ -105,7 +105,7 @@ async def handle_photo(svc: Services, turn: Turn, event: PhotoEvent) -> list[Rep
         metrics.photo_refused(platform, "duplicate")
         return [await _duplicate_reply(svc, turn, row, earlier)]
 
-    result = await svc.store.record_submission(
+    result = await svc.store.submissions.record(
         _submission(turn, event, SubmissionStatus.SCORED, analysis, photo_hash),
         rate_limit=limit,
     )
@@ -122,7 +122,7 @@ async def _replay(
     if row.status is SubmissionStatus.NO_FACE:
         return [_plain(turn, turn.t("photo.no_face"), row)]
     if row.status is SubmissionStatus.DUPLICATE:
-        earlier = await svc.store.get_submission(row.duplicate_of) if row.duplicate_of else None
+        earlier = await svc.store.submissions.get(row.duplicate_of) if row.duplicate_of else None
         if earlier is None:  # its owner has since deleted their data
             return [_plain(turn, turn.t("photo.duplicate_gone"), row)]
         return [await _duplicate_reply(svc, turn, row, earlier)]
@@ -165,12 +165,16 @@ async def _standing(
     chat_id, user_id, created = turn.chat.id, turn.user.id, row.created_at
     before = Window(season.starts_at, created)
     after = Window(season.starts_at, created + _JUST_AFTER)
-    board_before = await store.leaderboard(chat_id, window=before, limit=1, viewer_user_id=user_id)
-    board_after = await store.leaderboard(chat_id, window=after, limit=1, viewer_user_id=user_id)
-    stats_before = await store.user_stats(
+    board_before = await store.standings.leaderboard(
+        chat_id, window=before, limit=1, viewer_user_id=user_id
+    )
+    board_after = await store.standings.leaderboard(
+        chat_id, window=after, limit=1, viewer_user_id=user_id
+    )
+    stats_before = await store.standings.user_stats(
         chat_id, user_id, window=Window(None, created), now=created
     )
-    stats_after = await store.user_stats(
+    stats_after = await store.standings.user_stats(
         chat_id, user_id, window=Window(None, created + _JUST_AFTER), now=created
     )
     rank = board_after.viewer.rank if board_after.viewer else None
@@ -186,12 +190,12 @@ async def _standing(
         season_players=board_after.players,
     )
     for badge in earned_for_photo(facts):
-        await store.award_badge(
+        await store.badges.award(
             user_id, chat_id, badge.code, details={"submission_id": row.id}, now=created
         )
     earned = tuple(
         held.code
-        for held in await store.badges(user_id, chat_id)
+        for held in await store.badges.held(user_id, chat_id)
         if held.details.get("submission_id") == row.id and held.code in BY_CODE
     )
     return Standing(
@@ -332,7 +336,7 @@ async def _duplicate_reply(
     when, score = earlier.created_at, points(earlier.score)
     if earlier.user_id == turn.user.id:
         return _plain(turn, turn.t("photo.duplicate_own", when=when, score=score), row)
-    owner = await svc.store.get_user(earlier.user_id)
+    owner = await svc.store.users.get(earlier.user_id)
     name = literal(owner.display_name) if owner else "?"
     text = turn.t("photo.duplicate", name=name, when=when, score=score)
     return _plain(turn, text, row)
@@ -387,7 +391,7 @@ async def _record(
     duplicate_of: int | None = None,
 ) -> SubmissionRecord:
     """Store a photo that does not count, so a re-delivery gets the same answer."""
-    result = await svc.store.record_submission(
+    result = await svc.store.submissions.record(
         _submission(turn, event, status, analysis, photo_hash, duplicate_of)
     )
     if result.submission is None:

@@ -43,7 +43,7 @@ async def forget_button(svc: Services, turn: Turn, event: ButtonEvent) -> list[R
     if event.action == ButtonAction.FORGET_CANCEL:
         return [Reply(t("forget.cancelled"), private=True, tag=tag)]
     await svc.last_photos.forget(turn.chat.platform, turn.user.platform_user_id)
-    report = await svc.store.forget_user(turn.user.id)
+    report = await svc.store.privacy.forget(turn.user.id)
     return [
         Reply(
             t.plural("forget.done", report.total),
@@ -56,7 +56,7 @@ async def forget_button(svc: Services, turn: Turn, event: ButtonEvent) -> list[R
 
 async def export(svc: Services, turn: Turn) -> list[Reply]:
     """Everything stored about the asker, as a JSON file only they receive."""
-    data = await svc.store.export_user(turn.user.id)
+    data = await svc.store.privacy.export(turn.user.id)
     body = json.dumps(data, ensure_ascii=False, indent=2, default=str).encode()
     attachment = Attachment(
         body, "selfiebot-export.json", "application/json", turn.t("export.description")

@@ -15,10 +15,10 @@ async def current_season(svc: Services, chat: ChatRecord, now: datetime) -> Seas
     The scheduler normally closes seasons on time; doing it here too means a photo sent
     while the scheduler lags never lands in a season that should already be over.
     """
-    season = await svc.store.current_season(chat.id, now=now)
+    season = await svc.store.seasons.current(chat.id, now=now)
     if season.ends_at <= now:
         await rollover(svc, season, now)
-        season = await svc.store.current_season(chat.id, now=now)
+        season = await svc.store.seasons.current(chat.id, now=now)
     return season
 
 
@@ -30,11 +30,11 @@ async def rollover(
     Storage queues the results announcement in the same transaction; only the caller that
     won the close gets a result, so the badge is awarded once.
     """
-    result = await svc.store.rollover_season(
+    result = await svc.store.seasons.rollover(
         season.id, now=now, force=force, board_limit=svc.settings.leaderboard_size
     )
     if result is not None and result.closed.winner_user_id is not None:
-        await svc.store.award_badge(
+        await svc.store.badges.award(
             result.closed.winner_user_id,
             season.chat_id,
             SEASON_WINNER.code,

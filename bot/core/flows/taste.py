@@ -21,7 +21,7 @@ from inference import Analysis
 from inference.taste.features import FEATURES_VERSION, photo_features
 from inference.taste.model import RatedPhoto, TasteModel, Trait, fit_taste
 from storage.records import ChatRecord, Leaderboard, LeaderboardEntry, Metric, Window
-from storage.taste import TastePhoto, TasteStore
+from storage.taste import TastePhoto
 
 PERIOD = "taste"
 """`/top taste`: the board ranked by this group's taste."""
@@ -41,7 +41,7 @@ async def on_scored(
     if turn.chat.is_private:
         return None
     features = photo_features(analysis)
-    await TasteStore(svc.store).remember_photo(
+    await svc.store.taste.remember_photo(
         submission_id,
         turn.chat.id,
         features,
@@ -65,9 +65,7 @@ def result_line(turn: Turn, group_score: float | None) -> list[str]:
 async def chat_model(svc: Services, chat: ChatRecord, now: datetime) -> TasteModel:
     """The chat's model, fitted now from its rated photos (newest first, at most 500)."""
     settled = now - timedelta(hours=svc.settings.taste_settle_hours)
-    rows = await TasteStore(svc.store).photos(
-        chat.id, version=FEATURES_VERSION, settled_before=settled
-    )
+    rows = await svc.store.taste.photos(chat.id, version=FEATURES_VERSION, settled_before=settled)
     return fit_taste([_rated(row) for row in rows])
 
 
@@ -75,21 +73,21 @@ async def reaction(svc: Services, turn: Turn, event: ReactionEvent) -> None:
     """A named reaction on a scored photo or its result: counted once per person."""
     if event.message_id is None:
         return
-    match = await TasteStore(svc.store).message(turn.chat.id, event.message_id)
+    match = await svc.store.taste.message(turn.chat.id, event.message_id)
     if match is None:
         return
     if event.added:
-        await svc.store.add_reaction(match.submission_id, turn.user.id, event.emoji, now=turn.now)
+        await svc.store.reactions.add(match.submission_id, turn.user.id, event.emoji, now=turn.now)
     else:
-        await svc.store.remove_reaction(match.submission_id, turn.user.id, event.emoji)
+        await svc.store.reactions.remove(match.submission_id, turn.user.id, event.emoji)
 
 
 async def reaction_count(svc: Services, event: ReactionCountEvent) -> None:
     """A platform's anonymous reaction total on a message (no names, so no user rows)."""
-    chat = await svc.store.get_chat_by_platform_id(event.chat.platform, event.chat.chat_id)
+    chat = await svc.store.chats.by_platform_id(event.chat.platform, event.chat.chat_id)
     if chat is None or event.message_id is None:
         return
-    taste = TasteStore(svc.store)
+    taste = svc.store.taste
     match = await taste.message(chat.id, event.message_id)
     if match is not None:
         await taste.set_anonymous_reactions(match.submission_id, match.kind, event.total)
@@ -134,7 +132,7 @@ async def top(svc: Services, turn: Turn) -> list[Reply]:
         text = t("taste.top.not_enough", needed=needed, count=model.rated)
         return [Reply(text, tag=tag)]
     season = await current_season(svc, turn.chat, turn.now)
-    photos = await TasteStore(svc.store).photos(
+    photos = await svc.store.taste.photos(
         turn.chat.id, version=FEATURES_VERSION, window=Window(season.starts_at, None), limit=5000
     )
     board = _board(turn, model, photos, svc.settings.leaderboard_size, season.starts_at)
@@ -228,7 +226,7 @@ async def _audience(svc: Services, turn: Turn) -> int:
     counted: int | None = await counter() if counter is not None else None
     if counted is not None and counted > NOT_AUDIENCE:
         return counted - NOT_AUDIENCE
-    seen = await TasteStore(svc.store).members_seen(turn.chat.id)
+    seen = await svc.store.taste.members_seen(turn.chat.id)
     return max(1, seen - 1)
 
 

@@ -1,0 +1,132 @@
+"""Standings: leaderboards and a player's statistics, read from the scored submissions."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    func,
+    select,
+)
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from storage import boards
+from storage.boards import scored_in
+from storage.convert import (
+    achievement_record,
+)
+from storage.records import (
+    Leaderboard,
+    Metric,
+    UserStats,
+    Window,
+)
+from storage.runner import Runner, now_or
+from storage.schema import (
+    achievements,
+    submissions,
+)
+from storage.streaks import streaks
+
+
+class Standings:
+    """Boards and per-player statistics over any window of time."""
+
+    def __init__(self, runner: Runner) -> None:
+        self._run = runner
+
+    async def leaderboard(
+        self,
+        chat_id: int,
+        *,
+        window: Window | None = None,
+        metric: Metric = Metric.BEST,
+        limit: int = 10,
+        viewer_user_id: int | None = None,
+        top_n: int = 3,
+    ) -> Leaderboard:
+        """The chat's top `limit` players for the window and metric, plus the viewer's line.
+
+        Ranks are distinct: equal values are ordered by who reached them first, then by user id.
+        `top_n` is N for `Metric.AVERAGE`.
+        """
+
+        async def work(conn: AsyncConnection) -> Leaderboard:
+            return await boards.leaderboard(
+                conn,
+                chat_id,
+                window=window or Window(),
+                metric=metric,
+                limit=limit,
+                viewer_user_id=viewer_user_id,
+                top_n=top_n,
+            )
+
+        return await self._run.read(work)
+
+    async def user_stats(
+        self,
+        chat_id: int,
+        user_id: int,
+        *,
+        window: Window | None = None,
+        now: datetime | None = None,
+    ) -> UserStats:
+        """Best, average, count, streaks (UTC days, up to `now`), badges and rank in the chat."""
+        now = now_or(now)
+        window = window or Window()
+
+        async def work(conn: AsyncConnection) -> UserStats:
+            rows = (
+                await conn.execute(
+                    select(submissions.c.created_at, submissions.c.score)
+                    .where(*scored_in(chat_id, window), submissions.c.user_id == user_id)
+                    .order_by(submissions.c.created_at, submissions.c.id)
+                )
+            ).all()
+            badge_rows = (
+                await conn.execute(
+                    select(achievements)
+                    .where(achievements.c.user_id == user_id, achievements.c.chat_id == chat_id)
+                    .order_by(achievements.c.earned_at, achievements.c.id)
+                )
+            ).all()
+            badge_list = tuple(achievement_record(row) for row in badge_rows)
+            if not rows:
+                players = await boards.count_players(conn, chat_id, window)
+                return UserStats(
+                    user_id, chat_id, window, 0, None, None, None, 0, 0, None, players, badge_list
+                )
+            best = max(row.score for row in rows)
+            reached_at = next(row.created_at for row in rows if row.score == best)
+            current, longest = streaks((row.created_at.date() for row in rows), today=now.date())
+            rank, players = await boards.best_rank(
+                conn, chat_id, user_id, window=window, best=best, reached_at=reached_at
+            )
+            return UserStats(
+                user_id=user_id,
+                chat_id=chat_id,
+                window=window,
+                count=len(rows),
+                best=best,
+                average=sum(row.score for row in rows) / len(rows),
+                last_at=rows[-1].created_at,
+                current_streak=current,
+                longest_streak=longest,
+                rank=rank,
+                players=players,
+                badges=badge_list,
+            )
+
+        return await self._run.read(work)
+
+    async def best_per_user(
+        self, chat_id: int, *, window: Window | None = None
+    ) -> dict[int, float]:
+        """user id -> best score in the window (e.g. this week vs last week for improvement)."""
+        rows = await self._run.all(
+            select(submissions.c.user_id, func.max(submissions.c.score).label("best"))
+            .where(*scored_in(chat_id, window or Window()))
+            .group_by(submissions.c.user_id)
+        )
+        return {row.user_id: float(row.best) for row in rows}
