@@ -4,8 +4,8 @@ The contract lives in the model card, not here: input size, normalisation and wh
 column is P(popular). The seed's is the whole photo, RGB, PIL LANCZOS to 128x128 with no crop,
 x / 255, output[:, 1]; any other resize changes the score, so none is used.
 
-The activations of the CNN's penultimate layer (what its last Dense layer reads) are exposed
-as a second output at load time, so the group taste model (`inference/taste/`) gets the
+The activations of the CNN's penultimate layer (what its last Dense layer reads) are its second
+output (`models.penultimate`), so the group taste model (`inference/taste/`) gets the
 network's own description of a photo from the same run that scores it.
 """
 
@@ -47,9 +47,8 @@ class PopularityModel:
         self._normalise = NORMALISATIONS[normalisation]
         self._height, self._width = card.input_size
         self._column = 1 if card.output_index is None else card.output_index
-        graph, self._embedding_output = _with_penultimate_output(model.onnx_path)
-        self._session = ort.InferenceSession(
-            graph, sess_options=session_options(intra_op_threads), providers=list(PROVIDERS)
+        self._session, self._embedding_output = _session_with_embedding(
+            model.onnx_path, intra_op_threads
         )
         self._input = self._session.get_inputs()[0].name
         self._output = self._session.get_outputs()[0].name
@@ -80,29 +79,26 @@ class PopularityModel:
         return outputs[:, self._column].astype(np.float64), embedding.astype(np.float64)
 
 
-# Nodes that map the last Dense layer's result to the output without mixing units.
-_ELEMENTWISE = frozenset({"Identity", "Sigmoid", "Softmax", "Relu", "Add", "Flatten", "Reshape"})
+def _session_with_embedding(
+    path: Path, intra_op_threads: int
+) -> tuple[ort.InferenceSession, str | None]:
+    """The session and the name of its penultimate-layer output (None without one).
 
-
-def _with_penultimate_output(path: Path) -> tuple[bytes, str | None]:
-    """The model's bytes with the input of its last Gemm/MatMul added as a graph output.
-
-    Walks back from the first output through element-wise nodes to the last Dense layer; its
-    data input is the penultimate layer. Done at load time so every installed model (any
-    converter version) gets it, and the score is unchanged: the extra output is a tensor the
-    graph computes anyway. A graph of another shape is loaded as it is.
+    Installed models carry that output (`models.penultimate`); a graph that lacks it, installed
+    by an older version or converted elsewhere, gets it here, which costs an onnx import.
     """
+    options = session_options(intra_op_threads)
+    session = ort.InferenceSession(str(path), sess_options=options, providers=list(PROVIDERS))
+    outputs = session.get_outputs()
+    if len(outputs) > 1:
+        return session, outputs[1].name
     import onnx
 
+    from models.penultimate import expose_penultimate
+
     model = onnx.load(str(path))
-    graph = model.graph
-    producers = {name: node for node in graph.node for name in node.output}
-    node = producers.get(graph.output[0].name)
-    while node is not None and node.op_type in _ELEMENTWISE:
-        node = producers.get(node.input[0])
-    if node is None or node.op_type not in ("Gemm", "MatMul"):
-        return model.SerializeToString(), None
-    name = node.input[0]
-    if name not in {output.name for output in graph.output}:
-        graph.output.append(onnx.helper.make_tensor_value_info(name, onnx.TensorProto.FLOAT, None))
-    return model.SerializeToString(), name
+    name = expose_penultimate(model)
+    if name is None:
+        return session, None
+    graph = model.SerializeToString()
+    return ort.InferenceSession(graph, sess_options=options, providers=list(PROVIDERS)), name

@@ -20,11 +20,12 @@ NORMALISATIONS = ("x / 255", "(x / 255 - 0.5) * 2", "x")
 refuse any other card up front without importing the analyzer."""
 
 
-CONVERTER_VERSION = 2
-"""Raised whenever `models.keras_onnx` writes a different graph for the same .h5 (2: Elu with
-alpha 1 spelled as Max(x, Exp(Min(x, 0)) - 1)). Cards record it in `converted_by`, and the
-registry re-converts a cached model whose card names another version; it lives here, not in
-the converter package, so that check never imports onnx or h5py."""
+CONVERTER_VERSION = 3
+"""Raised whenever installing writes a different graph for the same .h5 (2: Elu with alpha 1
+spelled as Max(x, Exp(Min(x, 0)) - 1); 3: the penultimate layer as a second output). Cards
+record it in `converted_by`, and the registry re-converts a cached model whose card names
+another version; it lives here, not in the converter package, so that check never imports onnx
+or h5py."""
 
 CONVERTED_BY = f"selfiebot models.keras_onnx {CONVERTER_VERSION} (h5py + onnx + numpy)"
 

@@ -24,6 +24,7 @@ from models.config import ModelPaths
 from models.download import DownloadError, download
 from models.files import ModelFile, ModelInstallError, sha256_file
 from models.keras_onnx import KerasConversionError, convert_keras_model, load_keras_h5
+from models.penultimate import expose_penultimate
 from models.seed import (
     PINNED_SHA256,
     PINNED_URL,
@@ -143,6 +144,7 @@ def _convert(h5: Path, onnx_path: Path, card_path: Path, source: str) -> ModelFi
     except KerasConversionError as exc:
         raise ModelInstallError(f"{h5.name} cannot be converted: {exc}") from exc
     input_size = _contract_input_size(h5, model.graph)
+    expose_penultimate(model)
     data = model.SerializeToString()
     _check_loads(h5, data)
     card = popularity_card(

@@ -90,7 +90,12 @@ async def test_webhook_accepts_only_the_secret_token(
 
     assert registered.params["url"] == HOOK_URL
     assert registered.params["secret_token"] == SECRET
-    assert registered.params["allowed_updates"] == ["message", "callback_query", "message_reaction"]
+    assert registered.params["allowed_updates"] == [
+        "message",
+        "callback_query",
+        "message_reaction",
+        "message_reaction_count",
+    ]
     assert (wrong.status_code, missing.status_code, right.status_code) == (403, 403, 200)
     [event] = game.events
     assert isinstance(event, CommandEvent) and (event.update_id, event.args) == ("3", ("week",))
