@@ -16,6 +16,7 @@ import socket
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
+from bot import metrics
 from bot.core.commands import ButtonAction
 from bot.core.context import Clock, Services, Turn, parse_tag, system_clock, update_tag
 from bot.core.events import (
@@ -112,7 +113,9 @@ class Game:
             log.info(
                 "Update %s on %s is %s elsewhere; copy dropped", update_id, platform, claim.state
             )
+            metrics.update_dropped(platform, claim.state)
             return False
+        metrics.update_claimed(platform)
         if claim.retaken:
             log.info("Update %s on %s retaken after its owner's lease ran out", update_id, platform)
         self._held[key] = claim.owner
