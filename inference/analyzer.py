@@ -180,9 +180,15 @@ class Analyzer:
 
         detection, detection_scale = detection_copy(image)
         found = [face.scaled(detection_scale) for face in self._faces.detect(detection)]
-        # FaceMesh on the main face (the detector's first): its landmarks, and the roll that
-        # levels the emotion crop; other faces are levelled by the detector's eye keypoints.
-        mesh = self._mesh.measure(image, found[0], scale) if found else None
+        # FaceMesh on every face found: the main face's (the detector's first) landmarks and
+        # roll level its emotion crop. Another box that FaceMesh does not see as a face (a wall
+        # corner, a pattern) is dropped, so no box is drawn on it. Photos with one face pay
+        # for one FaceMesh run, as before.
+        meshes = [self._mesh.measure(image, face, scale) for face in found]
+        found = [
+            face for index, face in enumerate(found) if index == 0 or meshes[index] is not None
+        ]
+        mesh = meshes[0] if meshes else None
         rolls = [eye_roll(face) for face in found]
         if mesh is not None:
             rolls[0] = mesh.roll_degrees
