@@ -368,5 +368,5 @@ def test_a_box_facemesh_does_not_see_as_a_face_is_dropped(analyzer: Analyzer) ->
     photo = SELFIES_DEV / "05db7b34b9aa11e1a9f71231382044a1_6.jpg"
     analysis = analyzer.analyze(photo.read_bytes())
     assert len(analysis.faces) == 1
-    x, y, width, height = analysis.faces[0].box
+    x, _, width, height = analysis.faces[0].box
     assert x > 60 and width > 120 and height > 120
