@@ -27,9 +27,9 @@ sys.path.insert(0, str(ROOT))
 
 from bot.settings import Settings  # noqa: E402
 from bot.telegram import busy  # noqa: E402
-from tests.telegram_fake.harness import running_bot  # noqa: E402
-from tests.telegram_fake.people import Person, group_chat  # noqa: E402
-from tests.telegram_fake.server import FakeBotApi  # noqa: E402
+from tests.fakes.telegram.harness import running_bot  # noqa: E402
+from tests.fakes.telegram.people import Person, group_chat  # noqa: E402
+from tests.fakes.telegram.server import FakeBotApi  # noqa: E402
 from tests.test_telegram_busy import SELFIE, scored  # noqa: E402
 
 

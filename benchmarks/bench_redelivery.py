@@ -29,10 +29,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from tests.conftest import SEED_MODEL  # noqa: E402
+from tests.fakes.telegram.cluster import Cluster, settle  # noqa: E402
+from tests.fakes.telegram.people import Person, private_chat  # noqa: E402
+from tests.fakes.telegram.server import FakeBotApi  # noqa: E402
 from tests.storage_support import create_postgres_database, drop_postgres_database  # noqa: E402
-from tests.telegram_fake.cluster import Cluster, settle  # noqa: E402
-from tests.telegram_fake.people import Person, private_chat  # noqa: E402
-from tests.telegram_fake.server import FakeBotApi  # noqa: E402
 
 SELFIE = (ROOT / "tests" / "data" / "astronaut.jpg").read_bytes()
 COMMANDS = ("/me", "/top", "/help", "/badges")

@@ -17,9 +17,9 @@ from inference import PhotoError, decode_photo
 from inference.decode import MAX_ASPECT_RATIO
 from inference.units import MB, megabytes
 from tests.conftest import needs_shared
-from tests.telegram_fake.harness import ScriptedGame, api, running_bot
-from tests.telegram_fake.people import Person, private_chat
-from tests.telegram_fake.server import FakeBotApi
+from tests.fakes.telegram.harness import ScriptedGame, api, running_bot
+from tests.fakes.telegram.people import Person, private_chat
+from tests.fakes.telegram.server import FakeBotApi
 from tests.test_telegram_webhook import (
     SECRET,
     command_update,

@@ -19,7 +19,7 @@ from bot.core.commands import ButtonAction
 from bot.core.events import ButtonEvent, ChatRef, CommandEvent, Event, PhotoEvent, ReactionEvent
 from bot.core.i18n import Translator
 from bot.core.replies import Announcement, Attachment, Button, Reply
-from bot.discord.client import SelfieBotClient
+from bot.discord.adapter import SelfieBotClient
 from bot.discord.render import BRAND_COLOUR, message_parts
 from bot.logs import MASK, RedactingFilter, register_secret
 from tests.fakes.discord_http import FakeDiscord

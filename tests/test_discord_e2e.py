@@ -16,7 +16,7 @@ import pytest
 from PIL import Image
 
 from bot.core.game import Game
-from bot.discord.client import SelfieBotClient
+from bot.discord.adapter import SelfieBotClient
 from inference.errors import PREFIX as UNREADABLE_PREFIX
 from tests.conftest import SELFIES_DEV, needs_shared
 from tests.fakes.discord_http import FakeDiscord, Message

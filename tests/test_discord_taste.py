@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 
 from bot.core.events import PhotoEvent, ReactionEvent
-from bot.discord.client import SelfieBotClient
+from bot.discord.adapter import SelfieBotClient
 from tests.fakes.discord_kit import ANN, BOB, ScriptedGame, bot, fake_discord, logged_in
 from tests.fakes.discord_payloads import CHANNEL_ID, DiscordWorld
 

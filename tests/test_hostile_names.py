@@ -14,18 +14,19 @@ import discord
 import pytest
 
 from bot.core.game import Game
-from bot.core.markup import literal, to_plain, to_telegram_html
-from bot.discord.client import SelfieBotClient
+from bot.core.markup import literal, to_plain
+from bot.discord.adapter import SelfieBotClient
 from bot.discord.render import to_discord, to_discord_plain
 from bot.settings import Settings
+from bot.telegram.render import to_telegram_html
 from tests.conftest import ROOT, needs_shared
 from tests.fakes.discord_http import FakeDiscord
 from tests.fakes.discord_kit import bot, fake_discord
 from tests.fakes.discord_payloads import DiscordWorld, Person
-from tests.telegram_fake.harness import api, bot_settings, running_bot
-from tests.telegram_fake.people import Person as TelegramPerson
-from tests.telegram_fake.people import private_chat
-from tests.telegram_fake.server import FakeBotApi
+from tests.fakes.telegram.harness import api, bot_settings, running_bot
+from tests.fakes.telegram.people import Person as TelegramPerson
+from tests.fakes.telegram.people import private_chat
+from tests.fakes.telegram.server import FakeBotApi
 from tests.test_web_app import analyzer, client, play, settings, text_of
 
 __all__ = ["analyzer", "api", "bot", "client", "fake_discord", "settings"]

@@ -10,7 +10,7 @@ import pytest
 
 from bot.core.game import Game
 from bot.core.i18n import Translator
-from bot.discord.client import SelfieBotClient
+from bot.discord.adapter import SelfieBotClient
 from tests.conftest import needs_shared
 from tests.fakes.discord_kit import bot, discord_settings, fake_discord
 from tests.fakes.discord_payloads import DiscordWorld, Person

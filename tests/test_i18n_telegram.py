@@ -13,9 +13,9 @@ from bot.core.game import Game
 from bot.core.i18n import Translator
 from bot.settings import Settings
 from tests.conftest import needs_shared
-from tests.telegram_fake.harness import api, bot_settings, running_bot
-from tests.telegram_fake.people import Person, group_chat, private_chat
-from tests.telegram_fake.server import ApiCall, FakeBotApi
+from tests.fakes.telegram.harness import api, bot_settings, running_bot
+from tests.fakes.telegram.people import Person, group_chat, private_chat
+from tests.fakes.telegram.server import ApiCall, FakeBotApi
 
 __all__ = ["api"]
 

@@ -26,9 +26,9 @@ from bot.logs import MASK
 from bot.telegram.runner import TelegramBotError, serve
 from inference.units import megabytes
 from tests.conftest import ROOT
-from tests.telegram_fake.harness import ScriptedGame, api, bot_settings, running_bot
-from tests.telegram_fake.people import Person, group_chat, private_chat
-from tests.telegram_fake.server import FakeBotApi
+from tests.fakes.telegram.harness import ScriptedGame, api, bot_settings, running_bot
+from tests.fakes.telegram.people import Person, group_chat, private_chat
+from tests.fakes.telegram.server import FakeBotApi
 
 __all__ = ["api"]
 

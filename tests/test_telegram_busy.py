@@ -12,9 +12,9 @@ from bot.core.events import Event
 from bot.core.replies import Attachment, Reply
 from bot.telegram import busy
 from tests.conftest import ROOT
-from tests.telegram_fake.harness import ScriptedGame, api, bot_settings, running_bot
-from tests.telegram_fake.people import Person, group_chat
-from tests.telegram_fake.server import ApiCall, FakeBotApi
+from tests.fakes.telegram.harness import ScriptedGame, api, bot_settings, running_bot
+from tests.fakes.telegram.people import Person, group_chat
+from tests.fakes.telegram.server import ApiCall, FakeBotApi
 
 __all__ = ["api"]
 

@@ -17,11 +17,11 @@ import httpx
 import pytest
 
 from tests.conftest import ROOT, needs_shared
+from tests.fakes.telegram.cluster import Cluster, answers_per_update, message_of, settle
+from tests.fakes.telegram.harness import api
+from tests.fakes.telegram.people import Person, private_chat
+from tests.fakes.telegram.server import ApiCall, FakeBotApi
 from tests.storage_support import create_postgres_database, drop_postgres_database
-from tests.telegram_fake.cluster import Cluster, answers_per_update, message_of, settle
-from tests.telegram_fake.harness import api
-from tests.telegram_fake.people import Person, private_chat
-from tests.telegram_fake.server import ApiCall, FakeBotApi
 
 __all__ = ["api"]
 

@@ -21,15 +21,15 @@ from bot.settings import Settings
 from inference.errors import PREFIX as UNREADABLE_PREFIX
 from storage.records import SubmissionRecord
 from tests.conftest import ROOT, needs_shared
+from tests.fakes.telegram.harness import api, bot_settings, running_bot
+from tests.fakes.telegram.people import Person, group_chat, private_chat
+from tests.fakes.telegram.server import ApiCall, FakeBotApi
 from tests.storage_support import (
     count_submissions,
     get_submission_by_bot_message,
     get_user_by_platform_id,
     reaction_counts,
 )
-from tests.telegram_fake.harness import api, bot_settings, running_bot
-from tests.telegram_fake.people import Person, group_chat, private_chat
-from tests.telegram_fake.server import ApiCall, FakeBotApi
 
 __all__ = ["api"]
 

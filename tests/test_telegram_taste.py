@@ -15,9 +15,9 @@ from bot.telegram.runner import ALLOWED_UPDATES
 from inference.taste.features import FEATURES_VERSION
 from storage.taste import TastePhoto
 from tests.conftest import ROOT, needs_shared
-from tests.telegram_fake.harness import api, bot_settings, running_bot
-from tests.telegram_fake.people import Person, anonymous_reactions, group_chat
-from tests.telegram_fake.server import FakeBotApi
+from tests.fakes.telegram.harness import api, bot_settings, running_bot
+from tests.fakes.telegram.people import Person, anonymous_reactions, group_chat
+from tests.fakes.telegram.server import FakeBotApi
 
 __all__ = ["api"]
 

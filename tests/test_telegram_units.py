@@ -14,6 +14,7 @@ from telegram.error import BadRequest, Conflict, Forbidden, NetworkError, TimedO
 from bot.core.replies import Button
 from bot.logs import MASK, redact, register_secret
 from bot.telegram.adapter import RecentIds, download_limit
+from bot.telegram.deliver import keyboard, split_text, visible_len
 from bot.telegram.network import (
     NetworkHealth,
     ResilientRateLimiter,
@@ -21,7 +22,6 @@ from bot.telegram.network import (
     is_retryable,
     with_retries,
 )
-from bot.telegram.outbox import keyboard, split_text, visible_len
 from bot.telegram.translate import (
     ImageFile,
     NotAnImage,

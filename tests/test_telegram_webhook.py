@@ -13,9 +13,9 @@ from bot.core.events import CommandEvent
 from bot.core.replies import Reply
 from bot.settings import Settings
 from bot.telegram.runner import webhook_secret
-from tests.telegram_fake.harness import ScriptedGame, api, bot_settings, running_bot
-from tests.telegram_fake.people import Person, private_chat
-from tests.telegram_fake.server import FakeBotApi
+from tests.fakes.telegram.harness import ScriptedGame, api, bot_settings, running_bot
+from tests.fakes.telegram.people import Person, private_chat
+from tests.fakes.telegram.server import FakeBotApi
 
 __all__ = ["api"]
 

@@ -1,4 +1,8 @@
-"""Render the core's light markup (`**bold**`, `` `code` ``) for each platform.
+"""The core's light markup (`**bold**`, `` `code` ``, literals), platform-neutral.
+
+Each platform renders it its own way with `render`: Telegram HTML in `bot.telegram.render`,
+Discord Markdown in `bot.discord.render`, the web page's HTML in `bot.web.views`; the core only
+marks text, it never writes a platform's markup.
 
 Text people chose (names, chat titles, file names) is wrapped with `literal` where the core
 puts it into a sentence. A literal is never read as markup: each platform escapes it its own
@@ -9,7 +13,6 @@ cannot turn into a link, bold text, a spoiler or a ping.
 
 from __future__ import annotations
 
-import html
 import re
 from collections.abc import Callable
 
@@ -48,21 +51,16 @@ def render(text: str, *, markup: Callable[[str], str], escape: Callable[[str], s
     return _HOLE.sub(lambda match: held[int(match.group(1))], markup(template))
 
 
-def _telegram_markup(text: str) -> str:
-    escaped = html.escape(text, quote=False)
-    escaped = _BOLD.sub(r"<b>\1</b>", escaped)
-    return _CODE.sub(r"<code>\1</code>", escaped)
+def convert_marks(text: str, *, bold: Callable[[str], str], code: Callable[[str], str]) -> str:
+    """The core's own marks (`**bold**`, `` `code` ``) in `text` turned into a platform's, each
+    mark's content passed through `bold` or `code`: the building block of a platform's
+    `markup` for `render`."""
+    return _CODE.sub(lambda m: code(m.group(1)), _BOLD.sub(lambda m: bold(m.group(1)), text))
 
 
 def strip_markup(text: str) -> str:
     """The core's own text without its markup (a `markup` for `render`)."""
-    return _CODE.sub(r"\1", _BOLD.sub(r"\1", text))
-
-
-def to_telegram_html(text: str) -> str:
-    """Telegram's HTML parse mode (also the web page's): escape everything, then turn the
-    core's markup into tags."""
-    return render(text, markup=_telegram_markup, escape=lambda s: html.escape(s, quote=False))
+    return convert_marks(text, bold=lambda inner: inner, code=lambda inner: inner)
 
 
 def inline_literals(text: str) -> str:

@@ -1,4 +1,4 @@
-"""The core's buttons as persistent Discord buttons whose custom_id is `action:payload`.
+"""components: the core's buttons as persistent Discord buttons (custom_id `action:payload`).
 
 A `DynamicItem` matches the custom_id of any press, also on messages sent before a restart
 or by another shard's process, so no view has to be kept in memory and nothing times out.

@@ -1,4 +1,4 @@
-"""Handles of photos sent on Discord, so `/tips` can fetch one again from any process.
+"""photo_handles: handles of photos sent on Discord, so `/tips` can fetch one from any process.
 
 The core keeps a handle, never the photo. A photo posted in a channel is named by its channel,
 message and attachment ids: the message is fetched again on demand, which also renews the

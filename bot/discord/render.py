@@ -1,4 +1,4 @@
-"""Core replies out, Discord messages in: one embed, the pictures as files, buttons as a view.
+"""render: a core reply as Discord markup: one embed, the pictures as files, buttons as a view.
 
 Every reply becomes an embed because embeds hold 4096 characters (plain messages 2000) and
 can show the result card inline (`attachment://name`). A scored photo's embed is titled with

@@ -1,4 +1,4 @@
-"""Start the Discord bot: build the client, log in, run the gateway until cancelled."""
+"""runner: build the Discord client, log in, run the gateway until cancelled."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
-from bot.discord.client import SelfieBotClient, default_intents
+from bot.discord.adapter import SelfieBotClient, default_intents
 from bot.logs import register_secret
 
 if TYPE_CHECKING:

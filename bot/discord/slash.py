@@ -1,4 +1,4 @@
-"""The slash commands: one per core command, typed options, descriptions from the catalogue.
+"""slash: the slash commands; one per core command, typed options, catalogue descriptions.
 
 Each callback only turns its options into `CommandEvent.args` and hands over to the client;
 what the command does is the core's business. Admin commands are hidden from members without
@@ -21,7 +21,7 @@ from discord import app_commands
 from bot.core.commands import COMMANDS, CommandSpec
 from bot.core.events import Sender
 from bot.core.i18n import BY_CODE, DEFAULT_LANGUAGE, Translator, normalize, supported_languages
-from bot.discord.convert import sender_of
+from bot.discord.translate import sender_of
 
 _SPECS: dict[str, CommandSpec] = {spec.name: spec for spec in COMMANDS}
 

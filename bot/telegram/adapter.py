@@ -1,4 +1,4 @@
-"""The PTB handlers: one Telegram update in, core events to the game, its replies back out.
+"""adapter: PTB handlers; one Telegram update in, core events to the game, replies out.
 
 No game rules here. The adapter decides only what Telegram forces on it: which file to download
 (and which to refuse before downloading), who the sender is, whether a private reply can reach
@@ -34,8 +34,8 @@ from bot.core.replies import Announcement, Reply
 from bot.telegram import refusals
 from bot.telegram.answering import Answer, answer_if_slow, chat_action
 from bot.telegram.busy import BusyGroups
+from bot.telegram.deliver import Delivered, Destination, Outbox, utf16_len
 from bot.telegram.network import NetworkHealth, with_retries
-from bot.telegram.outbox import Delivered, Destination, Outbox, utf16_len
 from bot.telegram.reactions import MemberCounts, reaction_count_event
 from bot.telegram.translate import (
     ADMIN_STATUSES,

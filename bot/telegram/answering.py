@@ -1,4 +1,4 @@
-"""What a person sees of an update while the bot works on it, and the state of its answer.
+"""answering: what a person sees of an update while the bot works on it; the answer's state.
 
 `Answer` remembers whether anything was sent for an update (a failure then apologises only if
 nothing was) and the callback query still to answer, and fences every message with the update's
@@ -17,7 +17,7 @@ from typing import Any
 from telegram import Bot, CallbackQuery
 from telegram.error import TelegramError
 
-from bot.telegram.outbox import Destination
+from bot.telegram.deliver import Destination
 
 log = logging.getLogger(__name__)
 

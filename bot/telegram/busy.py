@@ -1,4 +1,4 @@
-"""Busy groups: coalesce photo results so every sender sees their score within seconds.
+"""busy: coalesce photo results in busy groups so every sender sees their score within seconds.
 
 Telegram lets a bot post about 20 messages a minute into one group (PTB's `AIORateLimiter`
 enforces it); in a contest 60 selfies a minute would queue their result cards for minutes.
@@ -25,8 +25,9 @@ from telegram.constants import ParseMode
 from telegram.error import TelegramError
 
 from bot.core.i18n import Translator
-from bot.core.markup import literal, to_telegram_html
+from bot.core.markup import literal
 from bot.core.replies import Reply
+from bot.telegram.render import to_telegram_html
 
 log = logging.getLogger(__name__)
 

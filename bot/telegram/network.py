@@ -1,4 +1,4 @@
-"""Flood control and network resilience for every Bot API call.
+"""network: flood control and network resilience for every Bot API call.
 
 PTB's `AIORateLimiter` throttles requests and honours `RetryAfter` (flood control); it does not
 retry network failures. `ResilientRateLimiter` adds that, with exponential back-off, and a

@@ -1,5 +1,7 @@
-"""What the group taste model needs from Telegram: how many members could react to a photo, and
-the anonymous reaction totals (`message_reaction_count`) as core events.
+"""reactions: what the group taste model needs from Telegram, as core values.
+
+How many members could react to a photo, and the anonymous reaction totals
+(`message_reaction_count`) as core events.
 
 `getChatMemberCount` costs an API call, and group sizes change slowly, so each chat's count is
 remembered for `TTL`; the core asks only for photos it scores in a group.

@@ -1,4 +1,4 @@
-"""Refusals the adapter says before the core sees a file, worded by the core's catalogue.
+"""refusals: what the adapter says before the core sees a file, worded by the catalogue.
 
 The contract (bot/core/CONTRACT.md) gives adapter-side refusals the `upload.*` and
 `error.generic` keys, so they read the same on every platform and follow the catalogue when a

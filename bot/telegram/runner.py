@@ -1,4 +1,4 @@
-"""Build and run the Telegram bot: long polling by default, a webhook server when configured.
+"""runner: build and run the Telegram bot; long polling, or a webhook server when configured.
 
 `serve` manages the PTB lifecycle by hand (initialize, start, stop, shutdown) instead of
 `Application.run_polling`, which would take over the event loop that the CLI shares with the

@@ -1,4 +1,4 @@
-"""Pure translation from Telegram objects to the core's platform-free values.
+"""translate: Telegram objects in, the core's platform-free values out (pure, no I/O).
 
 No I/O here: downloading files and asking the Bot API about admins happen in the adapter; these
 functions only read what an update already carries, so they are unit-tested without a server.

@@ -1,4 +1,4 @@
-"""The HTTP endpoint Telegram POSTs updates to in webhook mode (tornado, like PTB's own).
+"""webhook: the HTTP endpoint Telegram POSTs updates to in webhook mode (tornado, like PTB's).
 
 PTB's built-in handler answers a body that is not JSON (or not UTF-8) with 500, because its
 `json.loads` is unguarded: a load balancer counts the replica as failing and Telegram keeps

@@ -6,13 +6,14 @@ expressions are decided here, where they can be tested.
 
 from __future__ import annotations
 
+import html
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from markupsafe import Markup
 
-from bot.core.markup import to_telegram_html
+from bot.core.markup import convert_marks, render
 from bot.web.text import t
 
 EMOTION_ORDER = ("happy", "neutral", "surprise", "sad", "angry", "fear", "disgust")
@@ -31,9 +32,23 @@ variance where ~0.001 is soft and ~0.01 crisp, so it is shown in words."""
 SHARPNESS_WORDS = ((0.01, "crisp"), (0.003, "fairly_sharp"), (0.001, "soft"), (0.0, "blurry"))
 
 
+def _escape(text: str) -> str:
+    return html.escape(text, quote=False)
+
+
+def _to_html(own: str) -> str:
+    return convert_marks(
+        _escape(own),
+        bold=lambda inner: f"<b>{inner}</b>",
+        code=lambda inner: f"<code>{inner}</code>",
+    )
+
+
 def markup_html(text: str) -> Markup:
-    """The core's light markup as safe HTML (its Telegram rendering is plain valid HTML)."""
-    return Markup("<br>".join(to_telegram_html(line) for line in text.split("\n")))
+    """The core's light markup as safe HTML, a line break per line; literals escaped."""
+    return Markup(
+        "<br>".join(render(line, markup=_to_html, escape=_escape) for line in text.split("\n"))
+    )
 
 
 def emotion_label(name: str) -> str:

@@ -11,7 +11,7 @@ import pytest
 
 from bot.core.events import ChatRef, CommandEvent, Event
 from bot.core.replies import Announcement, Reply
-from bot.discord.client import SelfieBotClient
+from bot.discord.adapter import SelfieBotClient
 from bot.discord.runner import build_client
 from bot.settings import Settings
 from tests.fakes.discord_http import FakeDiscord

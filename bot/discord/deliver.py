@@ -1,4 +1,4 @@
-"""Sending core replies through Discord's two channels: interaction responses and messages.
+"""deliver: core replies sent through Discord's interaction responses and channel messages.
 
 Interactions must be acknowledged within 3 seconds. The work (download + `Game.handle`) starts
 at once; if it has not finished after `defer_after` seconds the interaction is deferred

@@ -1,4 +1,4 @@
-"""Decide from an attachment's metadata alone whether it may be downloaded and scored.
+"""refusals: from an attachment's metadata alone, whether it may be downloaded and scored.
 
 Checking before downloading means a 200 MB video or a PDF costs nothing but one clear reply.
 Whether the bytes really are a readable picture is the core's job (it answers corrupt files).

@@ -27,9 +27,9 @@ from typing import Any
 
 import httpx
 
-from tests.telegram_fake.server import FakeBotApi
+from tests.fakes.telegram.server import FakeBotApi
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 SECRET = "cluster-webhook-secret"
 HOOK_PATH = "/telegram/hook"
 

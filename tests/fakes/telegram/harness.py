@@ -15,7 +15,7 @@ from bot.core.events import ChatRef, Event
 from bot.core.replies import Announcement, Reply
 from bot.settings import Settings
 from bot.telegram.runner import serve
-from tests.telegram_fake.server import FakeBotApi
+from tests.fakes.telegram.server import FakeBotApi
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""Discord objects in, core values out: who, where, and whether they may run admin commands.
+"""translate: Discord objects in, core values out: who, where, and who may run admin commands.
 
 A chat is one Discord channel (or thread, or DM): leaderboards and settings such as
 auto-scoring are per channel, which is how Discord servers already split their topics.

@@ -1,4 +1,4 @@
-"""The Discord client: gateway events and interactions in, `Game.handle` calls, replies out.
+"""adapter: gateway events and interactions in, `Game.handle` calls, replies out.
 
 `AutoShardedClient` picks the shard count Discord recommends, so one process serves many
 servers; several processes (each with its own `shard_ids`) can share one PostgreSQL because all
@@ -32,9 +32,11 @@ from bot.core.events import (
 from bot.core.i18n import Translator
 from bot.core.replies import Announcement, Reply
 from bot.discord import photo_handles
-from bot.discord.attachments import Refusal, mime_type, refusal_for
 from bot.discord.components import CoreButton
-from bot.discord.convert import (
+from bot.discord.deliver import InteractionReplier, send_for_message, send_to_channel
+from bot.discord.refusals import Refusal, mime_type, refusal_for
+from bot.discord.slash import PRIVATE_COMMANDS, CatalogueTranslator, register_commands
+from bot.discord.translate import (
     PLATFORM,
     admin_check,
     chat_of_interaction,
@@ -42,8 +44,6 @@ from bot.discord.convert import (
     language_of,
     sender_of,
 )
-from bot.discord.delivery import InteractionReplier, send_for_message, send_to_channel
-from bot.discord.slash import PRIVATE_COMMANDS, CatalogueTranslator, register_commands
 
 if TYPE_CHECKING:
     from bot.core.game import Game

@@ -1,4 +1,4 @@
-"""Turn one core `Reply` into Bot API calls: photo + caption, text, documents, keyboard.
+"""deliver: one core `Reply` as Bot API calls (photo + caption, text, documents, keyboard).
 
 Telegram's limits shape the calls: captions hold 1024 characters and messages 4096 (counted in
 UTF-16 units after the HTML is parsed), so a long result text moves from the photo's caption to
@@ -28,8 +28,9 @@ from telegram.constants import MessageLimit, ParseMode
 from telegram.error import BadRequest, Forbidden
 
 from bot.core.events import ChatRef
-from bot.core.markup import to_plain, to_telegram_html
+from bot.core.markup import to_plain
 from bot.core.replies import Attachment, Button, Reply
+from bot.telegram.render import to_telegram_html
 from bot.telegram.translate import PLATFORM, encode_button
 
 log = logging.getLogger(__name__)

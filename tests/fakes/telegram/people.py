@@ -10,7 +10,7 @@ from typing import Any
 
 from PIL import Image
 
-from tests.telegram_fake.server import FakeBotApi
+from tests.fakes.telegram.server import FakeBotApi
 
 _user_ids = itertools.count(501)
 _group_ids = itertools.count(1_001_000_000_001)
