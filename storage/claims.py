@@ -20,11 +20,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.convert import upsert_insert
-from storage.engine import WRITE_OPTION, run_in_transaction
 from storage.records import as_utc, utcnow
+from storage.runner import Runner
 from storage.schema import last_photos, processed_updates
 
 _p = processed_updates.c
@@ -64,9 +64,8 @@ def new_owner(process: str) -> str:
 class UpdateClaims:
     """Claims, fences and releases deliveries in the game's database."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
-        self._writer = engine.execution_options(**{WRITE_OPTION: True})
-        self._reader = engine
+    def __init__(self, runner: Runner) -> None:
+        self._run = runner
 
     async def claim(
         self,
@@ -118,7 +117,7 @@ class UpdateClaims:
             done = row.answered_at is not None or row.sending_at is not None
             return Claim(platform, update_id, ClaimState.DONE if done else ClaimState.BUSY, owner)
 
-        return await run_in_transaction(self._writer, work)
+        return await self._run.write(work)
 
     async def start_sending(
         self, platform: str, update_id: str, owner: str, *, now: datetime | None = None
@@ -146,7 +145,7 @@ class UpdateClaims:
             ).first()
             return row is not None
 
-        return await run_in_transaction(self._writer, work)
+        return await self._run.write(work)
 
     async def release(self, platform: str, update_id: str, owner: str) -> None:
         """Give a claim up before any reply went out, so a re-delivery is handled at once."""
@@ -164,15 +163,14 @@ class UpdateClaims:
                 .values(owner=None, lease_until=None)
             )
 
-        await run_in_transaction(self._writer, work)
+        await self._run.write(work)
 
 
 class LastPhotos:
     """The platform handle of each user's last scored photo (for `/tips` in any process)."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
-        self._writer = engine.execution_options(**{WRITE_OPTION: True})
-        self._reader = engine
+    def __init__(self, runner: Runner) -> None:
+        self._run = runner
 
     async def remember(
         self, platform: str, platform_user_id: str, handle: str, *, now: datetime | None = None
@@ -190,7 +188,7 @@ class LastPhotos:
                 )
             )
 
-        await run_in_transaction(self._writer, work)
+        await self._run.write(work)
 
     async def get(self, platform: str, platform_user_id: str) -> tuple[str, datetime] | None:
         """(handle, when it was stored), or None when the user has no photo on record."""
@@ -206,7 +204,7 @@ class LastPhotos:
             ).first()
             return None if row is None else (row.handle, as_utc(row.stored_at))
 
-        return await run_in_transaction(self._reader, work)
+        return await self._run.read(work)
 
     async def forget(self, platform: str, platform_user_id: str) -> None:
         """Drop the handle now (`/forgetme`)."""
@@ -219,4 +217,4 @@ class LastPhotos:
                 )
             )
 
-        await run_in_transaction(self._writer, work)
+        await self._run.write(work)

@@ -2,9 +2,9 @@
 
 Each aggregate keeps its queries in its own module (`storage.people`, `storage.submissions`,
 `storage.standings`, `storage.seasons`, `storage.badges`, `storage.duels`, `storage.reactions`,
-`storage.outbox`, `storage.updates`, `storage.privacy`, `storage.taste`); the store owns the
-engine and hands them one `Runner`, so `store.transaction` can run several aggregates' work in
-one commit.
+`storage.outbox`, `storage.updates`, `storage.claims`, `storage.privacy`, `storage.taste`); the
+store owns the engine and hands them one `Runner`, so `store.transaction` can run several
+aggregates' work in one commit.
 
 Correctness never rests on process-local state: uniqueness comes from constraints, "exactly
 once" from conditional UPDATEs that only one racer can win, so several bot processes can share
@@ -21,6 +21,7 @@ from typing import Self, TypeVar
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.badges import Badges
+from storage.claims import LastPhotos, UpdateClaims
 from storage.duels import Duels
 from storage.engine import create_engine
 from storage.migrate import upgrade
@@ -61,6 +62,8 @@ class Store:
         self.updates = Updates(self.runner)
         self.privacy = Privacy(self.runner)
         self.taste = TasteStore(self.runner)
+        self.claims = UpdateClaims(self.runner)
+        self.last_photos = LastPhotos(self.runner)
 
     @classmethod
     async def open(cls, url: str, *, migrate: bool = True, echo: bool = False) -> Store:
@@ -111,7 +114,7 @@ class Store:
 
     @property
     def engine(self) -> AsyncEngine:
-        """The engine, for storage modules that keep their own queries (`storage.claims`)."""
+        """The engine, for health checks and tools that run their own SQL."""
         return self._engine
 
     @property

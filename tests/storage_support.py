@@ -12,16 +12,17 @@ import asyncio
 import atexit
 import os
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import asyncpg
 import pytest
-from sqlalchemy import func, select
-from sqlalchemy.engine import URL, make_url
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy import event, func, select
+from sqlalchemy.engine import URL, Connection, make_url
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from storage import schema
 from storage.boards import scored_in
@@ -33,6 +34,7 @@ from storage.convert import (
     upsert_insert,
     user_record,
 )
+from storage.engine import WRITE_OPTION
 from storage.records import (
     DailyScore,
     DuelRating,
@@ -289,3 +291,21 @@ async def begin_update(
         return UpdateState.PENDING if answered is None else UpdateState.ANSWERED
 
     return await store.runner.write(work)
+
+
+@contextmanager
+def counting_transactions(engine: AsyncEngine) -> Iterator[list[str]]:
+    """Count the transactions begun on `engine` while the block runs (one entry per BEGIN).
+
+    SQLAlchemy fires `begin` once per transaction, retried ones included, whatever the driver.
+    """
+    begun: list[str] = []
+
+    def on_begin(conn: Connection) -> None:
+        begun.append("write" if conn.get_execution_options().get(WRITE_OPTION) else "read")
+
+    event.listen(engine.sync_engine, "begin", on_begin)
+    try:
+        yield begun
+    finally:
+        event.remove(engine.sync_engine, "begin", on_begin)

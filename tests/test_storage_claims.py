@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from storage import Store
-from storage.claims import ClaimState, LastPhotos, UpdateClaims, new_owner
+from storage.claims import ClaimState, new_owner
 from tests.storage_support import BACKENDS, database_url
 
 T0 = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
@@ -29,7 +29,7 @@ async def stores(request: pytest.FixtureRequest, tmp_path):
 
 
 async def test_of_many_racing_copies_exactly_one_takes_each_update(stores: list[Store]) -> None:
-    claims = [UpdateClaims(store.engine) for store in stores]
+    claims = [store.claims for store in stores]
 
     async def copy(update: int, n: int):
         return await claims[n % PROCESSES].claim(
@@ -48,7 +48,7 @@ async def test_of_many_racing_copies_exactly_one_takes_each_update(stores: list[
 async def test_a_dead_owners_claim_is_retaken_after_its_lease_unless_a_reply_went_out(
     stores: list[Store],
 ) -> None:
-    first, second = UpdateClaims(stores[0].engine), UpdateClaims(stores[1].engine)
+    first, second = stores[0].claims, stores[1].claims
     dead = await first.claim("discord", "silent", "dead:1", lease=LEASE, now=T0)
     assert dead.taken
     early = await second.claim("discord", "silent", "live:1", lease=LEASE, now=T0 + LEASE / 2)
@@ -68,7 +68,7 @@ async def test_a_dead_owners_claim_is_retaken_after_its_lease_unless_a_reply_wen
 async def test_answered_updates_are_done_and_released_ones_are_free_at_once(
     stores: list[Store],
 ) -> None:
-    claims = UpdateClaims(stores[0].engine)
+    claims = stores[0].claims
     assert (await claims.claim("web", "a", "p:1", lease=LEASE, now=T0)).taken
     await stores[1].updates.mark_answered("web", "a", now=T0)
     done = await claims.claim("web", "a", "p:2", lease=LEASE, now=T0 + 10 * LEASE)
@@ -82,7 +82,7 @@ async def test_answered_updates_are_done_and_released_ones_are_free_at_once(
 
 
 async def test_last_photo_handles_are_kept_per_user_and_forgotten(stores: list[Store]) -> None:
-    photos, other = LastPhotos(stores[0].engine), LastPhotos(stores[2].engine)
+    photos, other = stores[0].last_photos, stores[2].last_photos
     assert await photos.get("telegram", "42") is None
     await photos.remember("telegram", "42", "FILE-1", now=T0)
     await other.remember("telegram", "42", "FILE-2", now=T0 + LEASE)

@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING
 from bot.core.events import EventBase
 from bot.core.i18n import Translator, chat_language, new_chat_language
 from bot.settings import Settings
-from storage.claims import LastPhotos
 from storage.records import ChatRecord, ChatSettings, UserRecord
 
 if TYPE_CHECKING:
@@ -36,7 +35,6 @@ class Services:
     store: Store
     analyzer: Analyzer
     clock: Clock
-    last_photos: LastPhotos
 
     def chat_defaults(self, platform: str, event: EventBase | None = None) -> ChatSettings:
         """Settings a chat starts with, taken from the global configuration.

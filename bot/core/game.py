@@ -13,10 +13,10 @@ from __future__ import annotations
 import logging
 import os
 import socket
-from datetime import timedelta
+from dataclasses import replace
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from bot import metrics
 from bot.core.commands import ButtonAction
 from bot.core.context import Clock, Services, Turn, parse_tag, system_clock, update_tag
 from bot.core.events import (
@@ -30,11 +30,12 @@ from bot.core.events import (
     ReactionEvent,
 )
 from bot.core.flows import admin, boards, duels, help, photo, privacy, taste, tips
+from bot.core.flows.photo import Arrival
 from bot.core.i18n import Translator, personal_language
 from bot.core.replies import Announcement, Reply
 from bot.core.scheduler import Scheduler
 from bot.settings import Settings
-from storage.claims import LastPhotos, UpdateClaims, new_owner
+from storage.claims import Claim, new_owner
 from storage.repository import Store
 
 if TYPE_CHECKING:
@@ -58,10 +59,9 @@ class Game:
         self.settings = settings
         self.store = store
         self.analyzer = analyzer
-        self._svc = Services(settings, store, analyzer, clock, LastPhotos(store.engine))
+        self._svc = Services(settings, store, analyzer, clock)
         self._owns_analyzer = owns_analyzer
         self._scheduler = Scheduler(self._svc)
-        self._claims = UpdateClaims(store.engine)
         self._lease = timedelta(seconds=settings.update_lease_seconds)
         self._process = f"{socket.gethostname()}:{os.getpid()}"
         self._held: dict[tuple[str, str], str] = {}
@@ -106,19 +106,23 @@ class Game:
         key = (platform, update_id)
         if key in self._held:
             return False
-        claim = await self._claims.claim(
-            platform, update_id, new_owner(self._process), lease=self._lease, now=self._svc.clock()
-        )
+        return self._took(await self._claim(self.store, key))
+
+    async def _claim(self, store: Store, key: tuple[str, str]) -> Claim:
+        owner = new_owner(self._process)
+        return await store.claims.claim(*key, owner, lease=self._lease, now=self._svc.clock())
+
+    def _took(self, claim: Claim) -> bool:
+        """Hold a claim taken in storage; log why a copy is dropped."""
+        platform, update_id = claim.platform, claim.update_id
         if not claim.taken:
             log.info(
                 "Update %s on %s is %s elsewhere; copy dropped", update_id, platform, claim.state
             )
-            metrics.update_dropped(platform, claim.state)
             return False
-        metrics.update_claimed(platform)
         if claim.retaken:
             log.info("Update %s on %s retaken after its owner's lease ran out", update_id, platform)
-        self._held[key] = claim.owner
+        self._held[(platform, update_id)] = claim.owner
         return True
 
     async def finish_update(self, platform: str, update_id: str) -> None:
@@ -132,7 +136,7 @@ class Game:
         re-delivery is handled at once instead of after the lease."""
         owner = self._held.pop((platform, update_id), None)
         if owner is not None:
-            await self._claims.release(platform, update_id, owner)
+            await self.store.claims.release(platform, update_id, owner)
 
     async def handle(self, event: Event) -> list[Reply]:
         """Replies to send for one event; [] for a copy of an update handled elsewhere.
@@ -159,13 +163,13 @@ class Game:
         language: str | None = None
         claimed_here = False
         try:
-            if key not in self._held:
-                if not await self.claim_update(*key):
-                    return []
-                claimed_here = True
-            turn = await self._turn(event)
+            arrived = await self._arrive(event, claim=key not in self._held)
+            if arrived is None:
+                return []
+            turn, arrival = arrived
+            claimed_here = key in self._held and arrival.claimed
             language = turn.t.language
-            replies = await self._dispatch(turn)
+            replies = await self._dispatch(turn, arrival)
         except Exception:
             log.exception("update %s on %s failed", event.update_id, event.chat.platform)
             replies = [Reply(Translator(language)("error.internal"), tag=update_tag(key[1]))]
@@ -197,7 +201,9 @@ class Game:
         if owner is None:
             return True
         try:
-            if await self._claims.start_sending(platform, update_id, owner, now=self._svc.clock()):
+            if await self.store.claims.start_sending(
+                platform, update_id, owner, now=self._svc.clock()
+            ):
                 return True
         except Exception:
             # Storage is down: answering without the fence beats not answering at all.
@@ -217,11 +223,43 @@ class Game:
             log.exception("reaction %s on %s failed", event.update_id, event.chat.platform)
         return []
 
+    async def _arrive(
+        self, event: PhotoEvent | CommandEvent | ButtonEvent, *, claim: bool
+    ) -> tuple[Turn, Arrival] | None:
+        """Claim the update (unless the adapter did), register chat and sender and, for a
+        photo, read what decides whether it is analysed at all: one transaction.
+
+        None: a copy of an update handled elsewhere (nothing was registered).
+        """
+        key = (event.chat.platform, event.update_id)
+        owner = new_owner(self._process)
+        now = self._svc.clock()
+
+        async def work(tx: Store) -> tuple[Claim | None, Turn | None, Arrival]:
+            claimed = None
+            if claim:
+                claimed = await tx.claims.claim(*key, owner, lease=self._lease, now=now)
+                if not claimed.taken:
+                    return claimed, None, Arrival()
+            turn = await self._register(tx, event, now)
+            found = await photo.arrive(tx, turn, event) if isinstance(event, PhotoEvent) else None
+            return claimed, turn, replace(found or Arrival(), claimed=claimed is not None)
+
+        claimed, turn, arrival = await self.store.transaction(work)
+        if claimed is not None and not self._took(claimed):
+            return None
+        assert turn is not None
+        return turn, arrival
+
     async def _turn(self, event: EventBase) -> Turn:
-        """Register the chat and the sender (refreshing names) and fix the time of this event."""
+        """Register the chat and the sender (one transaction) and fix the time of this event."""
+        now = self._svc.clock()
+        return await self.store.transaction(lambda tx: self._register(tx, event, now))
+
+    async def _register(self, store: Store, event: EventBase, now: datetime) -> Turn:
+        """Register the chat and the sender (refreshing names) in `store`'s transaction."""
         svc = self._svc
-        now = svc.clock()
-        chat = await self.store.chats.upsert(
+        chat = await store.chats.upsert(
             event.chat.platform,
             event.chat.chat_id,
             title=event.chat.title,
@@ -230,7 +268,7 @@ class Game:
             now=now,
         )
         sender = event.sender
-        user = await self.store.users.upsert(
+        user = await store.users.upsert(
             sender.platform,
             sender.user_id,
             sender.display_name,
@@ -248,9 +286,15 @@ class Game:
         if parsed is None:
             return
         submission_id, update_id = parsed
-        if submission_id is not None:
-            await self.store.submissions.set_bot_message_id(submission_id, message_id)
-        await self.finish_update(chat.platform, update_id)
+        self._held.pop((chat.platform, update_id), None)
+        now = self._svc.clock()
+
+        async def work(tx: Store) -> None:
+            if submission_id is not None:
+                await tx.submissions.set_bot_message_id(submission_id, message_id)
+            await tx.updates.mark_answered(chat.platform, update_id, now=now)
+
+        await self.store.transaction(work)
 
     async def auto_score_enabled(self, chat: ChatRef) -> bool:
         """Whether photos posted in `chat` without a command should be scored.
@@ -267,10 +311,10 @@ class Game:
         """Season results, duel outcomes, weekly awards and streak reminders now due."""
         return await self._scheduler.due(platform)
 
-    async def _dispatch(self, turn: Turn) -> list[Reply]:
+    async def _dispatch(self, turn: Turn, arrival: Arrival) -> list[Reply]:
         event, svc = turn.event, self._svc
         if isinstance(event, PhotoEvent):
-            return await photo.handle_photo(svc, turn, event)
+            return await photo.handle_photo(svc, turn, event, arrival)
         if isinstance(event, ButtonEvent):
             return await self._button(turn, event)
         if isinstance(event, CommandEvent):

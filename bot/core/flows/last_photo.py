@@ -29,7 +29,7 @@ def kept_for(t: Translator, minutes: int) -> str:
 async def last_photo(svc: Services, turn: Turn) -> bytes | str:
     """The asker's last photo, or the sentence that says why there is none."""
     t = turn.t
-    found = await svc.last_photos.get(turn.chat.platform, turn.user.platform_user_id)
+    found = await svc.store.last_photos.get(turn.chat.platform, turn.user.platform_user_id)
     fetch = turn.event.fetch_photo
     ttl = timedelta(minutes=svc.settings.tips_photo_ttl_minutes)
     if found is None or fetch is None or turn.now - found[1] > ttl:

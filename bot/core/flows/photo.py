@@ -35,8 +35,10 @@ from storage.records import (
     Season,
     SubmissionRecord,
     SubmissionStatus,
+    UserRecord,
     Window,
 )
+from storage.repository import Store
 
 EMOTION_EMOJI = {
     "angry": "😠",
@@ -50,19 +52,63 @@ EMOTION_EMOJI = {
 _JUST_AFTER = timedelta(microseconds=1)
 
 
-async def handle_photo(svc: Services, turn: Turn, event: PhotoEvent) -> list[Reply]:
-    """Score one photo, or explain why it does not count."""
-    existing = await svc.store.submissions.by_update(turn.chat.platform, event.update_id)
-    if existing is not None:
-        return await _replay(svc, turn, event, existing)
+@dataclass(frozen=True)
+class Arrival:
+    """What storage knew about a photo when it arrived, read in the transaction that claimed
+    the update and registered its sender (`Game`), so nothing is analysed in vain."""
 
+    existing: SubmissionRecord | None = None
+    """The row recorded for this delivery before: a re-delivery is answered from it."""
+    wait_until: datetime | None = None
+    """Set when the sender is over the chat's rate limit: the photo is not analysed."""
+    claimed: bool = False
+    """Whether that transaction claimed the update too (the adapter had not)."""
+
+
+async def arrive(store: Store, turn: Turn, event: PhotoEvent) -> Arrival:
+    """Read, in the caller's transaction, whether the photo was recorded before and whether its
+    sender may post one now."""
+    existing = await store.submissions.by_update(turn.chat.platform, event.update_id)
+    if existing is not None:
+        return Arrival(existing=existing)
     limit = _rate_limit(turn)
-    recent = await svc.store.submissions.times(
+    recent = await store.submissions.times(
         turn.chat.id, turn.user.id, since=turn.now - limit.window
     )
-    wait_until = retry_at(recent, limit=limit.photos, window=limit.window, now=turn.now)
-    if wait_until is not None:
-        return [_rate_limited(turn, limit, wait_until)]
+    return Arrival(
+        wait_until=retry_at(recent, limit=limit.photos, window=limit.window, now=turn.now)
+    )
+
+
+@dataclass(frozen=True)
+class Counted:
+    """What the counting transaction decided for one analysed photo."""
+
+    row: SubmissionRecord | None = None
+    earlier: SubmissionRecord | None = None
+    """The photo this one duplicates (`row` is then the DUPLICATE record)."""
+    earlier_owner: UserRecord | None = None
+    retry_at: datetime | None = None
+    """Set when a concurrent photo used the sender's last slot: nothing was stored."""
+    scored: Scored | None = None
+
+
+async def handle_photo(
+    svc: Services, turn: Turn, event: PhotoEvent, arrival: Arrival | None = None
+) -> list[Reply]:
+    """Score one photo, or explain why it does not count.
+
+    Storage is visited twice: `arrival` (read when the update was claimed) and one transaction
+    that checks duplicates, records the photo, folds it into the standings and awards its
+    badges, taste features and duel entries. The analysis and the card stay outside it.
+    """
+    if arrival is None:
+        arrival = await svc.store.transaction(lambda tx: arrive(tx, turn, event))
+    if arrival.existing is not None:
+        return await _replay(svc, turn, event, arrival.existing)
+    limit = _rate_limit(turn)
+    if arrival.wait_until is not None:
+        return [_rate_limited(turn, limit, arrival.wait_until)]
 
     platform = turn.chat.platform
     started = time.perf_counter()
@@ -81,38 +127,47 @@ async def handle_photo(svc: Services, turn: Turn, event: PhotoEvent) -> list[Rep
         row = await _record(svc, turn, event, status=SubmissionStatus.NO_FACE, analysis=analysis)
         return [_plain(turn, turn.t("photo.no_face"), row)]
 
-    season = await current_season(svc, turn.chat, turn.now)
     photo_hash = phash(image)
-    matches = await svc.store.submissions.near_duplicates(
-        turn.chat.id,
-        photo_hash,
-        max_distance=svc.settings.duplicate_hamming_distance,
-        window=Window(season.starts_at, None),
-        limit=1,
-    )
-    await _remember_photo(svc, turn, event)
-    if matches:
-        earlier = matches[0].submission
-        row = await _record(
-            svc,
-            turn,
-            event,
-            status=SubmissionStatus.DUPLICATE,
-            analysis=analysis,
-            photo_hash=photo_hash,
-            duplicate_of=earlier.id,
-        )
-        metrics.photo_refused(platform, "duplicate")
-        return [await _duplicate_reply(svc, turn, row, earlier)]
+    members = await taste.platform_audience(turn)
 
-    result = await svc.store.submissions.record(
-        _submission(turn, event, SubmissionStatus.SCORED, analysis, photo_hash),
-        rate_limit=limit,
-    )
-    if result.rate_limited or result.submission is None:
-        return [_rate_limited(turn, limit, result.retry_at or turn.now + limit.window)]
+    async def count(tx: Store) -> Counted:
+        inside = replace(svc, store=tx)
+        season = await current_season(inside, turn.chat, turn.now)
+        matches = await tx.submissions.near_duplicates(
+            turn.chat.id,
+            photo_hash,
+            max_distance=svc.settings.duplicate_hamming_distance,
+            window=Window(season.starts_at, None),
+            limit=1,
+        )
+        await _remember_photo(inside, turn, event)
+        if matches:
+            earlier = matches[0].submission
+            duplicate = _submission(
+                turn, event, SubmissionStatus.DUPLICATE, analysis, photo_hash, earlier.id
+            )
+            recorded = await tx.submissions.record(duplicate)
+            owner = await tx.users.get(earlier.user_id)
+            return Counted(row=recorded.submission, earlier=earlier, earlier_owner=owner)
+        result = await tx.submissions.record(
+            _submission(turn, event, SubmissionStatus.SCORED, analysis, photo_hash),
+            rate_limit=limit,
+        )
+        if result.rate_limited or result.submission is None:
+            return Counted(retry_at=result.retry_at or turn.now + limit.window)
+        row = result.submission
+        scored = await _count_scored(inside, turn, row, analysis, season, members)
+        return Counted(row=row, scored=scored)
+
+    counted = await svc.store.transaction(count)
+    if counted.retry_at is not None or counted.row is None:
+        return [_rate_limited(turn, limit, counted.retry_at or turn.now + limit.window)]
+    if counted.earlier is not None:
+        metrics.photo_refused(platform, "duplicate")
+        return [_duplicate_text(turn, counted.row, counted.earlier, counted.earlier_owner)]
+    assert counted.scored is not None
     metrics.photo_scored(platform)
-    return await _scored(svc, turn, result.submission, analysis, image, season)
+    return _scored_replies(turn, counted.row, analysis, image, counted.scored)
 
 
 async def _replay(
@@ -132,15 +187,22 @@ async def _replay(
         return [_plain(turn, error.user_message, row)]
     if row.status is not SubmissionStatus.SCORED:
         return [_plain(turn, turn.t("photo.unreadable"), row)]
-    season = await current_season(svc, turn.chat, row.created_at)
-    await _remember_photo(svc, turn, event)
-    return await _scored(svc, turn, row, analysis, image, season)
+    members = await taste.platform_audience(turn)
+
+    async def count(tx: Store) -> Scored:
+        inside = replace(svc, store=tx)
+        season = await current_season(inside, turn.chat, row.created_at)
+        await _remember_photo(inside, turn, event)
+        return await _count_scored(inside, turn, row, analysis, season, members)
+
+    scored = await svc.store.transaction(count)
+    return _scored_replies(turn, row, analysis, image, scored)
 
 
 async def _remember_photo(svc: Services, turn: Turn, event: PhotoEvent) -> None:
     """Keep where the photo can be fetched again for `/tips` (its handle, never the bytes)."""
     if event.photo_handle is not None:
-        await svc.last_photos.remember(
+        await svc.store.last_photos.remember(
             turn.chat.platform, turn.user.platform_user_id, event.photo_handle, now=turn.now
         )
 
@@ -246,22 +308,44 @@ def _result_lines(turn: Turn, analysis: Analysis, standing: Standing) -> list[st
     return lines
 
 
-async def _scored(
+@dataclass(frozen=True)
+class Scored:
+    """Everything a scored photo's reply says that storage decided: its standing, the lines
+    about taste and duels, and the replies for duels it settled."""
+
+    standing: Standing
+    group_score: float | None
+    lines: tuple[str, ...]
+    duel_replies: tuple[Reply, ...]
+
+
+async def _count_scored(
     svc: Services,
     turn: Turn,
     row: SubmissionRecord,
     analysis: Analysis,
-    image: Image.Image,
     season: Season,
-) -> list[Reply]:
-    """The result reply (text, card, buttons, data) plus any duel this photo decided."""
-    t, score = turn.t, analysis.score
+    members: int | None,
+) -> Scored:
+    """Standing, badges, taste and duels for a recorded photo, in `svc.store`'s transaction."""
     standing = await _standing(svc, turn, row, analysis, season)
     lines = _result_lines(turn, analysis, standing)
-    group_score = await taste.on_scored(svc, turn, row.id, analysis)
+    group_score = await taste.on_scored(svc, turn, row.id, analysis, members)
     lines[1:1] = taste.result_line(turn, group_score)
-    duel_lines, duel_replies = await duels.count_photo(svc, turn, row, score)
+    duel_lines, duel_replies = await duels.count_photo(svc, turn, row, analysis.score)
     lines.extend(duel_lines)
+    return Scored(standing, group_score, tuple(lines), tuple(duel_replies))
+
+
+def _scored_replies(
+    turn: Turn,
+    row: SubmissionRecord,
+    analysis: Analysis,
+    image: Image.Image,
+    scored: Scored,
+) -> list[Reply]:
+    """The result reply (text, card, buttons, data) plus any duel this photo decided."""
+    t, score, standing = turn.t, analysis.score, scored.standing
     rank, previous_rank = standing.rank, standing.previous_rank
     rank_change = previous_rank - rank if previous_rank is not None and rank is not None else None
     card = cards.result_card(
@@ -274,8 +358,9 @@ async def _scored(
         verdict=verdict(t, score),
         t=t,
     )
+    group_score = scored.group_score
     reply = Reply(
-        "\n".join(lines),
+        "\n".join(scored.lines),
         attachments=(
             Attachment(card, "result.png", "image/png", t("photo.card_description", score=score)),
         ),
@@ -296,7 +381,7 @@ async def _scored(
             "group_score": round(group_score) if group_score is not None else None,
         },
     )
-    return [reply, *duel_replies]
+    return [reply, *scored.duel_replies]
 
 
 def model_version(analysis: Analysis) -> str:
@@ -333,10 +418,16 @@ def _plain(turn: Turn, text: str, row: SubmissionRecord) -> Reply:
 async def _duplicate_reply(
     svc: Services, turn: Turn, row: SubmissionRecord, earlier: SubmissionRecord
 ) -> Reply:
+    owner = None if earlier.user_id == turn.user.id else await svc.store.users.get(earlier.user_id)
+    return _duplicate_text(turn, row, earlier, owner)
+
+
+def _duplicate_text(
+    turn: Turn, row: SubmissionRecord, earlier: SubmissionRecord, owner: UserRecord | None
+) -> Reply:
     when, score = earlier.created_at, points(earlier.score)
     if earlier.user_id == turn.user.id:
         return _plain(turn, turn.t("photo.duplicate_own", when=when, score=score), row)
-    owner = await svc.store.users.get(earlier.user_id)
     name = literal(owner.display_name) if owner else "?"
     text = turn.t("photo.duplicate", name=name, when=when, score=score)
     return _plain(turn, text, row)

@@ -42,7 +42,7 @@ async def forget_button(svc: Services, turn: Turn, event: ButtonEvent) -> list[R
         return [Reply(t("forget.not_yours"), private=True, tag=tag)]
     if event.action == ButtonAction.FORGET_CANCEL:
         return [Reply(t("forget.cancelled"), private=True, tag=tag)]
-    await svc.last_photos.forget(turn.chat.platform, turn.user.platform_user_id)
+    await svc.store.last_photos.forget(turn.chat.platform, turn.user.platform_user_id)
     report = await svc.store.privacy.forget(turn.user.id)
     return [
         Reply(

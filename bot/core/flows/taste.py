@@ -32,7 +32,7 @@ NOT_AUDIENCE = 2
 
 
 async def on_scored(
-    svc: Services, turn: Turn, submission_id: int, analysis: Analysis
+    svc: Services, turn: Turn, submission_id: int, analysis: Analysis, members: int | None
 ) -> float | None:
     """Keep a scored group photo's features; its group score once the chat has enough data.
 
@@ -46,7 +46,7 @@ async def on_scored(
         turn.chat.id,
         features,
         version=FEATURES_VERSION,
-        audience=await _audience(svc, turn),
+        audience=await _audience(svc, turn, members),
         now=turn.now,
     )
     model = await chat_model(svc, turn.chat, turn.now)
@@ -218,14 +218,22 @@ def _trait_line(turn: Turn, trait: Trait) -> str:
     )
 
 
-async def _audience(svc: Services, turn: Turn) -> int:
+async def platform_audience(turn: Turn) -> int | None:
+    """The chat's member count as the platform tells it (a network call, so it is asked before
+    the photo's transaction), or None when the adapter cannot tell."""
+    if turn.chat.is_private:
+        return None
+    counter = getattr(turn.event, "member_count", None)
+    counted: int | None = await counter() if counter is not None else None
+    return counted
+
+
+async def _audience(svc: Services, turn: Turn, members: int | None) -> int:
     """How many people could have reacted: the platform's member count when the adapter can
     tell (less the author and the bot), else the people the game has seen here (less the
     author)."""
-    counter = getattr(turn.event, "member_count", None)
-    counted: int | None = await counter() if counter is not None else None
-    if counted is not None and counted > NOT_AUDIENCE:
-        return counted - NOT_AUDIENCE
+    if members is not None and members > NOT_AUDIENCE:
+        return members - NOT_AUDIENCE
     seen = await svc.store.taste.members_seen(turn.chat.id)
     return max(1, seen - 1)
 

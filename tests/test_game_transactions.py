@@ -1,0 +1,78 @@
+"""How many store transactions one photo costs, counted on the engine (a count, not a time).
+
+A photo is read once when its update is claimed and its sender registered (is it a re-delivery,
+is the sender over the rate limit?), written once after the analysis (duplicate check, the
+submission, standings, badges, streak, taste features, duel entries), and its reply is recorded
+once: three transactions, whatever the outcome.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.core.game import Game
+from tests.conftest import needs_shared
+from tests.fake_adapter import FakeAdapter, FakeClock
+from tests.storage_support import counting_transactions
+from tests.test_game_flows import (  # noqa: F401 (the session's analyzer fixture)
+    ASTRONAUT,
+    analyzer,
+    game_settings,
+    mirrored_astronaut,
+    three_astronauts,
+)
+
+pytestmark = needs_shared
+
+
+@pytest.fixture
+async def bot(analyzer, tmp_path: Path) -> AsyncIterator[FakeAdapter]:  # noqa: F811
+    clock = FakeClock()
+    game = await Game.open(game_settings(tmp_path, rate_limit_photos=2), analyzer, clock=clock)
+    yield FakeAdapter(game, clock=clock)
+    await game.close()
+
+
+async def photo_transactions(bot: FakeAdapter, name: str, data: bytes) -> tuple[list[str], str]:
+    with counting_transactions(bot.game.store.engine) as begun:
+        sent = await bot.photo(name, data)
+    return begun, sent[0].text
+
+
+async def test_a_scored_photo_costs_three_transactions(bot: FakeAdapter) -> None:
+    # The chat's first photo: the season opens, the sender is new and earns badges.
+    begun, text = await photo_transactions(bot, "alice", ASTRONAUT)
+    assert "28/100" in text
+    assert len(begun) == 3, begun
+    assert begun == ["write", "write", "write"]
+
+    begun, text = await photo_transactions(bot, "alice", mirrored_astronaut())
+    assert "/100" in text
+    assert len(begun) == 3, begun
+
+
+async def test_refused_photos_cost_no_more(bot: FakeAdapter) -> None:
+    await bot.photo("alice", ASTRONAUT)
+    begun, text = await photo_transactions(bot, "bob", ASTRONAUT)
+    assert "already scored" in text
+    assert len(begun) == 3, begun
+
+    await bot.photo("bob", mirrored_astronaut())
+    await bot.photo("bob", three_astronauts())
+    begun, text = await photo_transactions(bot, "bob", ASTRONAUT)
+    assert "2 photos" in text and "/100" not in text, text
+    assert len(begun) == 2, "over the rate limit: no analysis, nothing counted"
+
+
+async def test_a_redelivered_photo_is_answered_without_counting_it_again(
+    bot: FakeAdapter,
+) -> None:
+    first = await bot.photo("alice", ASTRONAUT, update_id="same", deliver=False)
+    bot.clock.advance(seconds=bot.game.settings.update_lease_seconds)  # its handler died
+    with counting_transactions(bot.game.store.engine) as begun:
+        again = await bot.photo("alice", ASTRONAUT, update_id="same")
+    assert again[0].text == first[0].text
+    assert len(begun) <= 3, begun
