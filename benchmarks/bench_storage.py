@@ -9,7 +9,7 @@ spread over 90 days, each photo by a random user in a random chat (so a chat has
 players, the hard case for a board). Then, through the real `Store` API:
 - median leaderboard query for one chat (all time and this week), target <= 20 ms on SQLite;
 - median user stats (best, average, count, streaks, badges, rank), target <= 10 ms on SQLite;
-- insert throughput through `record_submission` (with the rate-limit check), one writer and
+- insert throughput through `store.submissions.record`, one writer and
   50 concurrent writers.
 PostgreSQL runs when --postgres-url (or SELFIEBOT_BENCH_POSTGRES_URL) is given; the benchmark
 creates and drops its own database there.
@@ -38,7 +38,7 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy.engine import make_url  # noqa: E402
 from sqlalchemy.schema import CreateIndex  # noqa: E402
 
-from storage import NewSubmission, RateLimit, Store, Window  # noqa: E402
+from storage import NewSubmission, Store, Window  # noqa: E402
 from storage.schema import submissions as submissions_table  # noqa: E402
 from storage.types import phash_to_db  # noqa: E402
 
@@ -267,7 +267,7 @@ async def measure_queries(store: Store, args: argparse.Namespace) -> dict[str, f
             ),
         ),
         "user_stats_median_ms": await median_ms(
-            args.queries, lambda n: store.standings.user_stats(picks[n][0], picks[n][1], now=NOW)
+            args.queries, lambda n: store.standings.user_stats(picks[n][0], picks[n][1])
         ),
     }
 
@@ -275,7 +275,6 @@ async def measure_queries(store: Store, args: argparse.Namespace) -> dict[str, f
 async def measure_inserts(store: Store, args: argparse.Namespace) -> dict[str, float]:
     """Photos per second through the real record path, one writer and 50 at once."""
     rng = random.Random(args.seed + 2)
-    limit = RateLimit(photos=1000, window=timedelta(minutes=1))
     run = uuid.uuid4().hex[:8]
 
     def new(n: int, mode: str) -> NewSubmission:
@@ -296,14 +295,14 @@ async def measure_inserts(store: Store, args: argparse.Namespace) -> dict[str, f
 
     started = time.perf_counter()
     for n in range(args.inserts):
-        await store.submissions.record(new(n, "seq"), rate_limit=limit)
+        await store.submissions.record(new(n, "seq"))
     sequential = args.inserts / (time.perf_counter() - started)
 
     queue = list(range(args.inserts))
 
     async def writer() -> None:
         while queue:
-            await store.submissions.record(new(queue.pop(), "par"), rate_limit=limit)
+            await store.submissions.record(new(queue.pop(), "par"))
 
     started = time.perf_counter()
     await asyncio.gather(*(writer() for _ in range(50)))

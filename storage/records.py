@@ -210,26 +210,12 @@ class SubmissionRecord:
 
 
 @dataclass(frozen=True)
-class RateLimit:
-    """At most `photos` counted submissions per user per chat within `window`."""
-
-    photos: int
-    window: timedelta
-
-
-@dataclass(frozen=True)
 class RecordResult:
-    """The answer of `Store.record_submission`.
+    """The answer of `Submissions.record`: `created` is False when the update was seen before
+    (then `submission` is the original row)."""
 
-    `created` is False when the update was seen before (then `submission` is the original row)
-    or when the rate limit refused it. `rate_limited` with `retry_at`: nothing was stored; the
-    user may try again at `retry_at`.
-    """
-
-    submission: SubmissionRecord | None
+    submission: SubmissionRecord
     created: bool
-    rate_limited: bool = False
-    retry_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -293,9 +279,9 @@ class AchievementRecord:
 class UserStats:
     """A user's standing in one chat (all time unless a window was asked).
 
-    Streaks count consecutive UTC days with a scored photo; the current streak is alive when
-    the last such day is today or yesterday. `rank` is on the best-score board of the window,
-    None when the user has no scored photo in it.
+    `days` are the UTC days with a scored photo, oldest first (the core's `rules.streaks`
+    makes streaks of them). `rank` is on the best-score board of the window, None when the
+    user has no scored photo in it.
     """
 
     user_id: int
@@ -305,8 +291,7 @@ class UserStats:
     best: float | None
     average: float | None
     last_at: datetime | None
-    current_streak: int
-    longest_streak: int
+    days: tuple[date, ...]
     rank: int | None
     players: int
     badges: tuple[AchievementRecord, ...]

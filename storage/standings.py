@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from sqlalchemy import (
     func,
     select,
@@ -21,12 +19,11 @@ from storage.records import (
     UserStats,
     Window,
 )
-from storage.runner import Runner, now_or
+from storage.runner import Runner
 from storage.schema import (
     achievements,
     submissions,
 )
-from storage.streaks import streaks
 
 
 class Standings:
@@ -70,10 +67,9 @@ class Standings:
         user_id: int,
         *,
         window: Window | None = None,
-        now: datetime | None = None,
     ) -> UserStats:
-        """Best, average, count, streaks (UTC days, up to `now`), badges and rank in the chat."""
-        now = now_or(now)
+        """Best, average, count, the UTC days played (streaks: `bot.core.rules`), badges and
+        rank in the chat."""
         window = window or Window()
 
         async def work(conn: AsyncConnection) -> UserStats:
@@ -95,11 +91,10 @@ class Standings:
             if not rows:
                 players = await boards.count_players(conn, chat_id, window)
                 return UserStats(
-                    user_id, chat_id, window, 0, None, None, None, 0, 0, None, players, badge_list
+                    user_id, chat_id, window, 0, None, None, None, (), None, players, badge_list
                 )
             best = max(row.score for row in rows)
             reached_at = next(row.created_at for row in rows if row.score == best)
-            current, longest = streaks((row.created_at.date() for row in rows), today=now.date())
             rank, players = await boards.best_rank(
                 conn, chat_id, user_id, window=window, best=best, reached_at=reached_at
             )
@@ -111,8 +106,7 @@ class Standings:
                 best=best,
                 average=sum(row.score for row in rows) / len(rows),
                 last_at=rows[-1].created_at,
-                current_streak=current,
-                longest_streak=longest,
+                days=tuple(sorted({row.created_at.date() for row in rows})),
                 rank=rank,
                 players=players,
                 badges=badge_list,

@@ -1,29 +1,11 @@
-"""Streaks and per-day summaries: pure functions over a user's photo times, in UTC days."""
+"""Per-day summaries of a user's scores, in UTC days (streaks are a game rule: `bot.core.rules`)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from storage.records import DailyScore, as_utc
-
-
-def streaks(days: Iterable[date], today: date) -> tuple[int, int]:
-    """(current, longest) runs of consecutive days.
-
-    The current run is still alive when its last day is today or yesterday: a player who
-    hasn't posted yet today has not lost their streak.
-    """
-    ordered = sorted(set(days))
-    longest = run = 0
-    previous: date | None = None
-    for day in ordered:
-        run = run + 1 if previous is not None and day - previous == timedelta(days=1) else 1
-        longest = max(longest, run)
-        previous = day
-    if previous is None or today - previous > timedelta(days=1):
-        return 0, longest
-    return run, longest
 
 
 def daily_summaries(scores: Iterable[tuple[datetime, float]]) -> list[DailyScore]:

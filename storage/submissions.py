@@ -28,7 +28,6 @@ from storage.people import touch_membership
 from storage.records import (
     DuplicateMatch,
     NewSubmission,
-    RateLimit,
     RecordResult,
     SubmissionRecord,
     SubmissionStatus,
@@ -87,47 +86,30 @@ async def _add_to_standings(conn: AsyncConnection, row: SubmissionRecord) -> Non
     )
 
 
-async def _rate_limited_until(
-    conn: AsyncConnection, new: NewSubmission, limit: RateLimit, at: datetime
-) -> datetime | None:
-    """When the user may post again, or None if this photo is within the limit."""
-    times = (
-        (
-            await conn.execute(
-                select(submissions.c.created_at)
-                .where(
-                    *of_user(new.chat_id, new.user_id, (SubmissionStatus.SCORED,)),
-                    submissions.c.created_at > at - limit.window,
-                    submissions.c.created_at <= at,
-                )
-                .order_by(submissions.c.created_at)
-            )
-        )
-        .scalars()
-        .all()
-    )
-    if len(times) < limit.photos:
-        return None
-    oldest_counted: datetime = times[len(times) - limit.photos]
-    return oldest_counted + limit.window
-
-
 class Submissions:
     """Photos as recorded, exactly once per delivery, and the duplicates among them."""
 
     def __init__(self, runner: Runner) -> None:
         self._run = runner
 
-    async def record(
-        self, new: NewSubmission, *, rate_limit: RateLimit | None = None
-    ) -> RecordResult:
+    async def hold_sender(self, chat_id: int, user_id: int, *, now: datetime | None = None) -> None:
+        """Queue behind any other transaction recording a photo of this sender in this chat.
+
+        The membership row doubles as a per-sender lock on PostgreSQL (SQLite writers queue
+        anyway): in a `Store.transaction`, what is read after this (the sender's recent photos,
+        for the rate limit) cannot change before the transaction commits.
+        """
+
+        async def work(conn: AsyncConnection) -> None:
+            await touch_membership(conn, chat_id, user_id, now_or(now))
+
+        await self._run.write(work)
+
+    async def record(self, new: NewSubmission) -> RecordResult:
         """Store a photo outcome exactly once per (platform, update_id).
 
-        Re-delivery returns the original row with `created=False`. With `rate_limit`, the count
-        of the user's counted submissions in the window is checked in the same transaction as
-        the insert (so concurrent photos can't both slip through); over the limit nothing is
-        stored and `rate_limited=True, retry_at=...` comes back. Only SCORED submissions count
-        against the limit.
+        Re-delivery returns the original row with `created=False`. A scored photo joins its
+        player's all-time standings in the same transaction.
         """
         created_at = now_or(new.created_at)
         values = {
@@ -153,21 +135,8 @@ class Submissions:
             submissions.c.update_id == new.update_id
         )
 
-        async def original(conn: AsyncConnection) -> SubmissionRecord | None:
-            row = (await conn.execute(select(submissions).where(by_update))).first()
-            return submission_record(row) if row is not None else None
-
         async def work(conn: AsyncConnection) -> RecordResult:
-            # The membership row doubles as a per-user-per-chat lock on PostgreSQL: concurrent
-            # photos of one user queue here, so the rate-limit count below cannot be raced.
             await touch_membership(conn, new.chat_id, new.user_id, created_at)
-            if rate_limit is not None and new.status == SubmissionStatus.SCORED:
-                retry_at = await _rate_limited_until(conn, new, rate_limit, created_at)
-                if retry_at is not None:
-                    seen = await original(conn)
-                    if seen is not None:
-                        return RecordResult(seen, created=False)
-                    return RecordResult(None, created=False, rate_limited=True, retry_at=retry_at)
             insert = upsert_insert(conn, submissions).values(**values)
             row = (
                 await conn.execute(

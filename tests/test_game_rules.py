@@ -16,8 +16,8 @@ from bot.core.badges import BADGES, Improvement, PhotoFacts, earned_for_photo, m
 from bot.core.context import parse_tag, submission_tag, update_tag
 from bot.core.i18n import Translator, source_messages
 from bot.core.phash import hamming, phash
-from bot.core.ratelimit import retry_at
 from bot.core.render import duration, movement, verdict
+from bot.core.rules import RateLimit, retry_at
 
 DATA = Path(__file__).parent / "data"
 CORE = Path(__file__).resolve().parent.parent / "bot" / "core"
@@ -155,11 +155,12 @@ def test_phash_tells_different_photos_apart() -> None:
 
 def test_rate_limit_allows_until_the_limit_then_names_the_retry_time() -> None:
     window = timedelta(minutes=10)
+    limit = RateLimit(photos=3, window=window)
     times = [T0 + timedelta(minutes=m) for m in (0, 1, 2)]
     now = T0 + timedelta(minutes=3)
-    assert retry_at(times[:2], limit=3, window=window, now=now) is None
-    assert retry_at(times, limit=3, window=window, now=now) == T0 + window
-    assert retry_at(times, limit=3, window=window, now=T0 + window + timedelta(seconds=1)) is None
+    assert retry_at(times[:2], limit, now) is None
+    assert retry_at(times, limit, now) == T0 + window
+    assert retry_at(times, limit, T0 + window + timedelta(seconds=1)) is None
 
 
 # --- catalogue, rendering, tags ---------------------------------------------------------------

@@ -11,12 +11,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from bot.core.rules import streaks
 from storage import (
     ChatSettings,
     DuelStatus,
     Metric,
     NewSubmission,
-    RateLimit,
     Store,
     SubmissionStatus,
     UpdateState,
@@ -73,7 +73,6 @@ async def add(
     status: SubmissionStatus = SubmissionStatus.SCORED,
     phash: int | None = None,
     update_id: str | None = None,
-    rate_limit: RateLimit | None = None,
 ):
     result = await store.submissions.record(
         NewSubmission(
@@ -87,7 +86,6 @@ async def add(
             created_at=at,
             **record_kwargs(),
         ),
-        rate_limit=rate_limit,
     )
     return result
 
@@ -159,19 +157,12 @@ async def test_redelivered_update_returns_the_original_row(store: Store):
     assert other_platform.created
 
 
-async def test_rate_limit_is_checked_with_the_insert(store: Store):
+async def test_recent_photo_times_and_counts_see_only_scored_photos(store: Store):
     chat, (ann,) = await setup_chat(store, "ann")
-    limit = RateLimit(photos=2, window=timedelta(minutes=10))
-    assert (await add(store, chat.id, ann.id, 50, T0, rate_limit=limit)).created
-    await add(store, chat.id, ann.id, 0, T0, status=SubmissionStatus.NO_FACE, rate_limit=limit)
-    assert (
-        await add(store, chat.id, ann.id, 60, T0 + timedelta(minutes=2), rate_limit=limit)
-    ).created
-    refused = await add(store, chat.id, ann.id, 70, T0 + timedelta(minutes=3), rate_limit=limit)
-    assert refused.rate_limited and not refused.created and refused.submission is None
-    assert refused.retry_at == T0 + timedelta(minutes=10)
-    later = await add(store, chat.id, ann.id, 70, T0 + timedelta(minutes=10), rate_limit=limit)
-    assert later.created
+    await add(store, chat.id, ann.id, 50, T0)
+    await add(store, chat.id, ann.id, 0, T0, status=SubmissionStatus.NO_FACE)
+    await add(store, chat.id, ann.id, 60, T0 + timedelta(minutes=2))
+    await add(store, chat.id, ann.id, 70, T0 + timedelta(minutes=10))
     times = await store.submissions.times(chat.id, ann.id, since=T0 + timedelta(minutes=1))
     assert times == [T0 + timedelta(minutes=2), T0 + timedelta(minutes=10)]
     assert await count_submissions(store, chat.id, ann.id) == 3
@@ -303,11 +294,11 @@ async def test_windowed_board_ties_and_the_viewer_outside_the_top(store: Store, 
         assert [e.user_id for e in again.entries] == [ann.id, dan.id, bob.id, cat.id]
     else:
         assert [e.user_id for e in again.entries] == [ann.id, bob.id, cat.id, dan.id]
-        stats = await store.standings.user_stats(chat.id, dan.id, window=week, now=T0)
+        stats = await store.standings.user_stats(chat.id, dan.id, window=week)
         assert stats.rank == 4
 
 
-async def test_user_stats_streaks_and_rank(store: Store):
+async def test_user_stats_days_played_and_rank(store: Store):
     chat, (ann, bob) = await setup_chat(store, "ann", "bob")
     days = [0, 1, 2, 5, 6]  # a 3-day run, a gap, then a 2-day run ending "yesterday"
     for day in days:
@@ -316,17 +307,17 @@ async def test_user_stats_streaks_and_rank(store: Store):
     await add(store, chat.id, bob.id, 90, T0)
     await store.badges.award(ann.id, chat.id, "first_selfie", now=T0)
 
-    stats = await store.standings.user_stats(chat.id, ann.id, now=T0 + timedelta(days=7, hours=3))
+    stats = await store.standings.user_stats(chat.id, ann.id)
     assert (stats.count, stats.best, stats.rank, stats.players) == (6, 56.0, 2, 2)
     assert stats.average == pytest.approx((50 + 51 + 52 + 55 + 56 + 10) / 6)
-    assert (stats.current_streak, stats.longest_streak) == (2, 3)
+    assert [day - T0.date() for day in stats.days] == [timedelta(days=d) for d in days]
+    assert streaks(stats.days, (T0 + timedelta(days=7, hours=3)).date()) == (2, 3)
     assert stats.last_at == T0 + timedelta(days=6, hours=1)
     assert [b.code for b in stats.badges] == ["first_selfie"]
 
-    lapsed = await store.standings.user_stats(chat.id, ann.id, now=T0 + timedelta(days=8, hours=1))
-    assert lapsed.current_streak == 0 and lapsed.longest_streak == 3
+    assert streaks(stats.days, (T0 + timedelta(days=8, hours=1)).date()) == (0, 3), "lapsed"
 
-    nobody = await store.standings.user_stats(chat.id, 424242, now=T0)
+    nobody = await store.standings.user_stats(chat.id, 424242)
     assert (nobody.count, nobody.best, nobody.rank, nobody.players) == (0, None, None, 2)
 
     daily = await daily_scores(store, chat.id, ann.id)
@@ -361,9 +352,9 @@ async def test_all_time_totals_agree_with_counting_every_photo(store: Store):
             )
             assert viewer.viewer == entry
             if metric is Metric.BEST:
-                stats = await store.standings.user_stats(chat.id, entry.user_id, now=T0)
+                stats = await store.standings.user_stats(chat.id, entry.user_id)
                 windowed = await store.standings.user_stats(
-                    chat.id, entry.user_id, now=T0, window=everything
+                    chat.id, entry.user_id, window=everything
                 )
                 assert stats.rank == windowed.rank == entry.rank
                 assert stats.best == entry.best and stats.count == entry.photos
@@ -587,6 +578,7 @@ async def test_forget_user_removes_everything_about_them_only(store: Store):
     report = await store.privacy.forget(ann.id)
     assert report.removed == {
         "reactions": 2,
+        "photo_features": 0,
         "duels": 1,
         "duel_ratings": 1,
         "achievements": 1,

@@ -6,10 +6,11 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from bot.core.rules import streaks
 from storage import Window, day_start, week_start
 from storage.elo import expected, update
 from storage.engine import normalize_url
-from storage.streaks import daily_summaries, streaks
+from storage.streaks import daily_summaries
 from storage.types import phash_from_db, phash_to_db
 
 D = date(2026, 3, 10)

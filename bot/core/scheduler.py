@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
+from bot.core import rules
 from bot.core.badges import MOST_IMPROVED, SEASON_WINNER, Improvement, most_improved
 from bot.core.context import Services
 from bot.core.flows import duels
@@ -132,8 +133,8 @@ class Scheduler:
             posted_today = await store.standings.best_per_user(chat.id, window=Window(today, None))
             at_risk = []
             for user_id in sorted(set(posted_yesterday) - set(posted_today)):
-                stats = await store.standings.user_stats(chat.id, user_id, now=now)
-                if stats.current_streak >= 2:
+                stats = await store.standings.user_stats(chat.id, user_id)
+                if rules.streaks(stats.days, now.date())[0] >= 2:
                     at_risk.append(user_id)
             if at_risk:
                 await store.outbox.enqueue(

@@ -12,7 +12,7 @@ from bot.core.flows.seasons import current_season, rollover
 from bot.core.i18n import BY_CODE, Translator, normalize, supported_languages
 from bot.core.render import amount
 from bot.core.replies import Reply
-from storage.limits import RATE_LIMIT_PHOTOS, RATE_LIMIT_WINDOW_MINUTES, SEASON_DAYS
+from bot.core.rules import RATE_LIMIT_PHOTOS, RATE_LIMIT_WINDOW_MINUTES, SEASON_DAYS
 
 ADMIN_COMMANDS = frozenset(
     {"resetseason", "seasonlength", "ratelimit", "language", "duels", "autoscore"}

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from bot.core import rules
 from bot.core.badges import BADGES
 from bot.core.commands import ButtonAction
 from bot.core.context import Services, Turn, update_tag
+from bot.core.events import CardFormat
 from bot.core.flows import taste
 from bot.core.flows.seasons import current_season
 from bot.core.markup import literal
@@ -50,7 +52,11 @@ async def top(svc: Services, turn: Turn, args: tuple[str, ...]) -> list[Reply]:
         lines.append(t("top.ends", when=season.ends_at))
     reply = Reply(
         "\n".join(lines),
-        attachments=(board_image(t, title, board, turn.user.id),),
+        attachments=(
+            (board_image(t, title, board, turn.user.id),)
+            if turn.event.cards is not CardFormat.NONE
+            else ()
+        ),
         buttons=tuple(
             Button(t(f"button.period.{other}"), ButtonAction.TOP, other)
             for other in PERIODS
@@ -74,13 +80,14 @@ async def me(svc: Services, turn: Turn) -> list[Reply]:
     t = turn.t
     store = svc.store
     lines = [t("me.title", name=literal(turn.user.display_name))]
-    overall = await store.standings.user_stats(turn.chat.id, turn.user.id, now=turn.now)
+    overall = await store.standings.user_stats(turn.chat.id, turn.user.id)
+    current, longest = rules.streaks(overall.days, turn.now.date())
     if overall.count == 0:
         lines.append(t("me.none"))
     else:
         season = await current_season(svc, turn.chat, turn.now)
         in_season = await store.standings.user_stats(
-            turn.chat.id, turn.user.id, window=Window(season.starts_at, None), now=turn.now
+            turn.chat.id, turn.user.id, window=Window(season.starts_at, None)
         )
         lines.append(
             t.plural(
@@ -94,7 +101,7 @@ async def me(svc: Services, turn: Turn) -> list[Reply]:
             lines.append(t("me.rank", rank=in_season.rank, players=in_season.players))
         else:
             lines.append(t("me.no_rank"))
-        lines.append(t.plural("me.streak", overall.current_streak, longest=overall.longest_streak))
+        lines.append(t.plural("me.streak", current, longest=longest))
     rating = await store.duels.rating(turn.chat.id, turn.user.id)
     if rating.wins + rating.losses + rating.draws:
         lines.append(
@@ -115,8 +122,8 @@ async def me(svc: Services, turn: Turn) -> list[Reply]:
         "count": overall.count,
         "best": overall.best,
         "average": overall.average,
-        "current_streak": overall.current_streak,
-        "longest_streak": overall.longest_streak,
+        "current_streak": current,
+        "longest_streak": longest,
         "badges": codes,
         "duel_rating": rating.rating,
     }

@@ -15,23 +15,21 @@ from datetime import datetime, timedelta
 from PIL import Image
 
 from bot import metrics
-from bot.core import cards
+from bot.core import cards, rules
 from bot.core.badges import BY_CODE, PhotoFacts, earned_for_photo
 from bot.core.commands import ButtonAction
 from bot.core.context import Services, Turn, submission_tag, update_tag
-from bot.core.events import PhotoEvent
+from bot.core.events import CardFormat, PhotoEvent
 from bot.core.flows import duels, taste
 from bot.core.flows.seasons import current_season
 from bot.core.markup import literal
 from bot.core.phash import phash
-from bot.core.ratelimit import retry_at
 from bot.core.render import amount, badge_label, duration, movement, points, verdict
 from bot.core.replies import Attachment, Button, Reply
 from inference import Analysis, PhotoError
 from models.registry import ModelMissingError
 from storage.records import (
     NewSubmission,
-    RateLimit,
     Season,
     SubmissionRecord,
     SubmissionStatus,
@@ -71,13 +69,16 @@ async def arrive(store: Store, turn: Turn, event: PhotoEvent) -> Arrival:
     existing = await store.submissions.by_update(turn.chat.platform, event.update_id)
     if existing is not None:
         return Arrival(existing=existing)
-    limit = _rate_limit(turn)
+    return Arrival(wait_until=await _retry_at(store, turn))
+
+
+async def _retry_at(store: Store, turn: Turn) -> datetime | None:
+    """When the sender may post again (`rules.retry_at`), None if now."""
+    limit = rules.rate_limit(turn.chat.settings)
     recent = await store.submissions.times(
         turn.chat.id, turn.user.id, since=turn.now - limit.window
     )
-    return Arrival(
-        wait_until=retry_at(recent, limit=limit.photos, window=limit.window, now=turn.now)
-    )
+    return rules.retry_at(recent, limit, turn.now)
 
 
 @dataclass(frozen=True)
@@ -106,7 +107,7 @@ async def handle_photo(
         arrival = await svc.store.transaction(lambda tx: arrive(tx, turn, event))
     if arrival.existing is not None:
         return await _replay(svc, turn, event, arrival.existing)
-    limit = _rate_limit(turn)
+    limit = rules.rate_limit(turn.chat.settings)
     if arrival.wait_until is not None:
         return [_rate_limited(turn, limit, arrival.wait_until)]
 
@@ -149,13 +150,15 @@ async def handle_photo(
             recorded = await tx.submissions.record(duplicate)
             owner = await tx.users.get(earlier.user_id)
             return Counted(row=recorded.submission, earlier=earlier, earlier_owner=owner)
-        result = await tx.submissions.record(
-            _submission(turn, event, SubmissionStatus.SCORED, analysis, photo_hash),
-            rate_limit=limit,
+        # Checked again with the sender held: a concurrent photo may have used the last slot.
+        await tx.submissions.hold_sender(turn.chat.id, turn.user.id, now=turn.now)
+        wait_until = await _retry_at(tx, turn)
+        if wait_until is not None:
+            return Counted(retry_at=wait_until)
+        recorded = await tx.submissions.record(
+            _submission(turn, event, SubmissionStatus.SCORED, analysis, photo_hash)
         )
-        if result.rate_limited or result.submission is None:
-            return Counted(retry_at=result.retry_at or turn.now + limit.window)
-        row = result.submission
+        row = recorded.submission
         scored = await _count_scored(inside, turn, row, analysis, season, members)
         return Counted(row=row, scored=scored)
 
@@ -233,11 +236,9 @@ async def _standing(
     board_after = await store.standings.leaderboard(
         chat_id, window=after, limit=1, viewer_user_id=user_id
     )
-    stats_before = await store.standings.user_stats(
-        chat_id, user_id, window=Window(None, created), now=created
-    )
+    stats_before = await store.standings.user_stats(chat_id, user_id, window=Window(None, created))
     stats_after = await store.standings.user_stats(
-        chat_id, user_id, window=Window(None, created + _JUST_AFTER), now=created
+        chat_id, user_id, window=Window(None, created + _JUST_AFTER)
     )
     rank = board_after.viewer.rank if board_after.viewer else None
     face = analysis.main_face
@@ -245,7 +246,7 @@ async def _standing(
         score=analysis.score,
         previous_best=points(stats_before.best) if stats_before.best is not None else None,
         photo_count=stats_after.count,
-        streak_days=stats_after.current_streak,
+        streak_days=rules.streaks(stats_after.days, created.date())[0],
         face_count=len(analysis.faces),
         emotions=dict(face.emotions) if face else {},
         season_rank=rank,
@@ -348,22 +349,27 @@ def _scored_replies(
     t, score, standing = turn.t, analysis.score, scored.standing
     rank, previous_rank = standing.rank, standing.previous_rank
     rank_change = previous_rank - rank if previous_rank is not None and rank is not None else None
-    card = cards.result_card(
-        image,
-        analysis,
-        rank,
-        rank_change,
-        [(BY_CODE[code].icon, t(f"badge.{code}.name")) for code in standing.badges],
-        turn.user.display_name,
-        verdict=verdict(t, score),
-        t=t,
-    )
+    attachments: tuple[Attachment, ...] = ()
+    fmt = turn.event.cards
+    if fmt is not CardFormat.NONE:
+        card = cards.result_card(
+            image,
+            analysis,
+            rank,
+            rank_change,
+            [(BY_CODE[code].icon, t(f"badge.{code}.name")) for code in standing.badges],
+            turn.user.display_name,
+            verdict=verdict(t, score),
+            t=t,
+            fmt=fmt,
+        )
+        name, mime_type = cards.file_type("result", fmt)
+        description = t("photo.card_description", score=score)
+        attachments = (Attachment(card, name, mime_type, description),)
     group_score = scored.group_score
     reply = Reply(
         "\n".join(scored.lines),
-        attachments=(
-            Attachment(card, "result.png", "image/png", t("photo.card_description", score=score)),
-        ),
+        attachments=attachments,
         buttons=(
             Button(t("button.tips"), ButtonAction.TIPS),
             Button(t("button.top"), ButtonAction.TOP, "season"),
@@ -395,12 +401,7 @@ def model_version(analysis: Analysis) -> str:
     )
 
 
-def _rate_limit(turn: Turn) -> RateLimit:
-    settings = turn.chat.settings
-    return RateLimit(settings.rate_limit_photos, settings.rate_limit_window)
-
-
-def _rate_limited(turn: Turn, limit: RateLimit, until: datetime) -> Reply:
+def _rate_limited(turn: Turn, limit: rules.RateLimit, until: datetime) -> Reply:
     text = turn.t(
         "photo.rate_limited",
         photos=amount(turn.t, "photos", limit.photos),
@@ -485,6 +486,4 @@ async def _record(
     result = await svc.store.submissions.record(
         _submission(turn, event, status, analysis, photo_hash, duplicate_of)
     )
-    if result.submission is None:
-        raise RuntimeError("storage refused a submission recorded without a rate limit")
     return result.submission
