@@ -221,7 +221,7 @@ async def test_result_url_survives_reload_and_belongs_to_its_player(settings, ga
         first, reload = await ann.get(f"/result/{KEY}"), await ann.get(f"/result/{KEY}")
         assert first.status_code == reload.status_code == 200
         assert "Your score" in text_of(reload.text)
-        assert (await ann.get(f"/result/{KEY}/card.png")).headers["content-type"] == "image/png"
+        assert (await ann.get(f"/result/{KEY}/card.jpg")).headers["content-type"] == "image/jpeg"
         week = await ann.get(f"/result/{KEY}?board=week")
         assert "Your score" in week.text, "the tabs keep the result on screen"
         assert 'href="?board=season#leaderboard"' in week.text

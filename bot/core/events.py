@@ -8,6 +8,19 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class CardFormat(StrEnum):
+    """How the core draws the pictures that decorate a reply (the result card, the board, the
+    tips' before/after): PNG for chats, JPEG (a fraction of the encoding time) where a photo-like
+    picture need not be lossless, or NONE where the adapter shows the reply's data itself (the
+    web page draws its own board and tips). Images that are the data, such as the tips' best
+    edit whose exact PNG bytes re-score to the claimed score, are PNG whatever this says."""
+
+    PNG = "png"
+    JPEG = "jpeg"
+    NONE = "none"
 
 
 async def _never_admin() -> bool:
@@ -67,6 +80,7 @@ class EventBase:
     same answer and is never counted twice. `is_admin` is asked lazily, only by admin
     commands, because checking it costs the adapter an API call. `fetch_photo` lets the core
     fetch the sender's last photo again (for `/tips`) in whichever process handles the event.
+    `cards` says how the reply's decorative pictures are drawn (`CardFormat`).
     """
 
     chat: ChatRef
@@ -75,6 +89,7 @@ class EventBase:
     message_id: str | None = None
     is_admin: Callable[[], Awaitable[bool]] = field(default=_never_admin, compare=False)
     fetch_photo: PhotoFetcher | None = field(default=None, compare=False)
+    cards: CardFormat = CardFormat.PNG
 
 
 @dataclass(frozen=True)

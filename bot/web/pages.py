@@ -3,8 +3,11 @@
 The form works without JavaScript: a plain multipart POST is answered 303 with the result's own
 URL (`/result/<key>`, Post/Redirect/Get), whose page shows the result with its images served
 once each, and survives a reload; the script follows the same redirect and swaps the changed
-sections in place. Errors are shown on the page with the HTTP status they would have in the
-API, so scripts and browsers agree on what happened.
+sections in place. The POST only scores: the tips (seconds of re-scoring) are computed by the
+result page's GET for a form sent without the script, and fetched by the script from `/tips`,
+so an upload never holds one of the few upload slots (`bot.web.admission`) for its tips.
+Errors are shown on the page with the HTTP status they would have in the API, so scripts and
+browsers agree on what happened.
 """
 
 from __future__ import annotations
@@ -34,7 +37,8 @@ from bot.web.uploads import megabytes, read_request_form
 router = APIRouter(include_in_schema=False)
 
 TIPS_HEADER = "x-selfiebot-tips"
-"""`later`: the script asks for the tips separately, so the score appears without waiting."""
+"""`later`: the script asks for the tips itself (`/tips`), so the score appears without waiting;
+without it the result page computes them."""
 
 
 def _period(value: str | None) -> str:
@@ -131,10 +135,9 @@ async def submit(request: Request) -> Response:
         key = form.fields.get("key")
         key = key if is_valid_token(key) else new_player_id()
         if state.results.get(key, player.player_id) is None:
-            outcome = await state.play.submit_photo(
-                player, upload, key, with_tips=request.headers.get(TIPS_HEADER) != "later"
-            )
-            state.results.put(key, _kept(player, outcome))
+            outcome = await state.play.submit_photo(player, upload, key)
+            tips_on_view = request.headers.get(TIPS_HEADER) != "later"
+            state.results.put(key, _kept(player, outcome, tips_on_view=tips_on_view))
     except Problem as problem:
         board = await _board(state, player, period)
         return _page(request, state, player, period=period, board=board, problem=problem)
@@ -145,8 +148,14 @@ async def submit(request: Request) -> Response:
     return response
 
 
-def _kept(player: Player, outcome: PhotoOutcome) -> StoredResult:
-    return StoredResult(player.player_id, outcome.result, outcome.notices, outcome.images)
+def _kept(player: Player, outcome: PhotoOutcome, *, tips_on_view: bool) -> StoredResult:
+    return StoredResult(
+        player.player_id,
+        outcome.result,
+        outcome.notices,
+        outcome.images,
+        tips_on_view=tips_on_view,
+    )
 
 
 @router.get(RESULT_PATH + "/{key}")
@@ -157,6 +166,10 @@ async def result_page(request: Request, key: str, board: str | None = None) -> R
     stored = state.results.get(key, player.player_id)
     if stored is None:
         raise Problem("result-gone")
+    if stored.tips_due:
+        tips = await state.play.tips(player, key)
+        state.results.add_tips(key, tips.view, tips.images)
+        stored = state.results.get(key, player.player_id) or stored
     period = _period(board)
     board_view = await _board(state, player, period, played=stored.result is not None)
     return _page(request, state, player, period=period, board=board_view, outcome=stored)

@@ -2,7 +2,9 @@
 
 The page plays the same game as the chat bots: every photo goes through `Game.handle` (rate
 limit, duplicates, recording, rank, badges), tips come from its `/tips` command and the board
-from `/top`, all in the one shared web chat. Delivery is confirmed with
+from `/top`, all in the one shared web chat. The page asks the core for its result card as JPEG
+(PNG costs 50-100 ms of encoding per photo) and for no board or tips picture at all: it shows
+those as HTML from the replies' data (`CardFormat`). Delivery is confirmed with
 `Game.reply_sent` like any adapter, so a re-submitted form (browser refresh, double click)
 is recognised by its idempotency key and never counted twice.
 """
@@ -18,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup
 
-from bot.core.events import CommandEvent, Event, PhotoEvent, Sender
+from bot.core.events import CardFormat, CommandEvent, Event, PhotoEvent, Sender
 from bot.core.replies import Reply
 from bot.web.photos import display_copy
 from bot.web.players import PLATFORM, WEB_CHAT, Player
@@ -52,7 +54,7 @@ A photo scored on the page refreshes it at once."""
 
 
 PHOTO_IMAGE = "photo.jpg"
-CARD_IMAGE = "card.png"
+CARD_IMAGE = "card.jpg"
 IMPROVED_IMAGE = "improved.png"
 
 
@@ -134,15 +136,12 @@ class WebPlay:
                 await self.game.reply_sent(WEB_CHAT, reply.tag, f"{event.update_id}/{number}")
         return replies
 
-    async def submit_photo(
-        self, player: Player, upload: UploadedFile, key: str, *, with_tips: bool = True
-    ) -> PhotoOutcome:
+    async def submit_photo(self, player: Player, upload: UploadedFile, key: str) -> PhotoOutcome:
         """Score and record one upload; `key` makes re-submitting the same form harmless.
 
         The photo is decoded for display first: a file the analyzer would refuse raises
-        `Problem` with its HTTP status instead of becoming a game message. `with_tips=False`
-        leaves the tips (seconds of re-scoring) for a later `tips` call, so the score shows
-        at once.
+        `Problem` with its HTTP status instead of becoming a game message. The tips (seconds
+        of re-scoring) are a later `tips` call, so the score shows at once.
         """
         photo = await asyncio.to_thread(display_copy, upload.data, self.max_pixels)
         self._photos.put(key, upload.data)
@@ -157,6 +156,7 @@ class WebPlay:
                 filename=upload.filename,
                 mime_type=upload.content_type,
                 photo_handle=key,
+                cards=CardFormat.JPEG,
             )
         )
         if not replies:
@@ -172,11 +172,8 @@ class WebPlay:
         images = {PHOTO_IMAGE: StoredImage(photo.jpeg, "image/jpeg")}
         if scored.image is not None:
             images[CARD_IMAGE] = StoredImage(scored.image.data, scored.image.mime_type)
-        tips = await self.tips(player, key) if with_tips else None
-        if tips is not None:
-            images.update(tips.images)
         frame = PhotoFrame(image_url(key, PHOTO_IMAGE), photo.width, photo.height)
-        view = result_view(scored, frame, tips.view if tips else None, key)
+        view = result_view(scored, frame, key)
         return PhotoOutcome(view, notices, images)
 
     async def tips(self, player: Player, key: str) -> TipsOutcome:
@@ -188,6 +185,7 @@ class WebPlay:
                 update_id=f"tips-{key}",
                 fetch_photo=self._photos.fetch,
                 name="tips",
+                cards=CardFormat.NONE,
             )
         )
         if not replies:
@@ -220,6 +218,7 @@ class WebPlay:
                 update_id=f"top-{uuid.uuid4().hex}",
                 name="top",
                 args=(period,),
+                cards=CardFormat.NONE,
             )
         )
         reply = next((r for r in replies if r.data and "entries" in r.data), None)
@@ -247,8 +246,8 @@ def board_view(
     return BoardView(period, period_title(period), tuple(rows), viewer_rank)
 
 
-def result_view(scored: Reply, photo: PhotoFrame, tips: TipsView | None, key: str) -> ResultView:
-    """The page's view of the core's scored-photo reply."""
+def result_view(scored: Reply, photo: PhotoFrame, key: str) -> ResultView:
+    """The page's view of the core's scored-photo reply (its tips come later, `tips`)."""
     data = scored.data or {}
     analysis: Mapping[str, Any] = data["analysis"]
     return ResultView(
@@ -259,7 +258,7 @@ def result_view(scored: Reply, photo: PhotoFrame, tips: TipsView | None, key: st
         quality=quality_measures(analysis.get("quality") or {}),
         sharpness=sharpness_words(analysis.get("quality") or {}),
         card_url=image_url(key, CARD_IMAGE) if scored.image else None,
-        tips=tips,
+        tips=None,
         key=key,
     )
 

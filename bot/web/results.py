@@ -38,7 +38,7 @@ def result_url(key: str) -> str:
 
 
 def image_url(key: str, name: str) -> str:
-    """Where the page finds one of a result's images (`photo.jpg`, `card.png`, ...)."""
+    """Where the page finds one of a result's images (`photo.jpg`, `card.jpg`, ...)."""
     return f"{RESULT_PATH}/{key}/{name}"
 
 
@@ -50,13 +50,23 @@ class StoredImage:
 
 @dataclass(frozen=True)
 class StoredResult:
-    """What a result page shows, for the player who scored it."""
+    """What a result page shows, for the player who scored it.
+
+    `tips_on_view`: the form was posted without the script, which would have fetched the tips
+    itself, so the result page computes them when first shown (after the redirect, outside the
+    upload's POST and its upload slot) and keeps them here.
+    """
 
     player_id: str
     result: ResultView | None
     notices: tuple[Markup, ...]
     images: Mapping[str, StoredImage] = field(default_factory=dict)
     stored_at: float = 0.0
+    tips_on_view: bool = False
+
+    @property
+    def tips_due(self) -> bool:
+        return self.tips_on_view and self.result is not None and self.result.tips is None
 
     @property
     def size(self) -> int:

@@ -10,6 +10,7 @@ from PIL import Image
 from bot.core import cards
 from bot.core import tips as wording
 from bot.core.context import Services, Turn, update_tag
+from bot.core.events import CardFormat
 from bot.core.flows.last_photo import last_photo
 from bot.core.replies import Attachment, Reply
 from inference import PhotoError
@@ -58,12 +59,17 @@ async def tips(svc: Services, turn: Turn) -> list[Reply]:
 
 
 def _images(turn: Turn, result: TipsResult, original: Image.Image) -> tuple[Attachment, ...]:
-    """The best believable edit itself (score it to check the claim) and a before/after card
-    that also lists the advice."""
+    """The best believable edit itself, always PNG (score those bytes to check the claim),
+    and a before/after card that also lists the advice, unless the adapter draws its own."""
     best = result.best
     if best is None:
         return ()
     t = turn.t
+    description = t("tips.image_description", score=best.score)
+    edit = Attachment(best.png, BEST_EDIT_FILENAME, "image/png", description)
+    fmt = turn.event.cards
+    if fmt is CardFormat.NONE:
+        return (edit,)
     edited = Image.open(io.BytesIO(best.png))
     found = wording.suggestions(result, t)
     comparison = cards.tips_image(
@@ -74,9 +80,7 @@ def _images(turn: Turn, result: TipsResult, original: Image.Image) -> tuple[Atta
         caption=wording.edit_text(best, t),
         notes=[t("tips.line.advice_plain", text=s.text) for s in found if s.kind == "advice"],
         t=t,
+        fmt=fmt,
     )
-    description = t("tips.image_description", score=best.score)
-    return (
-        Attachment(best.png, BEST_EDIT_FILENAME, "image/png", description),
-        Attachment(comparison, "tips.png", "image/png", description),
-    )
+    name, mime_type = cards.file_type("tips", fmt)
+    return (edit, Attachment(comparison, name, mime_type, description))
