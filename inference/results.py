@@ -6,7 +6,8 @@ whatever size the analyzer worked at internally.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 EMOTIONS = ("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral")
@@ -85,6 +86,18 @@ class FaceMesh:
             "smiling": self.smiling,
         }
 
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> FaceMesh:
+        """The mesh `to_dict` described (derived fields such as `smiling` are recomputed)."""
+        return cls(
+            points=_points(data["points"]),
+            smile=float(data["smile"]),
+            mouth_open=float(data["mouth_open"]),
+            roll_degrees=float(data["roll_degrees"]),
+            yaw_degrees=float(data["yaw_degrees"]),
+            presence=float(data["presence"]),
+        )
+
 
 @dataclass(frozen=True)
 class Face:
@@ -125,6 +138,19 @@ class Face:
             "mesh": self.mesh.to_dict() if self.mesh is not None else None,
         }
 
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Face:
+        x, y, width, height = (int(v) for v in data["box"])
+        landmarks = data.get("landmarks")
+        mesh = data.get("mesh")
+        return cls(
+            box=(x, y, width, height),
+            confidence=float(data["confidence"]),
+            landmarks=_points(landmarks) if landmarks is not None else None,
+            emotions={name: float(p) for name, p in data["emotions"].items()},
+            mesh=FaceMesh.from_dict(mesh) if mesh is not None else None,
+        )
+
 
 @dataclass(frozen=True)
 class Quality:
@@ -152,6 +178,10 @@ class Quality:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Quality:
+        return cls(**{f.name: data[f.name] for f in fields(cls) if f.name in data})
 
 
 @dataclass(frozen=True)
@@ -190,3 +220,25 @@ class Analysis:
             "quality": self.quality.to_dict(),
             "model_versions": dict(self.model_versions),
         }
+
+    def to_record(self) -> dict[str, Any]:
+        """`to_dict` plus the embedding: what storage keeps with the submission, so the photo
+        is never analysed twice (`from_record` gives this analysis back)."""
+        return {**self.to_dict(), "embedding": list(self.embedding)}
+
+    @classmethod
+    def from_record(cls, data: Mapping[str, Any]) -> Analysis:
+        return cls(
+            popular_probability=float(data["popular_probability"]),
+            score=int(data["score"]),
+            faces=tuple(Face.from_dict(face) for face in data["faces"]),
+            quality=Quality.from_dict(data["quality"]),
+            width=int(data["width"]),
+            height=int(data["height"]),
+            model_versions=dict(data["model_versions"]),
+            embedding=tuple(float(v) for v in data.get("embedding", ())),
+        )
+
+
+def _points(data: Mapping[str, Any]) -> dict[str, tuple[float, float]]:
+    return {name: (float(x), float(y)) for name, (x, y) in data.items()}

@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import enum
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -25,7 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from storage.convert import upsert_insert
 from storage.records import as_utc, utcnow
 from storage.runner import Runner
-from storage.schema import last_photos, processed_updates
+from storage.schema import last_photos, processed_updates, submissions
 
 _p = processed_updates.c
 
@@ -166,6 +168,15 @@ class UpdateClaims:
         await self._run.write(work)
 
 
+@dataclass(frozen=True)
+class KeptPhoto:
+    """Where a user's last photo can be fetched, and its analysis when the submission is kept."""
+
+    handle: str
+    stored_at: datetime
+    analysis: Mapping[str, Any] | None
+
+
 class LastPhotos:
     """The platform handle of each user's last scored photo (for `/tips` in any process)."""
 
@@ -173,36 +184,47 @@ class LastPhotos:
         self._run = runner
 
     async def remember(
-        self, platform: str, platform_user_id: str, handle: str, *, now: datetime | None = None
+        self,
+        platform: str,
+        platform_user_id: str,
+        handle: str,
+        *,
+        submission_id: int | None = None,
+        now: datetime | None = None,
     ) -> None:
+        """Keep the handle of the user's newest photo and the submission that analysed it."""
         now = as_utc(now) if now is not None else utcnow()
+        values = {"handle": handle, "stored_at": now, "submission_id": submission_id}
 
         async def work(conn: AsyncConnection) -> None:
             insert_ = upsert_insert(conn, last_photos).values(
-                platform=platform, platform_user_id=platform_user_id, handle=handle, stored_at=now
+                platform=platform, platform_user_id=platform_user_id, **values
             )
             await conn.execute(
                 insert_.on_conflict_do_update(
-                    index_elements=["platform", "platform_user_id"],
-                    set_={"handle": handle, "stored_at": now},
+                    index_elements=["platform", "platform_user_id"], set_=values
                 )
             )
 
         await self._run.write(work)
 
-    async def get(self, platform: str, platform_user_id: str) -> tuple[str, datetime] | None:
-        """(handle, when it was stored), or None when the user has no photo on record."""
+    async def get(self, platform: str, platform_user_id: str) -> KeptPhoto | None:
+        """The user's last photo on record (with its stored analysis), or None."""
 
-        async def work(conn: AsyncConnection) -> tuple[str, datetime] | None:
+        async def work(conn: AsyncConnection) -> KeptPhoto | None:
             row = (
                 await conn.execute(
-                    select(last_photos.c.handle, last_photos.c.stored_at).where(
+                    select(last_photos.c.handle, last_photos.c.stored_at, submissions.c.analysis)
+                    .outerjoin(submissions, submissions.c.id == last_photos.c.submission_id)
+                    .where(
                         last_photos.c.platform == platform,
                         last_photos.c.platform_user_id == platform_user_id,
                     )
                 )
             ).first()
-            return None if row is None else (row.handle, as_utc(row.stored_at))
+            if row is None:
+                return None
+            return KeptPhoto(row.handle, as_utc(row.stored_at), row.analysis)
 
         return await self._run.read(work)
 

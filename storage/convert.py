@@ -102,6 +102,7 @@ def submission_record(row: Row[Any]) -> SubmissionRecord:
         face_count=m["face_count"],
         model_version=m["model_version"],
         duplicate_of=m["duplicate_of"],
+        analysis=m["analysis"],
     )
 
 

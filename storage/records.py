@@ -183,6 +183,9 @@ class NewSubmission:
     duplicate_of: int | None = None
     created_at: datetime | None = None
     """Defaults to now; tests and imports may backdate."""
+    analysis: Mapping[str, Any] | None = None
+    """The analyzer's result as JSON (`inference.Analysis.to_record`), kept so nothing analyses
+    the photo twice."""
 
 
 @dataclass(frozen=True)
@@ -207,6 +210,7 @@ class SubmissionRecord:
     face_count: int
     model_version: str
     duplicate_of: int | None
+    analysis: Mapping[str, Any] | None = None
 
 
 @dataclass(frozen=True)

@@ -148,6 +148,9 @@ class Submission(Base):
     duplicate_of: Mapped[int | None] = mapped_column(
         ForeignKey("submissions.id", ondelete="SET NULL")
     )
+    analysis: Mapped[dict[str, Any] | None]
+    """The analyzer's full result (faces, expressions, quality, embedding), so `/tips` and a
+    re-delivered photo's answer never analyse the photo again; None for unreadable photos."""
 
 
 class Standing(Base):
@@ -347,6 +350,9 @@ class LastPhoto(Base):
     platform_user_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     handle: Mapped[str] = mapped_column(Text)
     stored_at: Mapped[datetime]
+    submission_id: Mapped[int | None] = mapped_column(Integer)
+    """The photo's recorded submission, whose stored analysis `/tips` reuses (no foreign key:
+    the handle outlives a deleted submission, and `/tips` then analyses the photo itself)."""
 
 
 class Announcement(Base):

@@ -130,6 +130,7 @@ class Submissions:
             "face_count": new.face_count,
             "model_version": new.model_version,
             "duplicate_of": new.duplicate_of,
+            "analysis": dict(new.analysis) if new.analysis is not None else None,
         }
         by_update = (submissions.c.platform == new.platform) & (
             submissions.c.update_id == new.update_id

@@ -1,14 +1,17 @@
-"""How many store transactions one photo costs, counted on the engine (a count, not a time).
+"""One photo, one pass: how many store transactions a photo costs (counted on the engine: a
+count, not a time), and that nothing analyses the same photo twice.
 
 A photo is read once when its update is claimed and its sender registered (is it a re-delivery,
 is the sender over the rate limit?), written once after the analysis (duplicate check, the
 submission, standings, badges, streak, taste features, duel entries), and its reply is recorded
-once: three transactions, whatever the outcome.
+once: three transactions, whatever the outcome. Its analysis is stored with the submission, so
+`/tips` (which decodes the photo for its edits) and a re-delivered photo's answer reuse it.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -76,3 +79,39 @@ async def test_a_redelivered_photo_is_answered_without_counting_it_again(
         again = await bot.photo("alice", ASTRONAUT, update_id="same")
     assert again[0].text == first[0].text
     assert len(begun) <= 3, begun
+
+
+@contextmanager
+def counting_analyses(monkeypatch: pytest.MonkeyPatch, analyzer) -> Iterator[list[int]]:  # noqa: F811
+    """Count whole-photo analyses (what scoring a photo runs), not the tips engine's re-scoring
+    of its edited variants."""
+    calls: list[int] = []
+    for name in ("analyze_async", "analyze_photo_async"):
+        original = getattr(analyzer, name)
+
+        async def counted(data: bytes, original=original):  # type: ignore[no-untyped-def]
+            calls.append(len(data))
+            return await original(data)
+
+        monkeypatch.setattr(analyzer, name, counted)
+    yield calls
+    monkeypatch.undo()
+
+
+async def test_tips_and_a_redelivery_reuse_the_stored_analysis(
+    bot: FakeAdapter,
+    analyzer,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    scored = await bot.photo("alice", ASTRONAUT, update_id="p1", deliver=False)
+    with counting_analyses(monkeypatch, analyzer) as analyses:
+        await bot.command("alice", "/tips")
+        tips = bot.outbox[-1]
+        bot.clock.advance(seconds=bot.game.settings.update_lease_seconds)
+        again = await bot.photo("alice", ASTRONAUT, update_id="p1")
+    assert "Tips for your last photo" in tips.text
+    assert tips.reply.data is not None
+    assert tips.reply.data["original_score"] == scored[0].reply.data["score"]
+    assert again[0].text == scored[0].text
+    assert again[0].reply.data == scored[0].reply.data, "the stored analysis is the same one"
+    assert analyses == [], "nothing analysed the original photo again"

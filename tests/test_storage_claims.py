@@ -86,6 +86,8 @@ async def test_last_photo_handles_are_kept_per_user_and_forgotten(stores: list[S
     assert await photos.get("telegram", "42") is None
     await photos.remember("telegram", "42", "FILE-1", now=T0)
     await other.remember("telegram", "42", "FILE-2", now=T0 + LEASE)
-    assert await photos.get("telegram", "42") == ("FILE-2", T0 + LEASE)
+    kept = await photos.get("telegram", "42")
+    assert kept is not None and (kept.handle, kept.stored_at) == ("FILE-2", T0 + LEASE)
+    assert kept.analysis is None, "no submission named"
     await other.forget("telegram", "42")
     assert await photos.get("telegram", "42") is None

@@ -7,6 +7,7 @@ again. The rate-limited answer is the only one not stored: nothing was counted.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import time
 from dataclasses import dataclass, replace
@@ -27,6 +28,7 @@ from bot.core.phash import phash
 from bot.core.render import amount, badge_label, duration, movement, points, verdict
 from bot.core.replies import Attachment, Button, Reply
 from inference import Analysis, PhotoError
+from inference.decode import decode_photo
 from models.registry import ModelMissingError
 from storage.records import (
     NewSubmission,
@@ -141,13 +143,13 @@ async def handle_photo(
             window=Window(season.starts_at, None),
             limit=1,
         )
-        await _remember_photo(inside, turn, event)
         if matches:
             earlier = matches[0].submission
             duplicate = _submission(
                 turn, event, SubmissionStatus.DUPLICATE, analysis, photo_hash, earlier.id
             )
             recorded = await tx.submissions.record(duplicate)
+            await _remember_photo(inside, turn, event, recorded.submission)
             owner = await tx.users.get(earlier.user_id)
             return Counted(row=recorded.submission, earlier=earlier, earlier_owner=owner)
         # Checked again with the sender held: a concurrent photo may have used the last slot.
@@ -159,6 +161,7 @@ async def handle_photo(
             _submission(turn, event, SubmissionStatus.SCORED, analysis, photo_hash)
         )
         row = recorded.submission
+        await _remember_photo(inside, turn, event, row)
         scored = await _count_scored(inside, turn, row, analysis, season, members)
         return Counted(row=row, scored=scored)
 
@@ -185,7 +188,7 @@ async def _replay(
             return [_plain(turn, turn.t("photo.duplicate_gone"), row)]
         return [await _duplicate_reply(svc, turn, row, earlier)]
     try:
-        image, analysis = await svc.analyzer.analyze_photo_async(event.photo)
+        image, analysis = await _pixels_and_analysis(svc, event, row)
     except PhotoError as error:
         return [_plain(turn, error.user_message, row)]
     if row.status is not SubmissionStatus.SCORED:
@@ -195,18 +198,39 @@ async def _replay(
     async def count(tx: Store) -> Scored:
         inside = replace(svc, store=tx)
         season = await current_season(inside, turn.chat, row.created_at)
-        await _remember_photo(inside, turn, event)
+        await _remember_photo(inside, turn, event, row)
         return await _count_scored(inside, turn, row, analysis, season, members)
 
     scored = await svc.store.transaction(count)
     return _scored_replies(turn, row, analysis, image, scored)
 
 
-async def _remember_photo(svc: Services, turn: Turn, event: PhotoEvent) -> None:
-    """Keep where the photo can be fetched again for `/tips` (its handle, never the bytes)."""
+async def _pixels_and_analysis(
+    svc: Services, event: PhotoEvent, row: SubmissionRecord
+) -> tuple[Image.Image, Analysis]:
+    """The photo's pixels for the card, and its analysis: the stored one when the submission
+    kept it (the photo is only decoded), else a fresh one."""
+    if row.analysis is None:
+        return await svc.analyzer.analyze_photo_async(event.photo)
+    analyzer = svc.analyzer
+    photo = await asyncio.to_thread(
+        decode_photo, event.photo, analyzer.max_pixels, max_bytes=analyzer.max_bytes
+    )
+    return photo.image, Analysis.from_record(row.analysis)
+
+
+async def _remember_photo(
+    svc: Services, turn: Turn, event: PhotoEvent, row: SubmissionRecord
+) -> None:
+    """Keep where the photo can be fetched again for `/tips` (its handle, never the bytes) and
+    the submission whose stored analysis `/tips` reuses."""
     if event.photo_handle is not None:
         await svc.store.last_photos.remember(
-            turn.chat.platform, turn.user.platform_user_id, event.photo_handle, now=turn.now
+            turn.chat.platform,
+            turn.user.platform_user_id,
+            event.photo_handle,
+            submission_id=row.id,
+            now=turn.now,
         )
 
 
@@ -469,6 +493,7 @@ def _submission(
         },
         face_count=len(analysis.faces),
         model_version=model_version(analysis),
+        analysis=analysis.to_record(),
     )
 
 

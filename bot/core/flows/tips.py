@@ -13,7 +13,7 @@ from bot.core.context import Services, Turn, update_tag
 from bot.core.events import CardFormat
 from bot.core.flows.last_photo import last_photo
 from bot.core.replies import Attachment, Reply
-from inference import PhotoError
+from inference import Analysis, PhotoError
 from inference import tips as engine
 from inference.decode import decode_photo
 from inference.tips import TipsResult
@@ -31,14 +31,21 @@ def _full_resolution(svc: Services, data: bytes) -> Image.Image:
 
 
 async def tips(svc: Services, turn: Turn) -> list[Reply]:
-    """Run the tips engine on the cached photo; every number is a re-scored value."""
+    """Run the tips engine on the asker's last photo; every number is a re-scored value.
+
+    The photo is decoded for its pixels (the edits need them) but not analysed again: its
+    analysis was stored with its submission. Only a photo whose submission is gone (or one
+    recorded before analyses were kept) is analysed here."""
     tag = update_tag(turn.update_id)
-    data = await last_photo(svc, turn)
-    if isinstance(data, str):
-        return [Reply(data, tag=tag)]
+    photo = await last_photo(svc, turn)
+    if isinstance(photo, str):
+        return [Reply(photo, tag=tag)]
     try:
-        image = await asyncio.to_thread(_full_resolution, svc, data)
-        analysis = await svc.analyzer.analyze_async(data)
+        image = await asyncio.to_thread(_full_resolution, svc, photo.data)
+        if photo.analysis is not None:
+            analysis = Analysis.from_record(photo.analysis)  # analysed when it was scored
+        else:
+            analysis = await svc.analyzer.analyze_async(photo.data)
     except PhotoError as error:
         return [Reply(error.user_message, tag=tag)]
     result = await asyncio.to_thread(engine.suggest, svc.analyzer, image, analysis)
