@@ -17,6 +17,14 @@ the shorter side at least `DRAFT_MIN_SIDE` pixels: measured on the 30 dev selfie
 points) against a full decode, while decoding is ~5x faster. Photos whose shorter side is
 under 2 x `DRAFT_MIN_SIDE` (such as the 306x306 dev selfies) are always decoded fully, so their
 results match the seed's reference outputs exactly.
+
+Other formats have no draft mode, so a large PNG, WebP, GIF or HEIC is reduced as soon as it is
+decoded, band by band (`Image.reduce`, a box average by the same kind of whole factor), and only
+the reduced RGB copy goes on: a 40-megapixel PNG used to cost 420 MB at its peak (the RGB
+conversion, the EXIF transpose and the analyzer's array were each full-size copies), an RGBA one
+900 MB. The decoded pixels of every photo in flight share one budget (`DECODE_BUDGET_BYTES`):
+a huge photo waits until it can be decoded alone, which bounds the process's memory whatever
+the load (`benchmarks/bench_web_load.py`).
 """
 
 from __future__ import annotations
@@ -28,9 +36,9 @@ from dataclasses import dataclass
 
 import numpy as np
 from PIL import (
+    ExifTags,
     GifImagePlugin,
     Image,
-    ImageOps,
     JpegImagePlugin,
     MpoImagePlugin,
     PngImagePlugin,
@@ -48,6 +56,12 @@ ALLOWED_FORMATS = ("JPEG", "PNG", "WEBP", "GIF", "HEIF")
 # Imported explicitly: Pillow's lazy start-up does not always register them all (MPO, WebP).
 _PLUGINS = (GifImagePlugin, JpegImagePlugin, MpoImagePlugin, PngImagePlugin, WebPImagePlugin)
 DRAFT_MIN_SIDE = 384
+REDUCE_BAND_ROWS = 64
+"""Rows of reduced output made per band: a band's full-size RGB copy stays a few MB."""
+DECODE_BUDGET_BYTES = 64 * 1024 * 1024
+"""Decoded pixels (at the size actually decoded, after draft) that may be in memory at once,
+across threads. A drafted 12-megapixel JPEG needs ~3 MB, a 12-megapixel PNG 36 MB; one photo
+over the budget (a 40-megapixel PNG: 120 MB) is decoded alone."""
 MAX_ASPECT_RATIO = 4.0
 """Longest side over shortest: every camera photo (4:3, 3:2, 16:9) and every phone screenshot
 (up to about 21:9 = 2.3) passes with room to spare. Past 4:1 the popularity CNN, which squeezes
@@ -58,9 +72,50 @@ header with a reason instead of being scored as if the number meant something.""
 HEIF_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1"}
 WHITE = (255, 255, 255)
 KNOWN_KINDS = "JPEG, PNG, WebP, GIF or HEIC"
+_TRANSPOSITIONS = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
+"""EXIF orientation -> the transposition that turns the photo upright (as exif_transpose)."""
+_TRANSPOSING = 5
+"""Orientations from 5 on swap width and height."""
 
 _heif_lock = threading.Lock()
 _heif_registered = False
+
+
+class DecodeBudget:
+    """A weighted semaphore over decoded bytes, shared by every thread that decodes photos.
+
+    `hold(cost)` waits until `cost` fits beside what is already held, or nothing is held (so a
+    photo larger than the whole budget still gets decoded, alone)."""
+
+    def __init__(self, capacity: int) -> None:
+        self.capacity = capacity
+        self._held = 0
+        self._changed = threading.Condition()
+
+    @property
+    def held(self) -> int:
+        return self._held
+
+    def acquire(self, cost: int) -> None:
+        with self._changed:
+            self._changed.wait_for(lambda: self._held == 0 or self._held + cost <= self.capacity)
+            self._held += cost
+
+    def release(self, cost: int) -> None:
+        with self._changed:
+            self._held -= cost
+            self._changed.notify_all()
+
+
+DECODE_BUDGET = DecodeBudget(DECODE_BUDGET_BYTES)
 
 
 @dataclass(frozen=True)
@@ -149,23 +204,54 @@ def _decode(data: bytes, max_pixels: int, draft_min_side: int | None) -> Decoded
             f"it is {width}x{height} pixels, too long and thin for a photo of a face "
             f"(at most {MAX_ASPECT_RATIO:g} times longer than wide).",
         )
-    if (
-        draft_min_side
-        and image.format in ("JPEG", "MPO")
-        and min(width, height) >= 2 * draft_min_side
-    ):
+    drafted = image.format in ("JPEG", "MPO")
+    if draft_min_side and drafted and min(width, height) >= 2 * draft_min_side:
         # draft() picks the largest DCT scaling that keeps both sides >= the requested size.
         image.draft("RGB", (draft_min_side, draft_min_side))
-    image.load()
+    cost = _decoded_bytes(image)
+    DECODE_BUDGET.acquire(cost)
     try:
-        upright = ImageOps.exif_transpose(image)
+        image.load()
+        orientation = _orientation(image)
+        factor = min(image.size) // draft_min_side if draft_min_side and not drafted else 1
+        pixels = _reduced_rgb(image, factor) if factor >= 2 else to_rgb(image)
+        if pixels is not image:
+            image.close()  # frees the full-size pixels now, inside the budget
+    finally:
+        DECODE_BUDGET.release(cost)
+    if orientation in _TRANSPOSITIONS:
+        pixels = pixels.transpose(_TRANSPOSITIONS[orientation])
+        if orientation >= _TRANSPOSING:
+            width, height = height, width
+    return DecodedPhoto(pixels, width, height)
+
+
+def _decoded_bytes(image: Image.Image) -> int:
+    """What decoding `image` at its (possibly drafted) size takes, RGB conversion included.
+    Pillow decodes WebP to RGBA and copies the frame twice before it becomes the image."""
+    copies = 3 if image.format == "WEBP" else 1
+    return image.width * image.height * max(len(image.getbands()), 3) * copies
+
+
+def _orientation(image: Image.Image) -> int:
+    """The EXIF orientation (1: as stored); a photo with unreadable EXIF is still a photo."""
+    try:
+        return int(image.getexif().get(ExifTags.Base.Orientation, 1))
     except Exception:
-        # A photo with unreadable EXIF is still a photo: keep it as stored.
         log.debug("EXIF orientation unreadable; using the stored orientation", exc_info=True)
-        upright = image
-    if upright.size != image.size:
-        width, height = height, width
-    return DecodedPhoto(to_rgb(upright), width, height)
+        return 1
+
+
+def _reduced_rgb(image: Image.Image, factor: int) -> Image.Image:
+    """RGB box-averaged by `factor`, made band by band so no full-size RGB copy exists: the
+    bands are whole multiples of `factor` rows, so the result equals one `reduce` of it all."""
+    width, height = image.size
+    out = Image.new("RGB", (-(-width // factor), -(-height // factor)))
+    step = REDUCE_BAND_ROWS * factor
+    for top in range(0, height, step):
+        band = to_rgb(image.crop((0, top, width, min(height, top + step))))
+        out.paste(band.reduce(factor), (0, top // factor))
+    return out
 
 
 def _eight_bit(image: Image.Image) -> Image.Image:

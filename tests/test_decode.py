@@ -209,10 +209,10 @@ def test_to_rgb_keeps_rgb_images_as_they_are() -> None:
 
 
 def test_unreadable_exif_keeps_the_photo(monkeypatch: pytest.MonkeyPatch) -> None:
-    def broken(image: Image.Image) -> Image.Image:
+    def broken(image: Image.Image) -> Image.Exif:
         raise SyntaxError("not a TIFF IFD")
 
-    monkeypatch.setattr("inference.decode.ImageOps.exif_transpose", broken)
+    monkeypatch.setattr(Image.Image, "getexif", broken)
     decoded = decode_photo(encode(halves(), "JPEG"), LIMIT)
     assert (decoded.width, decoded.height) == (40, 20)
 
