@@ -6,8 +6,8 @@ one transaction, so whichever process wins the race does all of it and the other
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import datetime
+from typing import Any, Protocol
 
 from sqlalchemy import (
     func,
@@ -61,13 +61,33 @@ def _season_payload(closed: Season, following: Season, board: Leaderboard) -> di
     }
 
 
+class SeasonPolicy(Protocol):
+    """The game's season rules (`bot.core.rules.SEASONS`), applied here inside the transactions
+    that open and roll over seasons, where the chat's season length is read."""
+
+    @property
+    def winner_metric(self) -> Metric:
+        """The board whose top player wins the season."""
+        ...
+
+    def closes_at(self, season: Season, now: datetime, *, force: bool) -> datetime:
+        """When `season`, being rolled over at `now`, ends (the next one starts there)."""
+        ...
+
+    def ends_at(self, starts_at: datetime, days: int, now: datetime) -> datetime:
+        """When a season starting at `starts_at` in a chat with `days`-day seasons ends."""
+        ...
+
+
 class Seasons:
     """Each chat's seasons: the open one, the due ones, and the exactly-once rollover."""
 
     def __init__(self, runner: Runner) -> None:
         self._run = runner
 
-    async def current(self, chat_id: int, *, now: datetime | None = None) -> Season:
+    async def current(
+        self, chat_id: int, *, rules: SeasonPolicy, now: datetime | None = None
+    ) -> Season:
         """The chat's open season, starting season 1 now if the chat has none yet.
 
         May be past its `ends_at` until someone rolls it over (see `due_seasons`).
@@ -101,7 +121,7 @@ class Seasons:
                     chat_id=chat_id,
                     number=last + 1,
                     starts_at=now,
-                    ends_at=now + timedelta(days=days),
+                    ends_at=rules.ends_at(now, days, now),
                 )
                 .on_conflict_do_nothing()
             )
@@ -127,17 +147,18 @@ class Seasons:
         self,
         season_id: int,
         *,
+        rules: SeasonPolicy,
         now: datetime | None = None,
         force: bool = False,
-        metric: Metric = Metric.BEST,
         board_limit: int = 10,
     ) -> SeasonRollover | None:
         """Close the season and open the next one, exactly once across processes.
 
-        Only closes a due season unless `force` (admin reset). The winner (top of the `metric`
-        board over the season) is stored, the next season starts at `now` and lasts the chat's
-        `season_days`, and a `season_results` announcement is queued, all in one transaction.
-        Whoever loses the race (or finds the season already closed / not due) gets None.
+        Only closes a due season unless `force` (admin reset). `rules` say where it closes,
+        which board crowns the winner and when the next season (starting where this one
+        closed, lasting the chat's `season_days`) ends. The winner is stored and a
+        `season_results` announcement queued, all in one transaction. Whoever loses the race
+        (or finds the season already closed / not due) gets None.
         """
         now = now_or(now)
 
@@ -148,9 +169,7 @@ class Seasons:
             season = season_record(row)
             if not season.is_open or (not force and season.ends_at > now):
                 return None
-            # A due season ends where it was planned to; a forced one ends now. Either way the
-            # next one starts exactly there, so no photo falls between two seasons.
-            closed_at = max(season.starts_at, now) if force else season.ends_at
+            closed_at = rules.closes_at(season, now, force=force)
             claimed = await conn.execute(
                 update(seasons)
                 .where(seasons.c.id == season_id, seasons.c.closed_at.is_(None))
@@ -162,7 +181,7 @@ class Seasons:
                 conn,
                 season.chat_id,
                 window=Window(season.starts_at, closed_at),
-                metric=metric,
+                metric=rules.winner_metric,
                 limit=board_limit,
                 viewer_user_id=None,
                 top_n=3,
@@ -179,9 +198,7 @@ class Seasons:
             days = (
                 await conn.execute(select(chats.c.season_days).where(chats.c.id == season.chat_id))
             ).scalar_one()
-            ends_at = closed_at + timedelta(days=days)
-            if ends_at <= now:
-                ends_at = now + timedelta(days=days)
+            ends_at = rules.ends_at(closed_at, days, now)
             next_row = (
                 await conn.execute(
                     insert(seasons)

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from bot.core.rules import streaks
+from bot.core.rules import SEASONS, streaks
 from storage import (
     ChatSettings,
     DuelStatus,
@@ -365,27 +365,31 @@ async def test_all_time_totals_agree_with_counting_every_photo(store: Store):
 
 async def test_season_rollover_happens_once_and_queues_results(store: Store):
     chat, (ann, bob) = await setup_chat(store, "ann", "bob")
-    season = await store.seasons.current(chat.id, now=T0)
+    season = await store.seasons.current(chat.id, rules=SEASONS, now=T0)
     assert (season.number, season.starts_at, season.ends_at) == (1, T0, T0 + timedelta(days=7))
-    assert (await store.seasons.current(chat.id, now=T0 + timedelta(days=1))).id == season.id
+    assert (
+        await store.seasons.current(chat.id, rules=SEASONS, now=T0 + timedelta(days=1))
+    ).id == season.id
     await add(store, chat.id, ann.id, 60, T0 + timedelta(days=1))
     await add(store, chat.id, bob.id, 70, T0 + timedelta(days=2))
     await add(store, chat.id, ann.id, 99, T0 + timedelta(days=8))  # after the planned end
 
-    assert await store.seasons.rollover(season.id, now=T0 + timedelta(days=6)) is None
+    assert (
+        await store.seasons.rollover(season.id, rules=SEASONS, now=T0 + timedelta(days=6)) is None
+    )
     assert await store.seasons.due(now=T0 + timedelta(days=6)) == []
     due_at = T0 + timedelta(days=8, hours=1)
     assert [s.id for s in await store.seasons.due(now=due_at)] == [season.id]
 
-    done = await store.seasons.rollover(season.id, now=due_at)
+    done = await store.seasons.rollover(season.id, rules=SEASONS, now=due_at)
     assert done is not None
     assert done.closed.winner_user_id == bob.id
     assert done.closed.closed_at == season.ends_at
     assert [e.user_id for e in done.board.entries] == [bob.id, ann.id]
     assert done.next.number == 2 and done.next.starts_at == season.ends_at
     assert done.next.ends_at == season.ends_at + timedelta(days=7)
-    assert await store.seasons.rollover(season.id, now=due_at) is None
-    assert (await store.seasons.current(chat.id, now=due_at)).id == done.next.id
+    assert await store.seasons.rollover(season.id, rules=SEASONS, now=due_at) is None
+    assert (await store.seasons.current(chat.id, rules=SEASONS, now=due_at)).id == done.next.id
     assert [s.number for s in await seasons(store, chat.id)] == [2, 1]
 
     claimed = await store.outbox.claim("w1", now=due_at)
@@ -397,12 +401,14 @@ async def test_season_rollover_happens_once_and_queues_results(store: Store):
 
 async def test_forced_rollover_and_long_downtime(store: Store):
     chat, _ = await setup_chat(store)
-    season = await store.seasons.current(chat.id, now=T0)
-    forced = await store.seasons.rollover(season.id, now=T0 + timedelta(days=1), force=True)
+    season = await store.seasons.current(chat.id, rules=SEASONS, now=T0)
+    forced = await store.seasons.rollover(
+        season.id, rules=SEASONS, now=T0 + timedelta(days=1), force=True
+    )
     assert forced.closed.closed_at == T0 + timedelta(days=1)
     assert forced.closed.winner_user_id is None and forced.board.entries == ()
     late = T0 + timedelta(days=40)
-    after_downtime = await store.seasons.rollover(forced.next.id, now=late)
+    after_downtime = await store.seasons.rollover(forced.next.id, rules=SEASONS, now=late)
     assert after_downtime.next.ends_at == late + timedelta(days=7)
 
 
@@ -565,8 +571,8 @@ async def test_forget_user_removes_everything_about_them_only(store: Store):
     await store.duels.accept(duel.id, expires_at=T0 + timedelta(days=1), now=T0)
     await store.duels.record_entry(duel.id, ann.id, ann_photo.id, 88, now=T0)
     await store.duels.record_entry(duel.id, bob.id, bob_photo.id, 60, now=T0)
-    season = await store.seasons.current(chat.id, now=T0)
-    await store.seasons.rollover(season.id, now=T0 + timedelta(days=1), force=True)
+    season = await store.seasons.current(chat.id, rules=SEASONS, now=T0)
+    await store.seasons.rollover(season.id, rules=SEASONS, now=T0 + timedelta(days=1), force=True)
 
     exported = await store.privacy.export(ann.id)
     json.dumps(exported)
@@ -618,10 +624,13 @@ async def test_forget_user_removes_their_private_chat_and_leaves_no_row_pointing
     await add(store, chat.id, ann.id, 90, T0)
     await add(store, chat.id, bob.id, 60, T0)
     await store.badges.award(ann.id, dm.id, "first_selfie", now=T0)
-    season = await store.seasons.current(dm.id, now=T0)
-    await store.seasons.rollover(season.id, now=T0 + timedelta(days=1), force=True)
+    season = await store.seasons.current(dm.id, rules=SEASONS, now=T0)
+    await store.seasons.rollover(season.id, rules=SEASONS, now=T0 + timedelta(days=1), force=True)
     won = await store.seasons.rollover(
-        (await store.seasons.current(chat.id, now=T0)).id, now=T0 + timedelta(days=1), force=True
+        (await store.seasons.current(chat.id, rules=SEASONS, now=T0)).id,
+        rules=SEASONS,
+        now=T0 + timedelta(days=1),
+        force=True,
     )
     assert won.closed.winner_user_id == ann.id
 
@@ -717,8 +726,8 @@ async def test_export_holds_everything_forget_would_remove(store: Store):
     await store.duels.accept(duel.id, expires_at=deadline, now=T0)
     await store.duels.record_entry(duel.id, ann.id, ann_photo.id, 88, now=T0)
     await store.duels.record_entry(duel.id, bob.id, bob_photo.id, 60, now=T0)
-    season = await store.seasons.current(chat.id, now=T0)
-    await store.seasons.rollover(season.id, now=T0 + timedelta(days=1), force=True)
+    season = await store.seasons.current(chat.id, rules=SEASONS, now=T0)
+    await store.seasons.rollover(season.id, rules=SEASONS, now=T0 + timedelta(days=1), force=True)
 
     exported = json.loads(json.dumps(await store.privacy.export(ann.id)))
     (photo,) = exported["submissions"]

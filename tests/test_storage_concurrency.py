@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from bot.core.rules import RateLimit, retry_at
+from bot.core.rules import SEASONS, RateLimit, retry_at
 from storage import NewSubmission, Store
 from storage.schema import announcements, seasons, submissions
 from tests.storage_support import BACKENDS, count_submissions, database_url, record_kwargs
@@ -96,18 +96,22 @@ async def test_rate_limit_holds_under_concurrency(stores: list[Store]):
 
 async def test_first_season_and_rollover_happen_once_across_processes(stores: list[Store]):
     chat = await stores[0].chats.upsert("telegram", "seasonal")
-    opened = await asyncio.gather(*(s.seasons.current(chat.id, now=T0) for s in stores * 3))
+    opened = await asyncio.gather(
+        *(s.seasons.current(chat.id, rules=SEASONS, now=T0) for s in stores * 3)
+    )
     assert len({season.id for season in opened}) == 1
 
     due = T0 + timedelta(days=8)
     rollovers = await asyncio.gather(
-        *(s.seasons.rollover(opened[0].id, now=due) for s in stores * 3)
+        *(s.seasons.rollover(opened[0].id, rules=SEASONS, now=due) for s in stores * 3)
     )
     winners = [r for r in rollovers if r is not None]
     assert len(winners) == 1
     assert await count_rows(stores[0], seasons) == 2
     assert await count_rows(stores[0], announcements) == 1
-    current = await asyncio.gather(*(s.seasons.current(chat.id, now=due) for s in stores))
+    current = await asyncio.gather(
+        *(s.seasons.current(chat.id, rules=SEASONS, now=due) for s in stores)
+    )
     assert {season.id for season in current} == {winners[0].next.id}
 
 

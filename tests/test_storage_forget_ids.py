@@ -13,7 +13,7 @@ from storage import Store
 from storage.engine import create_engine
 from storage.migrate import head_revision, upgrade
 from storage.records import NewSubmission, SubmissionStatus
-from storage.schema import NEVER_REUSED, announcements, metadata, users
+from storage.schema import NEVER_REUSED, announcements, metadata, submissions, users
 from storage.scrub import without_user
 from tests.storage_support import BACKENDS, database_url, record_kwargs
 
@@ -163,7 +163,22 @@ async def test_sqlite_tables_are_rebuilt_with_autoincrement_keeping_every_row(
             indexes_before = await _index_sql(conn)
         store = Store(engine)
         chat = await store.chats.upsert("t", "g")
-        await _photo(store, chat.id, 2, "p1")
+        async with engine.begin() as conn:  # the columns revision 0004 has (no analysis yet)
+            await conn.execute(
+                insert(submissions).values(
+                    chat_id=chat.id,
+                    user_id=2,
+                    platform="telegram",
+                    update_id="p1",
+                    status=SubmissionStatus.SCORED.value,
+                    created_at=T0,
+                    score=50.0,
+                    emotions={},
+                    quality={},
+                    face_count=1,
+                    model_version="test-1",
+                )
+            )
 
         assert await upgrade(engine) == head_revision()
 

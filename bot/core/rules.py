@@ -1,5 +1,6 @@
-"""The game's rules in one place: what counts, how fast one may post, what a streak is, and the
-ranges admins may choose. Flows, admin commands and the scheduler read them from here.
+"""The game's rules in one place: what counts, how fast one may post, what a streak is, when
+seasons end and who wins them, and the ranges admins may choose. Flows, admin commands and the
+scheduler read them from here (storage applies the season rules inside its own transactions).
 
 Storage keeps only data constraints: column lengths and the setting ranges it refuses to store
 (`storage.limits`, re-exported here so a value the game accepts is never refused when saved).
@@ -12,15 +13,17 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from storage.limits import RATE_LIMIT_PHOTOS, RATE_LIMIT_WINDOW_MINUTES, SEASON_DAYS, Bounds
-from storage.records import ChatSettings, SubmissionStatus
+from storage.records import ChatSettings, Metric, Season, SubmissionStatus
 
 __all__ = [
     "COUNTED",
     "RATE_LIMIT_PHOTOS",
     "RATE_LIMIT_WINDOW_MINUTES",
+    "SEASONS",
     "SEASON_DAYS",
     "Bounds",
     "RateLimit",
+    "SeasonRules",
     "rate_limit",
     "retry_at",
     "streaks",
@@ -74,3 +77,25 @@ def streaks(days: Iterable[date], today: date) -> tuple[int, int]:
     if previous is None or today - previous > timedelta(days=1):
         return 0, longest
     return run, longest
+
+
+@dataclass(frozen=True)
+class SeasonRules:
+    """When seasons end and who wins them (`storage.seasons.SeasonPolicy`)."""
+
+    winner_metric: Metric = Metric.BEST
+    """The season's winner tops the best-score board over the season."""
+
+    def closes_at(self, season: Season, now: datetime, *, force: bool) -> datetime:
+        """A due season ends where it was planned to; an admin's reset ends it now (never before
+        it started). Either way the next one starts exactly there, so no photo falls between."""
+        return max(season.starts_at, now) if force else season.ends_at
+
+    def ends_at(self, starts_at: datetime, days: int, now: datetime) -> datetime:
+        """`days` after `starts_at`, or `days` from now when that is already past (a chat where
+        nobody rolled the season over for longer than a season)."""
+        ends = starts_at + timedelta(days=days)
+        return ends if ends > now else now + timedelta(days=days)
+
+
+SEASONS = SeasonRules()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from bot.core import rules
 from bot.core.badges import SEASON_WINNER
 from bot.core.context import Services
 from storage.records import ChatRecord, Season, SeasonRollover
@@ -15,10 +16,10 @@ async def current_season(svc: Services, chat: ChatRecord, now: datetime) -> Seas
     The scheduler normally closes seasons on time; doing it here too means a photo sent
     while the scheduler lags never lands in a season that should already be over.
     """
-    season = await svc.store.seasons.current(chat.id, now=now)
+    season = await svc.store.seasons.current(chat.id, rules=rules.SEASONS, now=now)
     if season.ends_at <= now:
         await rollover(svc, season, now)
-        season = await svc.store.seasons.current(chat.id, now=now)
+        season = await svc.store.seasons.current(chat.id, rules=rules.SEASONS, now=now)
     return season
 
 
@@ -31,7 +32,11 @@ async def rollover(
     won the close gets a result, so the badge is awarded once.
     """
     result = await svc.store.seasons.rollover(
-        season.id, now=now, force=force, board_limit=svc.settings.leaderboard_size
+        season.id,
+        rules=rules.SEASONS,
+        now=now,
+        force=force,
+        board_limit=svc.settings.leaderboard_size,
     )
     if result is not None and result.closed.winner_user_id is not None:
         await svc.store.badges.award(
