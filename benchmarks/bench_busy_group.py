@@ -1,19 +1,23 @@
-"""A burst of photos in one Telegram group: how long until each sender sees their score, and
-how many messages the bot posts, with and without coalescing (`bot/telegram/busy.py`).
+"""A burst of photos in one busy group: how long until each sender sees their score, and how
+many messages the bot posts, with and without coalescing (`bot/core/busy.py`).
 
-The real PTB bot (rate limiter included: about 20 messages a minute per group) runs against the
-fake Bot API with a scripted game that answers each photo with a result card at once, so only
-the adapter's pacing is measured. A sender "sees their score" when a card quoting their photo
-is posted or a digest text listing them is posted or edited.
+Telegram: the real PTB bot (rate limiter included: about 20 messages a minute per group) runs
+against the fake Bot API. Discord: the real discord.py client against the fake Discord, which
+enforces Discord's per-channel limit (5 posts and 5 edits per 5 s; discord.py waits when a
+bucket is spent), photos posted into a channel with auto-scoring on. Both play a scripted game
+that answers each photo with a result card at once, so only the adapter's pacing is measured.
+A sender "sees their score" when a card with their score is posted or a digest listing them is
+posted or edited.
 
-    .venv/bin/python benchmarks/bench_busy_group.py            # coalesced, then one card each
-    .venv/bin/python benchmarks/bench_busy_group.py --photos 60 --spread 60
+    .venv/bin/python benchmarks/bench_busy_group.py            # both platforms, both modes
+    .venv/bin/python benchmarks/bench_busy_group.py --platform discord --photos 60 --spread 60
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import os
 import random
 import statistics
@@ -25,17 +29,26 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+import discord  # noqa: E402
+
+from bot.discord import busy as discord_busy  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from bot.telegram import busy  # noqa: E402
+from tests.fakes.discord_http import FakeDiscord  # noqa: E402
+from tests.fakes.discord_kit import TOKEN, discord_settings, logged_in  # noqa: E402
+from tests.fakes.discord_limits import ChannelLimits  # noqa: E402
+from tests.fakes.discord_payloads import Person as DiscordPerson  # noqa: E402
 from tests.fakes.telegram.harness import running_bot  # noqa: E402
 from tests.fakes.telegram.people import Person, group_chat  # noqa: E402
 from tests.fakes.telegram.server import FakeBotApi  # noqa: E402
+from tests.test_discord_busy import CARD, DIGEST_LINE, PICTURE  # noqa: E402
+from tests.test_discord_busy import scored as discord_scored  # noqa: E402
 from tests.test_telegram_busy import SELFIE, scored  # noqa: E402
 
 
 async def burst(photos: int, spread: float, coalesce: bool) -> tuple[list[float], int, float]:
     """(seconds until each sender saw their score, messages + edits posted, total seconds)."""
-    busy.BUSY_AFTER = 6 if coalesce else 10**9
+    busy.PACE = dataclasses.replace(busy.PACE, busy_after=6 if coalesce else 10**9)
     with FakeBotApi() as api, tempfile.TemporaryDirectory() as home:
         os.environ.update(
             TELEGRAM_BOT_TOKEN=api.token,
@@ -102,15 +115,58 @@ def report(label: str, waits: list[float], posted: int, total: float, photos: in
     )
 
 
+async def discord_burst(
+    photos: int, spread: float, coalesce: bool
+) -> tuple[list[float], int, float]:
+    """The same burst in one Discord channel (photos auto-scored, not slash commands)."""
+    discord_busy.PACE = dataclasses.replace(discord_busy.PACE, busy_after=2 if coalesce else 10**9)
+    fake = FakeDiscord(TOKEN)
+    await fake.start()
+    discord.http.Route.BASE = fake.api_base
+    fake.channel_limits = ChannelLimits(limit=5, per=5.0)
+    people = [
+        DiscordPerson(650_000_000_000_000_000 + n, f"p{n:02d}", f"P{n:02d}") for n in range(photos)
+    ]
+    rng = random.Random(7)
+    scores = {f"P{n:02d}": rng.randint(20, 95) for n in range(photos)}
+    sent_at: dict[str, float] = {}
+    seen: dict[str, float] = {}
+    try:
+        async with logged_in(fake, discord_scored(scores), discord_settings()) as (_, world):
+            start = time.monotonic()
+            for n, person in enumerate(people):
+                await asyncio.sleep(max(0.0, start + spread * n / photos - time.monotonic()))
+                world.post(person, [world.attachment_json("me.png", PICTURE, "image/png")])
+                sent_at[person.global_name or ""] = time.monotonic()
+            while len(seen) < photos and time.monotonic() - start < 600:
+                now = time.monotonic()
+                for message in fake.visible():
+                    for name, _ in CARD.findall(message.text) + DIGEST_LINE.findall(message.text):
+                        seen.setdefault(name, now)
+                await asyncio.sleep(0.05)
+            total = time.monotonic() - start
+        posted = len(fake.calls("POST", r"/channels/\d+/messages"))
+        posted += len(fake.calls("PATCH", r"/channels/\d+/messages/\d+"))
+    finally:
+        await fake.stop()
+    waits = [seen[name] - sent_at[name] for name in seen]
+    return waits, posted, total
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--photos", type=int, default=60)
     parser.add_argument("--spread", type=float, default=0.0, help="seconds the burst lasts")
+    parser.add_argument("--platform", choices=("telegram", "discord", "both"), default="both")
     args = parser.parse_args()
-    for coalesce in (True, False):
-        waits, posted, total = asyncio.run(burst(args.photos, args.spread, coalesce))
-        label = "coalesced (digest + best cards)" if coalesce else "one card per photo"
-        report(label, waits, posted, total, args.photos)
+    runs = {"telegram": burst, "discord": discord_burst}
+    for platform, run in runs.items():
+        if args.platform not in (platform, "both"):
+            continue
+        for coalesce in (True, False):
+            waits, posted, total = asyncio.run(run(args.photos, args.spread, coalesce))
+            mode = "coalesced (digest + best cards)" if coalesce else "one card per photo"
+            report(f"{platform}, {mode}", waits, posted, total, args.photos)
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ digest message edited in place, listing everyone's score (speed: benchmarks/benc
 
 from __future__ import annotations
 
+import dataclasses
 import random
 
 import pytest
@@ -55,8 +56,10 @@ def cards(api: FakeBotApi, chat_id: int) -> list[ApiCall]:
 async def test_a_burst_in_one_group_is_coalesced_into_one_edited_digest(
     api: FakeBotApi, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(busy, "EDIT_EVERY_S", 0.2)  # only shortens the test; no timing asserted
-    monkeypatch.setattr(busy, "GATHER_S", 0.05)
+    # Only shortens the test; no timing asserted.
+    monkeypatch.setattr(
+        busy, "PACE", dataclasses.replace(busy.PACE, edit_every_s=0.2, gather_s=0.05)
+    )
     group = group_chat(api)
     people = [Person(api, f"P{n:02d}") for n in range(BURST)]
     rng = random.Random(7)
@@ -87,7 +90,7 @@ async def test_a_burst_in_one_group_is_coalesced_into_one_edited_digest(
     assert all(listed[name] == scores[name] for name in listed)
     assert len(carded) < BURST // 4, "cards only for the first results and new bests"
     assert len(posted) + len(edits) < BURST // 2, "a fraction of one message per photo"
-    assert [len(digest) for digest in digests[:-1]] == [busy.DIGEST_LINES] * (len(digests) - 1)
+    assert [len(digest) for digest in digests[:-1]] == [busy.PACE.digest_lines] * (len(digests) - 1)
     # A card in the busy period (its sender is listed too) beats everything listed before it.
     for digest in digests:
         names = [split_line(line)[0] for line in digest]
@@ -110,25 +113,3 @@ def card_name(call: ApiCall) -> str:
 
 def card_score(call: ApiCall) -> int:
     return int(call.result["caption"].split(": ")[1].split("/")[0])
-
-
-def test_private_chats_and_other_replies_are_never_coalesced() -> None:
-    groups = busy.BusyGroups(clock=lambda: 0.0)
-    for _ in range(busy.BUSY_AFTER):
-        groups.note_sent(-1)
-    result = Reply("score", data={"analysis": {}, "score": 50})
-    assert groups.takes(-1, False, result)
-    assert not groups.takes(-1, True, result), "a private chat is never busy"
-    assert not groups.takes(-1, False, Reply("the leaderboard")), "only photo results"
-    assert not groups.takes(-2, False, result), "another group is calm"
-
-
-def test_a_calm_group_starts_a_fresh_digest() -> None:
-    now = [0.0]
-    groups = busy.BusyGroups(clock=lambda: now[0])
-    for _ in range(busy.BUSY_AFTER):
-        groups.note_sent(-1)
-    assert groups.busy(-1)
-    now[0] += busy.WINDOW_S + 1
-    assert not groups.busy(-1)
-    assert not groups.takes(-1, False, Reply("s", data={"analysis": {}, "score": 10}))

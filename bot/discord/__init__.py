@@ -4,7 +4,7 @@
 `runner` (build and run the client), `adapter` (event and interaction handlers),
 `translate` (Discord objects -> core values, admin check), `refusals` (checks before
 download), `deliver` (core reply -> interaction responses and channel messages), `render`
-(core reply -> embed, files, view). Discord only: `slash`
+(core reply -> embed, files, view), `busy` (busy channels' digest). Discord only: `slash`
 (command tree), `components` (persistent buttons), `photo_handles` (fetching a photo again for
 /tips). Tokens are masked in the logs by `bot.logs`.
 """

@@ -20,6 +20,7 @@ import discord
 from discord import app_commands
 from discord.ext import tasks
 
+from bot.core.busy import BusyChats
 from bot.core.events import (
     ButtonEvent,
     ChatRef,
@@ -31,7 +32,7 @@ from bot.core.events import (
 )
 from bot.core.i18n import Translator
 from bot.core.replies import Announcement, Reply
-from bot.discord import photo_handles
+from bot.discord import busy, photo_handles
 from bot.discord.components import CoreButton
 from bot.discord.deliver import InteractionReplier, send_for_message, send_to_channel
 from bot.discord.refusals import Refusal, mime_type, refusal_for
@@ -89,6 +90,7 @@ class SelfieBotClient(discord.AutoShardedClient):
         )
         self.on_ready_callback: Callable[[], None] | None = None
         self._sync_retry: asyncio.Task[None] | None = None
+        self._busy = BusyChats(busy.PACE)
 
     # --- lifecycle -------------------------------------------------------------------------
 
@@ -136,6 +138,7 @@ class SelfieBotClient(discord.AutoShardedClient):
         self.announcer.cancel()
         if self._sync_retry is not None:
             self._sync_retry.cancel()
+        await self._busy.close()
         await super().close()
 
     # --- core plumbing ---------------------------------------------------------------------
@@ -334,8 +337,28 @@ class SelfieBotClient(discord.AutoShardedClient):
             await self.game.release_update(PLATFORM, update_id)
             raise
         if await self.game.reply_starting(PLATFORM, update_id):
-            await send_for_message(message, replies, chat, self.game.reply_sent)
+            await self._send_results(message, chat, sender.display_name, replies)
         await self.game.finish_update(PLATFORM, update_id)
+
+    async def _send_results(
+        self, message: discord.Message, chat: ChatRef, name: str, replies: list[Reply]
+    ) -> None:
+        """A photo's replies; in a busy channel its result joins the channel's digest instead
+        of a card each (`bot.core.busy`). A post is counted when it is queued, because a
+        burst's photos are answered concurrently while discord.py paces the sends."""
+        channel = message.channel.id
+        for reply in replies:
+            if message.guild is not None and self._busy.takes(channel, False, reply):
+                poster = busy.ChannelDigest(message.channel)
+                digest_id = await self._busy.add(channel, poster, None, name, reply)
+                if reply.tag:
+                    await self.game.reply_sent(chat, reply.tag, digest_id or "")
+                continue
+            if message.guild is not None:
+                self._busy.remember_card(channel, name, reply)  # a new best: listed too
+                if not reply.private:
+                    self._busy.note_sent(channel)
+            await send_for_message(message, [reply], chat, self.game.reply_sent)
 
     async def on_raw_reaction_add(self, payload: discord.RawReactionActionEvent) -> None:
         await self._reaction(payload, added=True)

@@ -19,6 +19,7 @@ from telegram.constants import CallbackQueryLimit, ChatAction, FileSizeLimit
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import ContextTypes
 
+from bot.core.busy import BusyChats
 from bot.core.events import (
     ButtonEvent,
     ChatRef,
@@ -31,9 +32,8 @@ from bot.core.events import (
 from bot.core.i18n import Translator
 from bot.core.markup import to_plain
 from bot.core.replies import Announcement, Reply
-from bot.telegram import refusals
+from bot.telegram import busy, refusals
 from bot.telegram.answering import Answer, answer_if_slow, chat_action
-from bot.telegram.busy import BusyGroups
 from bot.telegram.deliver import Delivered, Destination, Outbox, utf16_len
 from bot.telegram.network import NetworkHealth, with_retries
 from bot.telegram.reactions import MemberCounts, reaction_count_event
@@ -108,7 +108,7 @@ class TelegramAdapter:
         self._health = health
         self._max_download = max_download_bytes
         self._seen = RecentIds()
-        self._busy = BusyGroups()
+        self._busy = BusyChats(busy.PACE)
         self._members = MemberCounts()
 
     # --- PTB entry points -----------------------------------------------------------------
@@ -427,7 +427,7 @@ class TelegramAdapter:
         ones went (a toast on the button, or a one-line note for a command).
 
         `photo_of`: the sender's name when these are a photo's results; in a busy group they
-        join the group's digest instead of posting a card each (`bot.telegram.busy`).
+        join the group's digest instead of posting a card each (`bot.core.busy`).
         """
         told_private = False
         group = None if dest.chat.is_private else int(dest.chat.chat_id)
@@ -443,10 +443,10 @@ class TelegramAdapter:
                 return
             answer.sent_anything = True
             if group is not None and photo_of is not None and self._busy.takes(group, False, reply):
-                digest_id = await self._busy.add(
-                    outbox.bot, group, dest.thread_id, language, photo_of, reply
-                )
-                await self._report(reply, Delivered(dest.chat, digest_id))
+                poster = busy.GroupDigest(outbox.bot, group, dest.thread_id)
+                digest_id = await self._busy.add(group, poster, language, photo_of, reply)
+                message_id = None if digest_id is None else int(digest_id)
+                await self._report(reply, Delivered(dest.chat, message_id))
                 continue
             if group is not None and photo_of is not None:
                 self._busy.remember_card(group, photo_of, reply)  # a new best: listed too

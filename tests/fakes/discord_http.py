@@ -19,6 +19,8 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
+from tests.fakes.discord_limits import ChannelLimits
+
 API_PREFIX = "/api/v10"
 EPHEMERAL = 1 << 6
 MESSAGE_CONTENT_INTENT = 1 << 15
@@ -150,6 +152,7 @@ class FakeDiscord:
         self.dm_channels: dict[int, int] = {}
         self.dm_closed: set[int] = set()
         self.no_access_channels: set[int] = set()
+        self.channel_limits = ChannelLimits(limit=None)  # per channel, on posts and edits
         self._interactions: dict[str, _Interaction] = {}
         self._ids = itertools.count(910_000_000_000_000_000)
         self._runner: web.AppRunner | None = None
@@ -336,6 +339,7 @@ class FakeDiscord:
             ("DELETE", rf"/webhooks/{app}/{token}/messages/@original", self._delete_original),
             ("POST", rf"/webhooks/{app}/{token}", self._followup),
             ("POST", r"/channels/(?P<channel>\d+)/messages", self._channel_message),
+            ("PATCH", r"/channels/(?P<channel>\d+)/messages/(?P<mid>\d+)", self._edit_message),
             ("POST", r"/channels/(?P<channel>\d+)/typing", self._typing),
             ("POST", r"/users/@me/channels", self._open_dm),
         ]
@@ -497,9 +501,22 @@ class FakeDiscord:
             return _error(403, 50007, "Cannot send messages to this user")
         if self._refused_upload(request):
             return _error(413, 40005, "Request entity too large")
+        headers, refusal = self.channel_limits.take("channel-messages", channel_id)
+        if refusal is not None:
+            return refusal
         kind = "dm" if dm_user is not None else "channel"
         message = self._new_message(channel_id, kind, request.json, request.files, ephemeral=False)
-        return _json(self.message_json(message))
+        return _json(self.message_json(message), headers=headers)
+
+    async def _edit_message(self, request: Request, channel: str, mid: str) -> web.Response:
+        message = self.messages.get(int(mid))
+        if message is None or message.deleted or message.channel_id != int(channel):
+            return _error(404, 10008, "Unknown Message")
+        headers, refusal = self.channel_limits.take("channel-edits", int(channel))
+        if refusal is not None:
+            return refusal
+        self._apply_edit(message, request.json, request.files)
+        return _json(self.message_json(message), headers=headers)
 
     def _refused_upload(self, request: Request) -> bool:
         if not request.files or self.refuse_uploads <= 0:
@@ -529,6 +546,7 @@ _BOT_AUTH = {
     "_get_application",
     "_sync_commands",
     "_channel_message",
+    "_edit_message",
     "_typing",
     "_open_dm",
 }
@@ -554,11 +572,10 @@ def _valid_localizations(item: dict[str, Any]) -> bool:
     return all(_valid_localizations(option) for option in nested)
 
 
-def _json(data: Any, status: int = 200) -> web.Response:
+def _json(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
     """Exactly `application/json` (no charset): discord.py compares the header verbatim."""
-    return web.Response(
-        body=json.dumps(data).encode(), status=status, headers={"Content-Type": "application/json"}
-    )
+    headers = {**(headers or {}), "Content-Type": "application/json"}
+    return web.Response(body=json.dumps(data).encode(), status=status, headers=headers)
 
 
 def _error(status: int, code: int, message: str) -> web.Response:
