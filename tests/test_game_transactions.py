@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.core.events import PhotoEvent
 from bot.core.game import Game
 from tests.conftest import needs_shared
 from tests.fake_adapter import FakeAdapter, FakeClock
@@ -115,3 +116,23 @@ async def test_tips_and_a_redelivery_reuse_the_stored_analysis(
     assert again[0].text == scored[0].text
     assert again[0].reply.data == scored[0].reply.data, "the stored analysis is the same one"
     assert analyses == [], "nothing analysed the original photo again"
+
+
+async def test_an_adapter_that_claims_and_fences_adds_those_two_steps(bot: FakeAdapter) -> None:
+    """Telegram and Discord claim an update before downloading it and fence the send (see
+    `Game.claim_update` and `Game.reply_starting`): two more, and finishing adds none."""
+    game, chat = bot.game, bot.chat
+    sender = bot.person("alice")
+    with counting_transactions(game.store.engine) as begun:
+        assert await game.claim_update(chat.platform, "tg-1")
+        event = PhotoEvent(
+            chat=chat, sender=sender, update_id="tg-1", message_id="m-1", photo=ASTRONAUT
+        )
+        replies = await game.handle(event)
+        assert await game.reply_starting(chat.platform, "tg-1")
+        for number, reply in enumerate(replies):
+            assert reply.tag is not None
+            await game.reply_sent(chat, reply.tag, f"bot-{number}")
+        await game.finish_update(chat.platform, "tg-1")
+    assert "28/100" in replies[0].text
+    assert len(begun) == 5, begun

@@ -127,8 +127,10 @@ class Game:
 
     async def finish_update(self, platform: str, update_id: str) -> None:
         """The adapter is done with a claimed update (answered, or nothing to say): copies that
-        arrive later are dropped."""
-        self._held.pop((platform, update_id), None)
+        arrive later are dropped. Nothing to write when `reply_sent` already marked it answered
+        (or the claim was lost to another process, which answers instead)."""
+        if self._held.pop((platform, update_id), None) is None:
+            return
         await self.store.updates.mark_answered(platform, update_id, now=self._svc.clock())
 
     async def release_update(self, platform: str, update_id: str) -> None:
