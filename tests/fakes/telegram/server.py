@@ -21,7 +21,6 @@ import threading
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from html.parser import HTMLParser
 from typing import Any, TypeVar
 
 import uvicorn
@@ -30,6 +29,8 @@ from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+
+from tests.fakes.telegram.checks import ApiError, check_keyboard, check_markup, utf16_len
 
 T = TypeVar("T")
 
@@ -46,9 +47,6 @@ TEXT_FIELDS = frozenset(
         "action",
         "description",
     }
-)
-ALLOWED_TAGS = frozenset(
-    {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "code", "pre", "a", "tg-spoiler"}
 )
 
 
@@ -77,14 +75,6 @@ class ApiCall:
         if isinstance(value, str) and value.startswith("attach://"):
             return self.uploads[value.removeprefix("attach://")]
         return self.uploads[param]
-
-
-class ApiError(Exception):
-    def __init__(self, code: int, description: str, retry_after: int | None = None) -> None:
-        super().__init__(description)
-        self.code = code
-        self.description = description
-        self.retry_after = retry_after
 
 
 @dataclass
@@ -485,20 +475,20 @@ class FakeBotApi:
 
     def _m_sendMessage(self, params: dict[str, Any], uploads: dict[str, Upload]) -> dict[str, Any]:
         text = params.get("text") or ""
-        visible = _check_markup(text, params.get("parse_mode"))
+        visible = check_markup(text, params.get("parse_mode"))
         if not visible.strip():
             raise ApiError(400, "Bad Request: message text is empty")
-        if _utf16_len(visible) > 4096:
+        if utf16_len(visible) > 4096:
             raise ApiError(400, "Bad Request: message is too long")
         return self._message(params, {"text": visible})
 
     def _m_editMessageText(
         self, params: dict[str, Any], uploads: dict[str, Upload]
     ) -> dict[str, Any]:
-        visible = _check_markup(params.get("text") or "", params.get("parse_mode"))
+        visible = check_markup(params.get("text") or "", params.get("parse_mode"))
         if not visible.strip():
             raise ApiError(400, "Bad Request: message text is empty")
-        if _utf16_len(visible) > 4096:
+        if utf16_len(visible) > 4096:
             raise ApiError(400, "Bad Request: MESSAGE_TOO_LONG")
         now = int(time.time())
         return {
@@ -532,14 +522,14 @@ class FakeBotApi:
         caption = params.get("caption")
         if not caption:
             return {}
-        visible = _check_markup(caption, params.get("parse_mode"))
-        if _utf16_len(visible) > 1024:
+        visible = check_markup(caption, params.get("parse_mode"))
+        if utf16_len(visible) > 1024:
             raise ApiError(400, "Bad Request: message caption is too long")
         return {"caption": visible}
 
     def _message(self, params: dict[str, Any], content: dict[str, Any]) -> dict[str, Any]:
         chat = self._check_chat(params["chat_id"])
-        _check_keyboard(params.get("reply_markup"))
+        check_keyboard(params.get("reply_markup"))
         message = {
             "message_id": self.next_message_id(chat["id"]),
             "date": int(time.time()),
@@ -599,54 +589,3 @@ def _error(exc: ApiError) -> JSONResponse:
     if exc.retry_after is not None:
         body["parameters"] = {"retry_after": exc.retry_after}
     return JSONResponse(body, status_code=exc.code)
-
-
-def _utf16_len(text: str) -> int:
-    return len(text.encode("utf-16-le")) // 2
-
-
-class _TelegramHtml(HTMLParser):
-    """Telegram's HTML parse mode: only its tags, properly nested; collects the visible text."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.stack: list[str] = []
-        self.text: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag not in ALLOWED_TAGS:
-            raise ApiError(
-                400, f'Bad Request: can\'t parse entities: unsupported start tag "{tag}"'
-            )
-        self.stack.append(tag)
-
-    def handle_endtag(self, tag: str) -> None:
-        if not self.stack or self.stack.pop() != tag:
-            raise ApiError(400, f'Bad Request: can\'t parse entities: unmatched end tag "{tag}"')
-
-    def handle_data(self, data: str) -> None:
-        self.text.append(data)
-
-
-def _check_markup(text: str, parse_mode: str | None) -> str:
-    """The visible text of `text`, or the 400 Telegram answers for malformed HTML."""
-    if parse_mode is None:
-        return text
-    if parse_mode != "HTML":
-        raise ApiError(400, f"Bad Request: unsupported parse_mode {parse_mode}")
-    parser = _TelegramHtml()
-    parser.feed(text)
-    parser.close()
-    if parser.stack:
-        raise ApiError(400, "Bad Request: can't parse entities: unclosed tag")
-    return "".join(parser.text)
-
-
-def _check_keyboard(markup: Any) -> None:
-    if not markup:
-        return
-    for row in markup.get("inline_keyboard", []):
-        for button in row:
-            data = button.get("callback_data")
-            if data is not None and not 1 <= len(data.encode()) <= 64:
-                raise ApiError(400, "Bad Request: BUTTON_DATA_INVALID")
