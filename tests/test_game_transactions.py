@@ -20,14 +20,14 @@ from bot.core.events import PhotoEvent
 from bot.core.game import Game
 from tests.conftest import needs_shared
 from tests.fake_adapter import FakeAdapter, FakeClock
-from tests.storage_support import counting_transactions
-from tests.test_game_flows import (  # noqa: F401 (the session's analyzer fixture)
+from tests.game_support import (  # noqa: F401 (the session's analyzer fixture)
     ASTRONAUT,
     analyzer,
     game_settings,
     mirrored_astronaut,
     three_astronauts,
 )
+from tests.storage_support import counting_transactions
 
 pytestmark = needs_shared
 
