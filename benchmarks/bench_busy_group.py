@@ -34,10 +34,10 @@ import discord  # noqa: E402
 from bot.discord import busy as discord_busy  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from bot.telegram import busy  # noqa: E402
-from tests.fakes.discord_http import FakeDiscord  # noqa: E402
-from tests.fakes.discord_kit import TOKEN, discord_settings, logged_in  # noqa: E402
-from tests.fakes.discord_limits import ChannelLimits  # noqa: E402
-from tests.fakes.discord_payloads import Person as DiscordPerson  # noqa: E402
+from tests.fakes.discord.harness import TOKEN, discord_settings, logged_in  # noqa: E402
+from tests.fakes.discord.limits import ChannelLimits  # noqa: E402
+from tests.fakes.discord.people import Person as DiscordPerson  # noqa: E402
+from tests.fakes.discord.server import FakeDiscord  # noqa: E402
 from tests.fakes.telegram.harness import running_bot  # noqa: E402
 from tests.fakes.telegram.people import Person, group_chat  # noqa: E402
 from tests.fakes.telegram.server import FakeBotApi  # noqa: E402

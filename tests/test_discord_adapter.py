@@ -22,8 +22,7 @@ from bot.core.replies import Announcement, Attachment, Button, Reply
 from bot.discord.adapter import SelfieBotClient
 from bot.discord.render import BRAND_COLOUR, message_parts
 from bot.logs import MASK, RedactingFilter, register_secret
-from tests.fakes.discord_http import FakeDiscord
-from tests.fakes.discord_kit import (
+from tests.fakes.discord.harness import (
     ANN,
     BOB,
     TOKEN,
@@ -33,7 +32,8 @@ from tests.fakes.discord_kit import (
     fake_discord,
     logged_in,
 )
-from tests.fakes.discord_payloads import ADMIN_ROLE_ID, CHANNEL_ID, GUILD_ID, DiscordWorld
+from tests.fakes.discord.people import ADMIN_ROLE_ID, CHANNEL_ID, GUILD_ID, DiscordWorld
+from tests.fakes.discord.server import FakeDiscord
 from tests.netguard import NetGuard, NetworkAccessRefused
 
 __all__ = ["bot", "fake_discord"]

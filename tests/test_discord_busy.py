@@ -16,10 +16,10 @@ import pytest
 from bot.core.events import Event
 from bot.core.replies import Attachment, Reply
 from bot.discord import busy
-from tests.fakes.discord_http import FakeDiscord, Message
-from tests.fakes.discord_kit import ScriptedGame, discord_settings, fake_discord, logged_in
-from tests.fakes.discord_limits import ChannelLimits
-from tests.fakes.discord_payloads import CHANNEL_ID, Person
+from tests.fakes.discord.harness import ScriptedGame, discord_settings, fake_discord, logged_in
+from tests.fakes.discord.limits import ChannelLimits
+from tests.fakes.discord.people import CHANNEL_ID, Person
+from tests.fakes.discord.server import FakeDiscord, Message
 from tests.test_discord_adapter import _png
 
 __all__ = ["fake_discord"]

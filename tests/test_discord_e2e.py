@@ -19,9 +19,9 @@ from bot.core.game import Game
 from bot.discord.adapter import SelfieBotClient
 from inference.errors import PREFIX as UNREADABLE_PREFIX
 from tests.conftest import SELFIES_DEV, needs_shared
-from tests.fakes.discord_http import FakeDiscord, Message
-from tests.fakes.discord_kit import ANN, BOB, bot, discord_settings, fake_discord
-from tests.fakes.discord_payloads import DiscordWorld
+from tests.fakes.discord.harness import ANN, BOB, bot, discord_settings, fake_discord
+from tests.fakes.discord.people import DiscordWorld
+from tests.fakes.discord.server import FakeDiscord, Message
 from tests.storage_support import (
     count_submissions,
     get_submission_by_bot_message,

@@ -19,9 +19,9 @@ from PIL import Image
 from bot.core.replies import Announcement, Reply
 from bot.discord.runner import MissingTokenError, build_client, serve
 from bot.settings import Settings
-from tests.fakes.discord_http import MESSAGE_CONTENT_INTENT, FakeDiscord
-from tests.fakes.discord_kit import ANN, TOKEN, ScriptedGame, discord_settings, fake_discord
-from tests.fakes.discord_payloads import CHANNEL_ID, DiscordWorld, guild_payload, message_payload
+from tests.fakes.discord.harness import ANN, TOKEN, ScriptedGame, discord_settings, fake_discord
+from tests.fakes.discord.people import CHANNEL_ID, DiscordWorld, guild_payload, message_payload
+from tests.fakes.discord.server import MESSAGE_CONTENT_INTENT, FakeDiscord
 
 __all__ = ["fake_discord"]
 

@@ -10,8 +10,8 @@ from PIL import Image
 
 from bot.core.events import PhotoEvent, ReactionEvent
 from bot.discord.adapter import SelfieBotClient
-from tests.fakes.discord_kit import ANN, BOB, ScriptedGame, bot, fake_discord, logged_in
-from tests.fakes.discord_payloads import CHANNEL_ID, DiscordWorld
+from tests.fakes.discord.harness import ANN, BOB, ScriptedGame, bot, fake_discord, logged_in
+from tests.fakes.discord.people import CHANNEL_ID, DiscordWorld
 
 __all__ = ["bot", "fake_discord", "logged_in"]
 

@@ -20,9 +20,9 @@ from bot.discord.render import to_discord, to_discord_plain
 from bot.settings import Settings
 from bot.telegram.render import to_telegram_html
 from tests.conftest import ROOT, needs_shared
-from tests.fakes.discord_http import FakeDiscord
-from tests.fakes.discord_kit import bot, fake_discord
-from tests.fakes.discord_payloads import DiscordWorld, Person
+from tests.fakes.discord.harness import bot, fake_discord
+from tests.fakes.discord.people import DiscordWorld, Person
+from tests.fakes.discord.server import FakeDiscord
 from tests.fakes.telegram.harness import api, bot_settings, running_bot
 from tests.fakes.telegram.people import Person as TelegramPerson
 from tests.fakes.telegram.people import private_chat

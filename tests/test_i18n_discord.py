@@ -12,8 +12,8 @@ from bot.core.game import Game
 from bot.core.i18n import Translator
 from bot.discord.adapter import SelfieBotClient
 from tests.conftest import needs_shared
-from tests.fakes.discord_kit import bot, discord_settings, fake_discord
-from tests.fakes.discord_payloads import DiscordWorld, Person
+from tests.fakes.discord.harness import bot, discord_settings, fake_discord
+from tests.fakes.discord.people import DiscordWorld, Person
 
 __all__ = ["bot", "fake_discord"]
 

@@ -19,7 +19,7 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
-from tests.fakes.discord_limits import ChannelLimits
+from tests.fakes.discord.limits import ChannelLimits
 
 API_PREFIX = "/api/v10"
 EPHEMERAL = 1 << 6

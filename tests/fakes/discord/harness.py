@@ -14,8 +14,8 @@ from bot.core.replies import Announcement, Reply
 from bot.discord.adapter import SelfieBotClient
 from bot.discord.runner import build_client
 from bot.settings import Settings
-from tests.fakes.discord_http import FakeDiscord
-from tests.fakes.discord_payloads import DiscordWorld, Person
+from tests.fakes.discord.people import DiscordWorld, Person
+from tests.fakes.discord.server import FakeDiscord
 
 TOKEN = "MTAxNjYx.fake-bot-token.for-tests-only"
 ANN = Person(600_000_000_000_000_001, "ann", "Ann")

@@ -15,7 +15,7 @@ from typing import Any
 
 import discord
 
-from tests.fakes.discord_http import (
+from tests.fakes.discord.server import (
     APP_ID,
     BOT_ID,
     OWNER_ID,
