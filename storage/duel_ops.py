@@ -3,15 +3,19 @@ together, and only the transaction whose conditional UPDATE matched gets to do i
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from storage import elo
 from storage.convert import DEFAULT_RATING, duel_record, upsert_insert
 from storage.records import DuelOutcome, DuelRecord, DuelStatus
 from storage.schema import duel_ratings, duels
+
+Rated = Callable[[float, float, float], tuple[float, float]]
+"""Both ratings after a game, from both ratings before and the first player's result (1, 0.5
+or 0): the game's rating rule (`bot.core.rules.DuelRules.rated`)."""
 
 
 async def finish(
@@ -22,6 +26,7 @@ async def finish(
     now: datetime,
     expect_challenger_played: bool,
     expect_opponent_played: bool,
+    rated: Rated,
 ) -> DuelOutcome | None:
     """active -> finished with `winner_user_id` (None: draw), if still in the state we saw.
 
@@ -54,7 +59,7 @@ async def finish(
         outcome = 0.5
     else:
         outcome = 1.0 if winner_user_id == finished.challenger_id else 0.0
-    ratings = await _rate(conn, finished, outcome, now)
+    ratings = await _rate(conn, finished, outcome, now, rated)
     return DuelOutcome(duel=finished, ratings=ratings)
 
 
@@ -78,7 +83,7 @@ async def expire(conn: AsyncConnection, duel: DuelRecord, *, now: datetime) -> D
 
 
 async def _rate(
-    conn: AsyncConnection, duel: DuelRecord, outcome_challenger: float, now: datetime
+    conn: AsyncConnection, duel: DuelRecord, outcome_challenger: float, now: datetime, rated: Rated
 ) -> dict[int, tuple[float, float]]:
     """Move both ratings; rows are locked in user-id order so two finishing duels that share
     a player serialise instead of losing an update or deadlocking."""
@@ -108,7 +113,7 @@ async def _rate(
         )
     ).all()
     before = {row.user_id: row.rating for row in rows}
-    new_challenger, new_opponent = elo.update(
+    new_challenger, new_opponent = rated(
         before[duel.challenger_id], before[duel.opponent_id], outcome_challenger
     )
     after = {duel.challenger_id: new_challenger, duel.opponent_id: new_opponent}

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import (
     ColumnElement,
@@ -38,6 +38,19 @@ from storage.schema import (
     duel_ratings,
     duels,
 )
+
+
+class DuelPolicy(Protocol):
+    """The game's duel rules (`bot.core.rules.DUELS`), applied here inside the transactions
+    that settle duels, where both photos' scores and both ratings are read."""
+
+    def winner(self, duel: DuelRecord) -> int | None:
+        """Who wins a duel with at least one photo in, at its end (None: a draw)."""
+        ...
+
+    def rated(self, rating: float, other: float, outcome: float) -> tuple[float, float]:
+        """Both ratings after a game; `outcome` is the first player's (1, 0.5 or 0)."""
+        ...
 
 
 class Duels:
@@ -145,13 +158,14 @@ class Duels:
         submission_id: int,
         score: float,
         *,
+        rules: DuelPolicy,
         now: datetime | None = None,
     ) -> DuelEntryResult:
         """Count this photo for the user's side of an active duel (only their first counts).
 
-        When both sides have played, the duel finishes in the same transaction: higher score
-        wins (equal is a draw) and both Elo ratings move. Raises `LookupError` if the duel is
-        unknown and `ValueError` if the user is not part of it.
+        When both sides have played, the duel finishes in the same transaction: `rules` name
+        the winner and move both ratings. Raises `LookupError` if the duel is unknown and
+        `ValueError` if the user is not part of it.
         """
         now = now_or(now)
 
@@ -185,29 +199,24 @@ class Duels:
             duel = duel_record(entered)
             if duel.challenger_score is None or duel.opponent_score is None:
                 return DuelEntryResult(duel, counted=True, outcome=None)
-            if duel.challenger_score == duel.opponent_score:
-                winner = None
-            elif duel.challenger_score > duel.opponent_score:
-                winner = duel.challenger_id
-            else:
-                winner = duel.opponent_id
             outcome = await duel_ops.finish(
                 conn,
                 duel,
-                winner_user_id=winner,
+                winner_user_id=rules.winner(duel),
                 now=now,
                 expect_challenger_played=True,
                 expect_opponent_played=True,
+                rated=rules.rated,
             )
             return DuelEntryResult(outcome.duel if outcome else duel, counted=True, outcome=outcome)
 
         return await self._run.write(work)
 
-    async def expire(self, *, now: datetime | None = None) -> list[DuelOutcome]:
+    async def expire(self, *, rules: DuelPolicy, now: datetime | None = None) -> list[DuelOutcome]:
         """Settle duels past their deadline, each exactly once across processes.
 
-        Pending -> expired. Active with one side played -> finished, that side wins (ratings
-        move). Active with nobody played -> expired.
+        Pending, or active with nobody played -> expired. Active with one side played ->
+        finished, with `rules` naming the winner and moving the ratings.
         """
         now = now_or(now)
         due = await self._run.all(
@@ -232,10 +241,11 @@ class Duels:
                 return await duel_ops.finish(
                     conn,
                     duel,
-                    winner_user_id=duel.challenger_id if challenger else duel.opponent_id,
+                    winner_user_id=rules.winner(duel),
                     now=now,
                     expect_challenger_played=challenger,
                     expect_opponent_played=opponent,
+                    rated=rules.rated,
                 )
 
             outcome = await self._run.write(work)

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.core.rules import SEASONS, streaks
+from bot.core.rules import DUELS, SEASONS, streaks
 from storage import (
     ChatSettings,
     DuelStatus,
@@ -453,15 +453,17 @@ async def test_duel_lifecycle_and_ratings(store: Store):
     assert await store.duels.decline(duel.id) is None
 
     ann_photo = (await add(store, chat.id, ann.id, 62.5, T0 + timedelta(minutes=2))).submission
-    first = await store.duels.record_entry(duel.id, ann.id, ann_photo.id, 62.5, now=T0)
+    first = await store.duels.record_entry(duel.id, ann.id, ann_photo.id, 62.5, now=T0, rules=DUELS)
     assert first.counted and first.outcome is None
-    second = await store.duels.record_entry(duel.id, ann.id, ann_photo.id, 99.0, now=T0)
+    second = await store.duels.record_entry(
+        duel.id, ann.id, ann_photo.id, 99.0, now=T0, rules=DUELS
+    )
     assert not second.counted and second.duel.challenger_score == 62.5
     with pytest.raises(ValueError):
-        await store.duels.record_entry(duel.id, 777, ann_photo.id, 1.0, now=T0)
+        await store.duels.record_entry(duel.id, 777, ann_photo.id, 1.0, now=T0, rules=DUELS)
 
     bob_photo = (await add(store, chat.id, bob.id, 40.0, T0 + timedelta(minutes=3))).submission
-    final = await store.duels.record_entry(duel.id, bob.id, bob_photo.id, 40.0, now=T0)
+    final = await store.duels.record_entry(duel.id, bob.id, bob_photo.id, 40.0, now=T0, rules=DUELS)
     assert final.outcome is not None
     assert final.outcome.duel.status is DuelStatus.FINISHED
     assert final.outcome.duel.winner_user_id == ann.id
@@ -482,8 +484,8 @@ async def test_duel_draw_and_expiry(store: Store):
     draw = await store.duels.create(chat.id, ann.id, bob.id, expires_at=deadline, now=T0)
     await store.duels.accept(draw.id, expires_at=deadline, now=T0)
     photo = (await add(store, chat.id, ann.id, 50, T0)).submission
-    await store.duels.record_entry(draw.id, ann.id, photo.id, 50.0, now=T0)
-    result = await store.duels.record_entry(draw.id, bob.id, photo.id, 50.0, now=T0)
+    await store.duels.record_entry(draw.id, ann.id, photo.id, 50.0, now=T0, rules=DUELS)
+    result = await store.duels.record_entry(draw.id, bob.id, photo.id, 50.0, now=T0, rules=DUELS)
     assert result.outcome.duel.winner_user_id is None
     assert result.outcome.ratings == {ann.id: (1000.0, 1000.0), bob.id: (1000.0, 1000.0)}
     assert (await store.duels.rating(chat.id, ann.id)).draws == 1
@@ -491,16 +493,18 @@ async def test_duel_draw_and_expiry(store: Store):
     ignored = await store.duels.create(chat.id, cat.id, ann.id, expires_at=deadline, now=T0)
     forfeit = await store.duels.create(chat.id, bob.id, cat.id, expires_at=deadline, now=T0)
     await store.duels.accept(forfeit.id, expires_at=deadline, now=T0)
-    await store.duels.record_entry(forfeit.id, cat.id, photo.id, 30.0, now=T0)
-    late = await store.duels.record_entry(forfeit.id, bob.id, photo.id, 90.0, now=deadline)
+    await store.duels.record_entry(forfeit.id, cat.id, photo.id, 30.0, now=T0, rules=DUELS)
+    late = await store.duels.record_entry(
+        forfeit.id, bob.id, photo.id, 90.0, now=deadline, rules=DUELS
+    )
     assert not late.counted
 
-    outcomes = await store.duels.expire(now=deadline)
+    outcomes = await store.duels.expire(now=deadline, rules=DUELS)
     by_id = {o.duel.id: o for o in outcomes}
     assert by_id[ignored.id].duel.status is DuelStatus.EXPIRED and by_id[ignored.id].ratings == {}
     assert by_id[forfeit.id].duel.winner_user_id == cat.id
     assert by_id[forfeit.id].ratings[cat.id][1] > 1000.0
-    assert await store.duels.expire(now=deadline) == []
+    assert await store.duels.expire(now=deadline, rules=DUELS) == []
     total = sum(r.rating for r in await duel_ratings(store, chat.id))
     assert total == pytest.approx(3000.0)
 

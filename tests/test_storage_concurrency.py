@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from bot.core.rules import SEASONS, RateLimit, retry_at
+from bot.core.rules import DUELS, SEASONS, RateLimit, retry_at
 from storage import NewSubmission, Store
 from storage.schema import announcements, seasons, submissions
 from tests.storage_support import BACKENDS, count_submissions, database_url, record_kwargs
@@ -146,8 +146,10 @@ async def test_duel_finishes_once_when_both_sides_play_together(stores: list[Sto
         duel = await first.duels.create(chat.id, ann.id, bob.id, expires_at=deadline, now=T0)
         await first.duels.accept(duel.id, expires_at=deadline, now=T0)
         entries = await asyncio.gather(
-            stores[1].duels.record_entry(duel.id, ann.id, photo.id, 60.0 + round_, now=T0),
-            stores[2].duels.record_entry(duel.id, bob.id, photo.id, 50.0, now=T0),
+            stores[1].duels.record_entry(
+                duel.id, ann.id, photo.id, 60.0 + round_, now=T0, rules=DUELS
+            ),
+            stores[2].duels.record_entry(duel.id, bob.id, photo.id, 50.0, now=T0, rules=DUELS),
         )
         assert all(e.counted for e in entries)
         assert sum(e.outcome is not None for e in entries) == 1

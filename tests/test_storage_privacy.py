@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from bot.core.rules import SEASONS
+from bot.core.rules import DUELS, SEASONS
 from storage import (
     NewSubmission,
     Store,
@@ -59,8 +59,8 @@ async def test_forget_user_removes_everything_about_them_only(store: Store):
         chat.id, ann.id, bob.id, expires_at=T0 + timedelta(days=1), now=T0
     )
     await store.duels.accept(duel.id, expires_at=T0 + timedelta(days=1), now=T0)
-    await store.duels.record_entry(duel.id, ann.id, ann_photo.id, 88, now=T0)
-    await store.duels.record_entry(duel.id, bob.id, bob_photo.id, 60, now=T0)
+    await store.duels.record_entry(duel.id, ann.id, ann_photo.id, 88, now=T0, rules=DUELS)
+    await store.duels.record_entry(duel.id, bob.id, bob_photo.id, 60, now=T0, rules=DUELS)
     season = await store.seasons.current(chat.id, rules=SEASONS, now=T0)
     await store.seasons.rollover(season.id, rules=SEASONS, now=T0 + timedelta(days=1), force=True)
 
@@ -214,8 +214,8 @@ async def test_export_holds_everything_forget_would_remove(store: Store):
     deadline = T0 + timedelta(days=1)
     duel = await store.duels.create(chat.id, bob.id, ann.id, expires_at=deadline, now=T0)
     await store.duels.accept(duel.id, expires_at=deadline, now=T0)
-    await store.duels.record_entry(duel.id, ann.id, ann_photo.id, 88, now=T0)
-    await store.duels.record_entry(duel.id, bob.id, bob_photo.id, 60, now=T0)
+    await store.duels.record_entry(duel.id, ann.id, ann_photo.id, 88, now=T0, rules=DUELS)
+    await store.duels.record_entry(duel.id, bob.id, bob_photo.id, 60, now=T0, rules=DUELS)
     season = await store.seasons.current(chat.id, rules=SEASONS, now=T0)
     await store.seasons.rollover(season.id, rules=SEASONS, now=T0 + timedelta(days=1), force=True)
 

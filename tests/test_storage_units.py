@@ -6,9 +6,8 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from bot.core.rules import streaks
+from bot.core.rules import DUELS, streaks
 from storage import Window, day_start, week_start
-from storage.elo import expected, update
 from storage.engine import normalize_url
 from storage.streaks import daily_summaries
 from storage.types import phash_from_db, phash_to_db
@@ -41,12 +40,12 @@ def test_daily_summaries_use_utc_days():
 
 
 def test_elo_is_zero_sum_and_rewards_upsets():
-    assert expected(1000, 1000) == 0.5
-    win, loss = update(1000, 1000, 1.0)
+    assert DUELS.expected(1000, 1000) == 0.5
+    win, loss = DUELS.rated(1000, 1000, 1.0)
     assert (win, loss) == (1016.0, 984.0)
-    upset, _ = update(900, 1100, 1.0)
+    upset, _ = DUELS.rated(900, 1100, 1.0)
     assert upset - 900 > 16
-    a, b = update(1234.5, 987.0, 0.5)
+    a, b = DUELS.rated(1234.5, 987.0, 0.5)
     assert a + b == pytest.approx(1234.5 + 987.0)
 
 

@@ -1,6 +1,7 @@
 """The game's rules in one place: what counts, how fast one may post, what a streak is, when
-seasons end and who wins them, and the ranges admins may choose. Flows, admin commands and the
-scheduler read them from here (storage applies the season rules inside its own transactions).
+seasons end and who wins them, who wins a duel and how ratings move, and the ranges admins may
+choose. Flows, admin commands and the scheduler read them from here (storage applies the season
+and duel rules inside its own transactions).
 
 Storage keeps only data constraints: column lengths and the setting ranges it refuses to store
 (`storage.limits`, re-exported here so a value the game accepts is never refused when saved).
@@ -8,20 +9,23 @@ Storage keeps only data constraints: column lengths and the setting ranges it re
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from storage.limits import RATE_LIMIT_PHOTOS, RATE_LIMIT_WINDOW_MINUTES, SEASON_DAYS, Bounds
-from storage.records import ChatSettings, Metric, Season, SubmissionStatus
+from storage.records import ChatSettings, DuelRecord, Metric, Season, SubmissionStatus
 
 __all__ = [
     "COUNTED",
+    "DUELS",
     "RATE_LIMIT_PHOTOS",
     "RATE_LIMIT_WINDOW_MINUTES",
     "SEASONS",
     "SEASON_DAYS",
     "Bounds",
+    "DuelRules",
     "RateLimit",
     "SeasonRules",
     "rate_limit",
@@ -99,3 +103,37 @@ class SeasonRules:
 
 
 SEASONS = SeasonRules()
+
+
+@dataclass(frozen=True)
+class DuelRules:
+    """Who wins a duel and how Elo ratings move (`storage.duels.DuelPolicy`)."""
+
+    k_factor: float = 32.0
+    """How far one game moves a rating (Elo's K)."""
+
+    def winner(self, duel: DuelRecord) -> int | None:
+        """The higher score wins and equal scores draw; when time runs out with one photo in,
+        its player wins."""
+        mine, theirs = duel.challenger_score, duel.opponent_score
+        if mine is None or theirs is None:
+            if mine is not None:
+                return duel.challenger_id
+            return duel.opponent_id if theirs is not None else None
+        if mine == theirs:
+            return None
+        return duel.challenger_id if mine > theirs else duel.opponent_id
+
+    @staticmethod
+    def expected(rating: float, other: float) -> float:
+        """Probability that a player rated `rating` beats one rated `other` (Elo's logistic)."""
+        return 1.0 / (1.0 + math.pow(10.0, (other - rating) / 400.0))
+
+    def rated(self, rating: float, other: float, outcome: float) -> tuple[float, float]:
+        """New ratings after a game; `outcome` is 1 (the first player won), 0.5 or 0. The
+        changes are equal and opposite, so ratings in a chat keep their sum."""
+        delta = self.k_factor * (outcome - self.expected(rating, other))
+        return rating + delta, other - delta
+
+
+DUELS = DuelRules()

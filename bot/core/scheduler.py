@@ -68,7 +68,7 @@ class Scheduler:
 
     async def _expire_duels(self, now: datetime) -> None:
         """Settle duels past their deadline and queue their outcome."""
-        for outcome in await self._svc.store.duels.expire(now=now):
+        for outcome in await self._svc.store.duels.expire(rules=rules.DUELS, now=now):
             earned = await duels.award_winner(self._svc, outcome)
             await self._svc.store.outbox.enqueue(
                 outcome.duel.chat_id,

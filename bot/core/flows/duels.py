@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from bot.core import rules
 from bot.core.badges import DUEL_WINNER
 from bot.core.commands import ButtonAction
 from bot.core.context import Services, Turn, update_tag
@@ -107,7 +108,7 @@ async def count_photo(
         if row.created_at < duel.accepted_at:
             continue
         entry = await svc.store.duels.record_entry(
-            duel.id, turn.user.id, row.id, float(score), now=row.created_at
+            duel.id, turn.user.id, row.id, float(score), rules=rules.DUELS, now=row.created_at
         )
         if not entry.counted:
             continue
