@@ -59,8 +59,8 @@ def play(
     import asyncio
 
     from bot.core.i18n import normalize, supported_languages
-    from bot.core.play import Player, run
     from bot.settings import get_settings
+    from bot.terminal.play import Player, run
     from models.registry import ModelMissingError
 
     if language is not None and normalize(language) is None:

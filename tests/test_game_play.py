@@ -8,7 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from bot.cli import app
-from bot.core.play import group_inputs
+from bot.terminal.play import group_inputs
 from tests.conftest import needs_shared
 
 DATA = Path(__file__).parent / "data"

@@ -16,7 +16,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 LOWER_PACKAGES = ("inference", "models", "storage")
 PLATFORM_LIBRARIES = ("telegram", "discord", "fastapi", "starlette", "uvicorn")
-ADAPTERS = ("bot.telegram", "bot.discord", "bot.web", "bot.serve", "bot.cli")
+ADAPTERS = ("bot.telegram", "bot.discord", "bot.web", "bot.terminal", "bot.serve", "bot.cli")
 
 
 def module_name(path: Path) -> str:
