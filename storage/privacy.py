@@ -226,6 +226,7 @@ async def export(conn: AsyncConnection, user_id: int) -> dict[str, Any]:
             "bot_message_id": record.bot_message_id,
             "update_id": record.update_id,
             "duplicate_of": record.duplicate_of,
+            "analysis": dict(record.analysis) if record.analysis is not None else None,
             "reactions_received": received.get(record.id, {}),
             "taste": _taste_json(taste.get(record.id)),
         }

@@ -68,6 +68,7 @@ async def add(
     status: SubmissionStatus = SubmissionStatus.SCORED,
     phash: int | None = None,
     update_id: str | None = None,
+    analysis: dict[str, object] | None = None,
 ):
     result = await store.submissions.record(
         NewSubmission(
@@ -79,6 +80,7 @@ async def add(
             score=score,
             phash=phash,
             created_at=at,
+            analysis=analysis,
             **record_kwargs(),
         ),
     )

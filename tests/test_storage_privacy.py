@@ -204,7 +204,8 @@ async def test_forget_and_export_cover_every_table_that_refers_to_users(store: S
 
 async def test_export_holds_everything_forget_would_remove(store: Store):
     chat, (ann, bob) = await setup_chat(store, "ann", "bob")
-    ann_photo = (await add(store, chat.id, ann.id, 88, T0)).submission
+    kept = {"score": 88, "faces": [{"box": [10, 20, 30, 30]}]}
+    ann_photo = (await add(store, chat.id, ann.id, 88, T0, analysis=kept)).submission
     await store.submissions.set_bot_message_id(ann_photo.id, "bot-1")
     bob_photo = (await add(store, chat.id, bob.id, 60, T0)).submission
     await store.reactions.add(ann_photo.id, bob.id, "🔥", now=T0)
@@ -222,6 +223,7 @@ async def test_export_holds_everything_forget_would_remove(store: Store):
     exported = json.loads(json.dumps(await store.privacy.export(ann.id)))
     (photo,) = exported["submissions"]
     assert photo["bot_message_id"] == "bot-1" and photo["reactions_received"] == {"🔥": 2}
+    assert photo["analysis"] == kept
     assert "Bob" not in json.dumps(exported) and "id-bob" not in json.dumps(exported)
     assert exported["badges"] == [
         {
