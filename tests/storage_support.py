@@ -12,8 +12,8 @@ import asyncio
 import atexit
 import os
 import uuid
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Iterator, Sequence
+from contextlib import asynccontextmanager, contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -127,6 +127,20 @@ async def database_url(backend: str, tmp_path: Path) -> str:
         atexit.register(_drop_session_database)
     await _empty_tables(_session_database)
     return _session_database
+
+
+@asynccontextmanager
+async def separate_stores(backend: str, tmp_path: Path, count: int) -> AsyncIterator[list[Store]]:
+    """`count` independent Stores (own engine and pool each) on one fresh database: stand-ins
+    for separate bot processes. The first migrates it; all are closed on exit."""
+    url = await database_url(backend, tmp_path)
+    opened = [await Store.open(url)]
+    try:
+        opened += [await Store.open(url, migrate=False) for _ in range(count - 1)]
+        yield opened
+    finally:
+        for store in opened:
+            await store.close()
 
 
 def record_kwargs(**overrides: Any) -> dict[str, Any]:

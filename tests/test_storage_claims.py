@@ -11,7 +11,7 @@ import pytest
 
 from storage import Store
 from storage.claims import ClaimState, new_owner
-from tests.storage_support import BACKENDS, database_url
+from tests.storage_support import BACKENDS, separate_stores
 
 T0 = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 LEASE = timedelta(seconds=60)
@@ -20,12 +20,8 @@ PROCESSES = 4
 
 @pytest.fixture(params=BACKENDS)
 async def stores(request: pytest.FixtureRequest, tmp_path):
-    url = await database_url(request.param, tmp_path)
-    opened = [await Store.open(url)]
-    opened += [await Store.open(url, migrate=False) for _ in range(PROCESSES - 1)]
-    yield opened
-    for store in opened:
-        await store.close()
+    async with separate_stores(request.param, tmp_path, PROCESSES) as opened:
+        yield opened
 
 
 async def test_of_many_racing_copies_exactly_one_takes_each_update(stores: list[Store]) -> None:

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from bot.core.rules import DUELS, SEASONS, RateLimit, retry_at
 from storage import NewSubmission, Store
 from storage.schema import announcements, seasons, submissions
-from tests.storage_support import BACKENDS, count_submissions, database_url, record_kwargs
+from tests.storage_support import BACKENDS, count_submissions, record_kwargs, separate_stores
 
 T0 = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 PROCESSES = 4
@@ -22,12 +22,8 @@ PROCESSES = 4
 @pytest.fixture(params=BACKENDS)
 async def stores(request: pytest.FixtureRequest, tmp_path):
     """Several independent Stores (own engine and pool each) on one fresh database."""
-    url = await database_url(request.param, tmp_path)
-    opened = [await Store.open(url)]
-    opened += [await Store.open(url, migrate=False) for _ in range(PROCESSES - 1)]
-    yield opened
-    for store in opened:
-        await store.close()
+    async with separate_stores(request.param, tmp_path, PROCESSES) as opened:
+        yield opened
 
 
 async def count_rows(store: Store, table) -> int:
