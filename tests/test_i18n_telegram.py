@@ -4,7 +4,6 @@ language its admin sets."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -13,11 +12,11 @@ from bot.core.game import Game
 from bot.core.i18n import Translator
 from bot.settings import Settings
 from tests.conftest import needs_shared
-from tests.fakes.telegram.harness import api, bot_settings, running_bot
+from tests.fakes.telegram.harness import api, bot_settings, game, running_bot, shown_text
 from tests.fakes.telegram.people import Person, group_chat, private_chat
-from tests.fakes.telegram.server import ApiCall, FakeBotApi
+from tests.fakes.telegram.server import FakeBotApi
 
-__all__ = ["api"]
+__all__ = ["api", "game"]
 
 pytestmark = needs_shared
 
@@ -27,17 +26,6 @@ def settings(api: FakeBotApi, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -
     return bot_settings(
         api, monkeypatch, SELFIEBOT_CACHE_DIR=str(tmp_path), SELFIEBOT_STREAK_REMINDERS="false"
     )
-
-
-@pytest.fixture
-async def game(settings: Settings) -> AsyncIterator[Game]:
-    game = await Game.open(settings)
-    yield game
-    await game.close()
-
-
-def shown(call: ApiCall) -> str:
-    return call.result.get("text") or call.result.get("caption") or ""
 
 
 async def test_each_person_in_their_language_and_the_group_in_its_own(
@@ -60,8 +48,8 @@ async def test_each_person_in_their_language_and_the_group_in_its_own(
         await api.wait_for(lambda: len(api.sent()) >= 5, what="the Portuguese board")
 
     help_, me, english_board, changed, board = api.sent()
-    assert shown(help_).startswith("📸 Игра в селфи")
-    assert shown(me).startswith("👤 Ivan в этом чате")
-    assert Translator("en")("top.title.season", number=1) in shown(english_board)
-    assert shown(changed) == "Idioma alterado para pt_BR (Português (Brasil))."
-    assert Translator("pt_BR")("top.title.season", number=1) in shown(board)
+    assert shown_text(help_).startswith("📸 Игра в селфи")
+    assert shown_text(me).startswith("👤 Ivan в этом чате")
+    assert Translator("en")("top.title.season", number=1) in shown_text(english_board)
+    assert shown_text(changed) == "Idioma alterado para pt_BR (Português (Brasil))."
+    assert Translator("pt_BR")("top.title.season", number=1) in shown_text(board)

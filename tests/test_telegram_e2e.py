@@ -8,7 +8,6 @@ HTTP to the local server (or on what the game stored), never on adapter internal
 from __future__ import annotations
 
 import io
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -21,9 +20,9 @@ from bot.settings import Settings
 from inference.errors import PREFIX as UNREADABLE_PREFIX
 from storage.records import SubmissionRecord
 from tests.conftest import ROOT, needs_shared
-from tests.fakes.telegram.harness import api, bot_settings, running_bot
+from tests.fakes.telegram.harness import api, bot_settings, game, running_bot, shown_text
 from tests.fakes.telegram.people import Person, group_chat, private_chat
-from tests.fakes.telegram.server import ApiCall, FakeBotApi
+from tests.fakes.telegram.server import FakeBotApi
 from tests.storage_support import (
     count_submissions,
     get_submission_by_bot_message,
@@ -31,7 +30,7 @@ from tests.storage_support import (
     reaction_counts,
 )
 
-__all__ = ["api"]
+__all__ = ["api", "game"]
 
 pytestmark = needs_shared
 
@@ -51,13 +50,6 @@ def settings(api: FakeBotApi, monkeypatch: pytest.MonkeyPatch, model_cache: Path
     )
 
 
-@pytest.fixture
-async def game(settings: Settings) -> AsyncIterator[Game]:
-    game = await Game.open(settings)  # temp SQLite in the test's data dir, the seed model
-    yield game
-    await game.close()
-
-
 def image_format(data: bytes) -> str:
     with Image.open(io.BytesIO(data)) as image:
         image.load()
@@ -67,11 +59,6 @@ def image_format(data: bytes) -> str:
 def buttons_of(call_result: dict) -> dict[str, str]:
     rows = call_result.get("reply_markup", {}).get("inline_keyboard", [])
     return {b["text"]: b["callback_data"] for row in rows for b in row}
-
-
-def shown_text(call: ApiCall) -> str:
-    """What the user reads: a message's text or a photo's caption (as Telegram parsed it)."""
-    return call.result.get("text") or call.result.get("caption") or ""
 
 
 def corrupt_jpeg() -> bytes:

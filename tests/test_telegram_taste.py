@@ -4,7 +4,6 @@ the audience is Telegram's member count less the author and the bot."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -15,11 +14,11 @@ from bot.telegram.runner import ALLOWED_UPDATES
 from inference.taste.features import FEATURES_VERSION
 from storage.taste import TastePhoto
 from tests.conftest import ROOT, needs_shared
-from tests.fakes.telegram.harness import api, bot_settings, running_bot
+from tests.fakes.telegram.harness import api, bot_settings, game, running_bot
 from tests.fakes.telegram.people import Person, anonymous_reactions, group_chat
 from tests.fakes.telegram.server import FakeBotApi
 
-__all__ = ["api"]
+__all__ = ["api", "game"]
 
 pytestmark = needs_shared
 
@@ -34,13 +33,6 @@ def settings(api: FakeBotApi, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -
         SELFIEBOT_CACHE_DIR=str(tmp_path / "cache"),
         SELFIEBOT_STREAK_REMINDERS="false",
     )
-
-
-@pytest.fixture
-async def game(settings: Settings) -> AsyncIterator[Game]:
-    game = await Game.open(settings)
-    yield game
-    await game.close()
 
 
 async def _taste_row(game: Game, chat_id: int, reactions: int) -> TastePhoto | None:

@@ -12,10 +12,11 @@ from typing import Any
 import pytest
 
 from bot.core.events import ChatRef, Event
+from bot.core.game import Game
 from bot.core.replies import Announcement, Reply
 from bot.settings import Settings
 from bot.telegram.runner import serve
-from tests.fakes.telegram.server import FakeBotApi
+from tests.fakes.telegram.server import ApiCall, FakeBotApi
 
 
 @pytest.fixture
@@ -23,6 +24,19 @@ def api() -> Iterator[FakeBotApi]:
     """The fake Bot API on 127.0.0.1 for one test (conftest keeps everything else offline)."""
     with FakeBotApi() as server:
         yield server
+
+
+@pytest.fixture
+async def game(settings: Settings) -> AsyncIterator[Game]:
+    """The real game (models, SQLite in the test's data dir) on the module's `settings`."""
+    opened = await Game.open(settings)
+    yield opened
+    await opened.close()
+
+
+def shown_text(call: ApiCall) -> str:
+    """What the user reads: a message's text or a photo's caption (as Telegram parsed it)."""
+    return call.result.get("text") or call.result.get("caption") or ""
 
 
 def bot_settings(api: FakeBotApi, monkeypatch: pytest.MonkeyPatch, **env: str) -> Settings:
