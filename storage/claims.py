@@ -25,8 +25,8 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.convert import upsert_insert
-from storage.records import as_utc, utcnow
-from storage.runner import Runner
+from storage.records import as_utc
+from storage.runner import Runner, now_or
 from storage.schema import last_photos, processed_updates, submissions
 
 _p = processed_updates.c
@@ -79,7 +79,7 @@ class UpdateClaims:
         now: datetime | None = None,
     ) -> Claim:
         """Take the delivery for `owner` for `lease`, unless someone else holds or answered it."""
-        now = as_utc(now) if now is not None else utcnow()
+        now = now_or(now)
         until = now + lease
         key = (_p.platform == platform, _p.update_id == update_id)
 
@@ -129,7 +129,7 @@ class UpdateClaims:
         Losing it means the lease ran out and another process retook the update: that process
         answers instead.
         """
-        now = as_utc(now) if now is not None else utcnow()
+        now = now_or(now)
 
         async def work(conn: AsyncConnection) -> bool:
             row = (
@@ -193,7 +193,7 @@ class LastPhotos:
         now: datetime | None = None,
     ) -> None:
         """Keep the handle of the user's newest photo and the submission that analysed it."""
-        now = as_utc(now) if now is not None else utcnow()
+        now = now_or(now)
         values = {"handle": handle, "stored_at": now, "submission_id": submission_id}
 
         async def work(conn: AsyncConnection) -> None:
