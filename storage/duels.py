@@ -53,6 +53,29 @@ class DuelPolicy(Protocol):
         ...
 
 
+async def _finish_by_rules(
+    conn: AsyncConnection,
+    duel: DuelRecord,
+    rules: DuelPolicy,
+    *,
+    now: datetime,
+    challenger_played: bool,
+    opponent_played: bool,
+) -> DuelOutcome | None:
+    """Finish `duel` with the winner and ratings `rules` give, if it is still as the caller saw
+    it (active, with these sides played): both ways a duel ends (the second photo, the
+    deadline) settle it the same way."""
+    return await duel_ops.finish(
+        conn,
+        duel,
+        winner_user_id=rules.winner(duel),
+        now=now,
+        expect_challenger_played=challenger_played,
+        expect_opponent_played=opponent_played,
+        rated=rules.rated,
+    )
+
+
 class Duels:
     """Challenges between two players and the Elo ratings they move."""
 
@@ -199,14 +222,8 @@ class Duels:
             duel = duel_record(entered)
             if duel.challenger_score is None or duel.opponent_score is None:
                 return DuelEntryResult(duel, counted=True, outcome=None)
-            outcome = await duel_ops.finish(
-                conn,
-                duel,
-                winner_user_id=rules.winner(duel),
-                now=now,
-                expect_challenger_played=True,
-                expect_opponent_played=True,
-                rated=rules.rated,
+            outcome = await _finish_by_rules(
+                conn, duel, rules, now=now, challenger_played=True, opponent_played=True
             )
             return DuelEntryResult(outcome.duel if outcome else duel, counted=True, outcome=outcome)
 
@@ -238,14 +255,13 @@ class Duels:
                 opponent = duel.opponent_submission_id is not None
                 if duel.status is DuelStatus.PENDING or not (challenger or opponent):
                     return await duel_ops.expire(conn, duel, now=now)
-                return await duel_ops.finish(
+                return await _finish_by_rules(
                     conn,
                     duel,
-                    winner_user_id=rules.winner(duel),
+                    rules,
                     now=now,
-                    expect_challenger_played=challenger,
-                    expect_opponent_played=opponent,
-                    rated=rules.rated,
+                    challenger_played=challenger,
+                    opponent_played=opponent,
                 )
 
             outcome = await self._run.write(work)
