@@ -450,7 +450,7 @@ async def test_announcements_are_posted_to_their_channel(
     game.announcements = [
         Announcement("discord", str(CHANNEL_ID), Reply("🏆 Season over", tag="season:1"))
     ]
-    assert await client.deliver_announcements() == 1
+    assert await client.announcer.poll_once() == 1
     (message,) = fake_discord.visible()
     assert (message.channel_id, message.text) == (CHANNEL_ID, "🏆 Season over")
     assert game.sent == [(ChatRef("discord", str(CHANNEL_ID)), "season:1", str(message.id))]
@@ -465,7 +465,7 @@ async def test_an_announcement_the_bot_may_not_post_does_not_stop_the_others(
         Announcement("discord", "42", Reply("lost")),
         Announcement("discord", str(CHANNEL_ID), Reply("delivered")),
     ]
-    assert await client.deliver_announcements() == 1
+    assert await client.announcer.poll_once() == 1
     assert [m.text for m in fake_discord.visible()] == ["delivered"]
 
 

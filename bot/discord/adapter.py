@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING, Any
 import aiohttp
 import discord
 from discord import app_commands
-from discord.ext import tasks
 
 from bot.core.busy import BusyChats
 from bot.core.events import (
@@ -31,6 +30,7 @@ from bot.core.events import (
     Sender,
 )
 from bot.core.i18n import Translator
+from bot.core.poller import AnnouncementPoller
 from bot.core.replies import Announcement, Reply
 from bot.discord import busy, photo_handles
 from bot.discord.components import CoreButton
@@ -82,8 +82,8 @@ class SelfieBotClient(discord.AutoShardedClient):
         self.settings = settings
         self.tree = app_commands.CommandTree(self)
         register_commands(self.tree, self)
-        self.announcer = tasks.loop(seconds=settings.discord_announce_interval_seconds)(
-            self.deliver_announcements
+        self.announcer = AnnouncementPoller(
+            game, PLATFORM, self.announce, every=settings.discord_announce_interval_seconds
         )
         self._reaction_locks: weakref.WeakValueDictionary[int, asyncio.Lock] = (
             weakref.WeakValueDictionary()
@@ -135,7 +135,7 @@ class SelfieBotClient(discord.AutoShardedClient):
         return synced
 
     async def close(self) -> None:
-        self.announcer.cancel()
+        await self.announcer.stop()
         if self._sync_retry is not None:
             self._sync_retry.cancel()
         await self._busy.close()
@@ -418,36 +418,19 @@ class SelfieBotClient(discord.AutoShardedClient):
 
     # --- announcements ---------------------------------------------------------------------
 
-    async def deliver_announcements(self) -> int:
-        """Post what the core says is due; returns how many were posted.
-
-        Each announcement is handed out once across all processes, so a failed post is logged
-        rather than retried by another shard.
-        """
-        try:
-            due = await self.game.due_announcements(PLATFORM)
-        except Exception:
-            log.exception("Could not fetch due announcements")
-            return 0
-        posted = 0
-        for announcement in due:
-            try:
-                await self._announce(announcement)
-            except discord.HTTPException as exc:
-                log.warning("Announcement to channel %s failed: %s", announcement.chat_id, exc)
-                continue
-            except Exception:
-                log.exception("Announcement to channel %s failed", announcement.chat_id)
-                continue
-            posted += 1
-        return posted
-
-    async def _announce(self, announcement: Announcement) -> None:
+    async def announce(self, announcement: Announcement) -> bool:
+        """Post one announcement for the core's poller (`bot.core.poller`); False when Discord
+        refused it (no permission, channel gone), which is logged and not retried."""
         channel = self.get_partial_messageable(int(announcement.chat_id))
-        sent = await send_to_channel(channel, announcement.reply)
+        try:
+            sent = await send_to_channel(channel, announcement.reply)
+        except discord.HTTPException as exc:
+            log.warning("Announcement to channel %s failed: %s", announcement.chat_id, exc)
+            return False
         if announcement.reply.tag:
             chat = ChatRef(PLATFORM, announcement.chat_id)
             await self.game.reply_sent(chat, announcement.reply.tag, str(sent.id))
+        return True
 
 
 def _members_of(guild: discord.Guild | None) -> Callable[[], Awaitable[int | None]]:

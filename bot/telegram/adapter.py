@@ -161,22 +161,18 @@ class TelegramAdapter:
         """Application error handler: errors outside `on_update` (jobs, PTB internals)."""
         log.error("Telegram adapter error", exc_info=context.error)
 
-    async def announce(self, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """JobQueue callback: send the season results, duel outcomes and reminders now due."""
-        announcements = await self._game.due_announcements(PLATFORM)
-        outbox = Outbox(context.bot)
-        for announcement in announcements:
-            await self._announce_one(outbox, announcement)
-
-    async def _announce_one(self, outbox: Outbox, announcement: Announcement) -> None:
+    async def announce(self, bot: Bot, announcement: Announcement) -> bool:
+        """Send one season result, duel outcome or reminder for the core's poller
+        (`bot.core.poller`); False when Telegram refused it, which is logged, not retried."""
         chat = ChatRef(PLATFORM, announcement.chat_id)
         reply = dataclasses.replace(announcement.reply, reply_to_event=False)
         try:
-            delivered = await outbox.deliver(reply, Destination(chat))
+            delivered = await Outbox(bot).deliver(reply, Destination(chat))
         except TelegramError as exc:
             log.warning("Announcement to chat %s not delivered: %s", announcement.chat_id, exc)
-            return
+            return False
         await self._report(reply, delivered)
+        return True
 
     # --- messages ---------------------------------------------------------------------------
 

@@ -14,6 +14,7 @@ import logging
 import re
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from functools import partial
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
@@ -24,10 +25,12 @@ from telegram.ext import Application, ApplicationBuilder, TypeHandler
 
 from bot.core.commands import COMMANDS, CommandSpec
 from bot.core.i18n import DEFAULT_LANGUAGE, LANGUAGES, Translator
+from bot.core.poller import AnnouncementPoller
 from bot.logs import redact, register_secret
 from bot.settings import Settings
 from bot.telegram.adapter import TelegramAdapter, download_limit
 from bot.telegram.network import NetworkHealth, ResilientRateLimiter
+from bot.telegram.translate import PLATFORM
 from bot.telegram.webhook import WebhookServer
 
 if TYPE_CHECKING:
@@ -44,7 +47,6 @@ ALLOWED_UPDATES = (
 """Reactions (named, and anonymous totals) are delivered only when asked for explicitly, and
 in groups only to an admin bot; edits and channel posts are not game input."""
 
-ANNOUNCE_JOB = "selfiebot-announcements"
 COMMAND_MENU_RETRY_SECONDS = (30.0, 3600.0)
 """First and longest wait between attempts to register the command menu."""
 _SECRET_TOKEN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
@@ -76,7 +78,8 @@ def webhook_secret(settings: Settings) -> str:
 
 
 def build_application(game: Game, settings: Settings) -> Application:
-    """The PTB Application wired to `game`: handlers, rate limiter, announcement job."""
+    """The PTB Application wired to `game`: handlers, rate limiter, announcement poller
+    (`bot_data["announcer"]`, started and stopped by `running`)."""
     token = bot_token(settings)
     register_secret(token)
     if settings.telegram_webhook_url:
@@ -99,13 +102,9 @@ def build_application(game: Game, settings: Settings) -> Application:
     )
     application.add_handler(TypeHandler(Update, adapter.on_update))
     application.add_error_handler(adapter.on_error)
-    if application.job_queue is None:
-        raise RuntimeError('JobQueue missing: install "python-telegram-bot[job-queue]"')
-    application.job_queue.run_repeating(
-        adapter.announce,
-        interval=settings.telegram_announce_interval_seconds,
-        first=settings.telegram_announce_interval_seconds,
-        name=ANNOUNCE_JOB,
+    every = settings.telegram_announce_interval_seconds
+    application.bot_data["announcer"] = AnnouncementPoller(
+        game, PLATFORM, partial(adapter.announce, application.bot), every=every, first=every
     )
     application.bot_data["health"] = health
     return application
@@ -172,6 +171,7 @@ async def running(
     finds a running updater.
     """
     health: NetworkHealth = application.bot_data["health"]
+    announcer: AnnouncementPoller = application.bot_data["announcer"]
     updater = application.updater
     if updater is None:
         raise RuntimeError("the Application was built without an Updater")
@@ -202,11 +202,13 @@ async def running(
                 )
                 mode = "long polling"
             await application.start()
+            announcer.start()
             log.info("Telegram bot @%s receiving updates by %s", application.bot.username, mode)
             if ready is not None:
                 ready()
             yield
         finally:
+            await announcer.stop()
             if menu is not None:
                 menu.cancel()
                 with contextlib.suppress(asyncio.CancelledError, TelegramError):

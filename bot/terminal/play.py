@@ -31,7 +31,8 @@ from bot.core.events import (
 )
 from bot.core.game import Game
 from bot.core.markup import to_plain
-from bot.core.replies import Button, Reply
+from bot.core.poller import AnnouncementPoller
+from bot.core.replies import Announcement, Button, Reply
 from bot.settings import Settings
 
 PLATFORM = "cli"
@@ -199,10 +200,15 @@ async def run(
                     await game.reply_sent(event.chat, reply.tag, uuid.uuid4().hex)
                 printed.extend(render(reply, player, out, photo, counter))
                 printed.append("")
-        for announcement in await game.due_announcements(PLATFORM):
+
+        async def print_announcement(announcement: Announcement) -> bool:
             printed.append(f"[announcement to {announcement.chat_id}]")
             printed.extend(render(announcement.reply, player, out, None, counter))
             printed.append("")
+            return True
+
+        # One tick of the core's poller: a terminal session is one invocation, not a service.
+        await AnnouncementPoller(game, PLATFORM, print_announcement, every=0).poll_once()
     finally:
         await game.close()
     return printed

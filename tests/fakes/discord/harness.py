@@ -42,7 +42,7 @@ async def logged_in(
     client = build_client(game, settings)  # type: ignore[arg-type]
     await client.login(TOKEN)
     try:
-        client.announcer.cancel()
+        await client.announcer.stop()
         world = DiscordWorld(fake, client)
         world.guild_create()
         yield client, world

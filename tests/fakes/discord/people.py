@@ -48,8 +48,9 @@ class Person:
 
 
 def _settled_names(name: str) -> bool:
-    """Tasks discord.py starts per event; the announcement loop runs forever, so it is not one."""
-    return name.startswith(("discord", "CommandTree")) and not name.startswith("discord-ext-tasks")
+    """Tasks discord.py starts per event (the core's announcement poller, which runs forever,
+    is named `announcements-discord`, so it is not one)."""
+    return name.startswith(("discord", "CommandTree"))
 
 
 def guild_payload() -> dict[str, Any]:
