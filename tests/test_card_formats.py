@@ -21,9 +21,10 @@ from bot.web.app import create_app
 from bot.web.players import PLAYER_COOKIE, WEB_CHAT
 from inference import Analyzer
 from tests.conftest import needs_shared
-from tests.web_support import SELFIE, web_settings
+from tests.web_support import SELFIE, analyzer, web_settings
 
 pytestmark = needs_shared
+__all__ = ["analyzer"]
 
 ASTRONAUT = (Path(__file__).parent / "data" / "astronaut.jpg").read_bytes()
 """One small face: framing it is a believable edit that raises the score (a best edit)."""
@@ -31,13 +32,6 @@ MIRRORED = io.BytesIO()
 Image.open(io.BytesIO(ASTRONAUT)).transpose(Image.Transpose.FLIP_LEFT_RIGHT).save(MIRRORED, "JPEG")
 ANN = Sender(platform=WEB_CHAT.platform, user_id="ann", display_name="Ann")
 KEY = "format-key-0123456789"
-
-
-@pytest.fixture(scope="module")
-def analyzer(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Analyzer]:
-    settings = web_settings(tmp_path_factory.mktemp("format-models"))
-    with Analyzer.from_config(settings.analyzer_config()) as shared:
-        yield shared
 
 
 @pytest.fixture

@@ -15,7 +15,9 @@ from bot.web.app import create_app
 from bot.web.language import LANGUAGE_COOKIE, page_language
 from inference import Analyzer
 from tests.conftest import needs_shared
-from tests.web_support import SELFIE, web_settings
+from tests.web_support import SELFIE, analyzer, web_settings
+
+__all__ = ["analyzer"]
 
 
 def test_the_switchers_choice_beats_the_cookie_which_beats_the_browser() -> None:
@@ -23,14 +25,6 @@ def test_the_switchers_choice_beats_the_cookie_which_beats_the_browser() -> None
     assert page_language(None, "ru", "fr-CA, en;q=0.5") == "ru"
     assert page_language(None, None, "zh-CN, fr-CA;q=0.9, en;q=0.5") == "fr"
     assert page_language(None, "xx", None) == "en"
-
-
-@pytest.fixture(scope="module")
-def analyzer(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Analyzer]:
-    with Analyzer.from_config(
-        web_settings(tmp_path_factory.mktemp("i18n-web")).analyzer_config()
-    ) as shared:
-        yield shared
 
 
 @pytest.fixture

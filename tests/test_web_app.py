@@ -25,19 +25,13 @@ from bot.web.players import NICKNAME_COOKIE, PLAYER_COOKIE
 from inference import EMOTIONS, Analyzer
 from tests.conftest import needs_shared
 from tests.fake_adapter import FakeClock
-from tests.web_support import NO_FACE, SELFIE, altered_selfie, jpeg_bytes, web_settings
+from tests.web_support import NO_FACE, SELFIE, altered_selfie, analyzer, jpeg_bytes, web_settings
 
 pytestmark = needs_shared
+__all__ = ["analyzer"]
 
 PROBLEM = "application/problem+json"
 KEY = "test-key-0123456789"
-
-
-@pytest.fixture(scope="module")
-def analyzer(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Analyzer]:
-    settings = web_settings(tmp_path_factory.mktemp("web-models"))
-    with Analyzer.from_config(settings.analyzer_config()) as shared:
-        yield shared
 
 
 @pytest.fixture

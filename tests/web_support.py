@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 from PIL import Image
 
 from bot.settings import Settings
+from inference import Analyzer
 from tests.conftest import SEED_MODEL
 
 DATA = Path(__file__).parent / "data"
@@ -25,6 +28,14 @@ def web_settings(base: Path, **overrides: object) -> Settings:
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)
+
+
+@pytest.fixture(scope="module")
+def analyzer(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Analyzer]:
+    """One analyzer (models loaded once) for a whole test module; import it by name."""
+    settings = web_settings(tmp_path_factory.mktemp("web-models"))
+    with Analyzer.from_config(settings.analyzer_config()) as shared:
+        yield shared
 
 
 def jpeg_bytes(image: Image.Image, quality: int = 90) -> bytes:
