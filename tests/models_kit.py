@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import hashlib
 import http.server
-import socket
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,6 +17,7 @@ from onnx import TensorProto, helper
 from models.registry import ModelFile
 from models.seed import popularity_card
 from tests.converter_kit import Layers, Spec, write_sequential
+from tests.ports import free_port
 
 
 def tiny_popularity_h5(
@@ -89,7 +89,4 @@ def serve_directory(directory: Path) -> Iterator[str]:
 
 def closed_port_url() -> str:
     """An address on loopback where nothing listens, so connecting is refused at once."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    return f"http://127.0.0.1:{port}/best_model.h5"
+    return f"http://127.0.0.1:{free_port()}/best_model.h5"

@@ -24,7 +24,8 @@ import pytest
 
 from bot.core.i18n import Translator
 from tests.conftest import SEED_MODEL, needs_shared
-from tests.test_run import SELFIEBOT, command_env, free_port, wait_until_up
+from tests.ports import free_port
+from tests.test_run import SELFIEBOT, command_env, wait_until_up
 from tests.web_support import SELFIE, altered_selfie
 
 CHROMIUM = Path("/usr/bin/chromium")

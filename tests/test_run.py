@@ -24,17 +24,12 @@ import pytest
 from bot import serve
 from bot.settings import Settings
 from tests.conftest import SEED_MODEL, needs_shared
+from tests.ports import free_port
 from tests.web_support import web_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 SELFIEBOT = [str(Path(sys.executable).with_name("selfiebot"))]
 TOKEN = "123456:SECRET-TOKEN-VALUE"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def command_env(tmp_path: Path, **extra: str) -> dict[str, str]:

@@ -16,17 +16,12 @@ from bot.telegram.runner import webhook_secret
 from tests.fakes.telegram.harness import ScriptedGame, api, bot_settings, running_bot
 from tests.fakes.telegram.people import Person, private_chat
 from tests.fakes.telegram.server import FakeBotApi
+from tests.ports import free_port
 
 __all__ = ["api"]
 
 SECRET = "s3cret-Token_for-webhook"
 HOOK_URL = "https://bot.example.org/telegram/hook"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def webhook_settings(api: FakeBotApi, monkeypatch: pytest.MonkeyPatch, port: int) -> Settings:

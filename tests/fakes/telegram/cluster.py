@@ -28,16 +28,11 @@ from typing import Any
 import httpx
 
 from tests.fakes.telegram.server import FakeBotApi
+from tests.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[3]
 SECRET = "cluster-webhook-secret"
 HOOK_PATH = "/telegram/hook"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def accepting(port: int) -> bool:
