@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
+import sys
 import uuid
 import weakref
 from collections.abc import Awaitable, Callable, Sequence
@@ -19,6 +20,7 @@ import aiohttp
 import discord
 from discord import app_commands
 
+from bot.core.boundary import failed
 from bot.core.busy import BusyChats
 from bot.core.events import (
     ButtonEvent,
@@ -29,7 +31,6 @@ from bot.core.events import (
     ReactionEvent,
     Sender,
 )
-from bot.core.i18n import Translator
 from bot.core.poller import AnnouncementPoller
 from bot.core.replies import Announcement, Reply
 from bot.discord import busy, photo_handles
@@ -81,6 +82,7 @@ class SelfieBotClient(discord.AutoShardedClient):
         self.game = game
         self.settings = settings
         self.tree = app_commands.CommandTree(self)
+        self.tree.error(self.on_command_error)
         register_commands(self.tree, self)
         self.announcer = AnnouncementPoller(
             game, PLATFORM, self.announce, every=settings.discord_announce_interval_seconds
@@ -141,15 +143,30 @@ class SelfieBotClient(discord.AutoShardedClient):
         await self._busy.close()
         await super().close()
 
+    async def on_error(self, event_method: str, /, *args: Any, **kwargs: Any) -> None:
+        """discord.py's hook for an exception escaping an event handler: the core's error
+        boundary logs and counts it. The handlers answer what they can themselves (`_handle`),
+        so what reaches here failed while answering and gets no second attempt."""
+        error = sys.exc_info()[1]
+        if error is not None:
+            failed(PLATFORM, f"event {event_method}", error, None)
+
+    async def on_command_error(
+        self, interaction: discord.Interaction, error: app_commands.AppCommandError
+    ) -> None:
+        """The command tree's hook, the same boundary for slash commands."""
+        cause = error.original if isinstance(error, app_commands.CommandInvokeError) else error
+        failed(PLATFORM, f"interaction {interaction.id}", cause, None)
+
     # --- core plumbing ---------------------------------------------------------------------
 
     async def _handle(self, event: Event, language: str | None) -> list[Reply]:
         """`Game.handle`, with a private apology instead of silence when the core fails."""
         try:
             return await self.game.handle(event)
-        except Exception:
-            log.exception("The game failed on Discord update %s", event.update_id)
-            return [Reply(Translator(language)("error.generic"), private=True)]
+        except Exception as error:
+            apology = failed(PLATFORM, f"update {event.update_id}", error, language)
+            return [Reply(apology, private=True)]
 
     async def _claim(self, interaction: discord.Interaction) -> bool:
         """Claim the interaction before touching it: a copy (a re-dispatch, another shard or

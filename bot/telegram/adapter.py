@@ -19,6 +19,7 @@ from telegram.constants import CallbackQueryLimit, ChatAction, FileSizeLimit
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import ContextTypes
 
+from bot.core.boundary import failed
 from bot.core.busy import BusyChats
 from bot.core.events import (
     ButtonEvent,
@@ -145,12 +146,13 @@ class TelegramAdapter:
             elif update.message_reaction_count is not None:
                 counted = update.message_reaction_count
                 await self._game.handle(reaction_count_event(update.update_id, counted))
-        except Exception:
+        except Exception as error:
             self._seen.release(update.update_id)
-            log.exception("Failed to handle update %s", update.update_id)
+            user = update.effective_user
+            apology = failed(PLATFORM, f"update {key}", error, user.language_code if user else None)
             if claimed and not answer.sent_anything:
                 await self._game.release_update(PLATFORM, key)
-            await self._apologise(update, context.bot, answer)
+            await self._apologise(update, context.bot, answer, apology)
         else:
             if claimed:
                 await self._game.finish_update(PLATFORM, key)
@@ -158,8 +160,10 @@ class TelegramAdapter:
             await answer.answer_query()
 
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """Application error handler: errors outside `on_update` (jobs, PTB internals)."""
-        log.error("Telegram adapter error", exc_info=context.error)
+        """Application error handler: errors outside `on_update` (PTB internals). Nobody
+        waits for an answer, so the boundary's sentence is not sent."""
+        if context.error is not None:
+            failed(PLATFORM, "PTB", context.error, None)
 
     async def announce(self, bot: Bot, announcement: Announcement) -> bool:
         """Send one season result, duel outcome or reminder for the core's poller
@@ -470,12 +474,10 @@ class TelegramAdapter:
         answer.sent_anything = True
         await outbox.deliver(Reply(text), dest)
 
-    async def _apologise(self, update: Update, bot: Bot, answer: Answer) -> None:
+    async def _apologise(self, update: Update, bot: Bot, answer: Answer, apology: str) -> None:
         """Tell the user something failed, unless part of the answer already went out."""
         if answer.sent_anything:
             return
-        user = update.effective_user
-        apology = refusals.something_went_wrong(user.language_code if user else None)
         if answer.query is not None:
             await answer.answer_query(to_plain(apology), show_alert=True)
             return

@@ -1,7 +1,8 @@
 """refusals: what the adapter says before the core sees a file, worded by the catalogue.
 
-The contract (bot/core/CONTRACT.md) gives adapter-side refusals the `upload.*` and
-`error.generic` keys, so they read the same on every platform and follow the catalogue when a
+The contract (bot/core/CONTRACT.md) gives adapter-side refusals the `upload.*` keys (a crash
+gets `error.generic` from the core's error boundary, `bot.core.boundary`), so they read the same
+on every platform and follow the catalogue when a
 language is added. The adapter never learns a chat's configured language, so it uses the
 sender's Telegram language, as the Discord adapter uses the interaction's locale.
 """
@@ -46,7 +47,3 @@ def too_large(
 
 def download_failed(language: str | None, filename: str | None, mime_type: str | None) -> str:
     return Translator(language)("upload.download_failed", filename=file_label(filename, mime_type))
-
-
-def something_went_wrong(language: str | None) -> str:
-    return Translator(language)("error.generic")

@@ -25,11 +25,13 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from bot.core.boundary import failed
 from bot.settings import Settings, get_settings
 from bot.web import observe
 from bot.web.language import PageLanguage
 from bot.web.news import NewsFeed
 from bot.web.play import PERIODS, WebPlay
+from bot.web.players import PLATFORM
 from bot.web.problems import Problem, problem_for_status, problem_response
 from bot.web.results import ResultStore
 from bot.web.security import SecurityHeaders, same_origin_writes
@@ -205,5 +207,6 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def on_crash(request: Request, error: Exception) -> Response:
-        log.exception("Unhandled error on %s %s", request.method, request.url.path)
-        return render_problem(request, Problem("internal-error"))
+        """The core's error boundary logs and counts it; the page shows its sentence."""
+        apology = failed(PLATFORM, f"{request.method} {request.url.path}", error, t.language)
+        return render_problem(request, Problem("internal-error", apology))
