@@ -33,9 +33,10 @@ from bot.core.events import (
 )
 from bot.core.poller import AnnouncementPoller
 from bot.core.replies import Announcement, Reply
+from bot.core.transport import send_and_record
 from bot.discord import busy, photo_handles
 from bot.discord.components import CoreButton
-from bot.discord.deliver import InteractionReplier, send_for_message, send_to_channel
+from bot.discord.deliver import ChannelTransport, InteractionReplier, MessageTransport
 from bot.discord.refusals import Refusal, mime_type, refusal_for
 from bot.discord.slash import PRIVATE_COMMANDS, CatalogueTranslator, register_commands
 from bot.discord.translate import (
@@ -194,7 +195,7 @@ class SelfieBotClient(discord.AutoShardedClient):
         )
         try:
             if isinstance(work, list):
-                await replier.send(work)
+                await replier.answer(work)
             else:
                 await replier.run(work)
         except BaseException:
@@ -309,7 +310,7 @@ class SelfieBotClient(discord.AutoShardedClient):
 
     async def _refuse(self, message: discord.Message, chat: ChatRef, refusal: Refusal) -> None:
         reply = Reply(refusal.text(None))
-        await send_for_message(message, [reply], chat, self.game.reply_sent)
+        await send_and_record(MessageTransport(message), chat, [reply], self.game.reply_sent)
 
     async def _score_message_attachment(
         self,
@@ -375,7 +376,7 @@ class SelfieBotClient(discord.AutoShardedClient):
                 self._busy.remember_card(channel, name, reply)  # a new best: listed too
                 if not reply.private:
                     self._busy.note_sent(channel)
-            await send_for_message(message, [reply], chat, self.game.reply_sent)
+            await send_and_record(MessageTransport(message), chat, [reply], self.game.reply_sent)
 
     async def on_raw_reaction_add(self, payload: discord.RawReactionActionEvent) -> None:
         await self._reaction(payload, added=True)
@@ -428,25 +429,20 @@ class SelfieBotClient(discord.AutoShardedClient):
         )
         replies = await self._handle(event, None)
         channel = self.get_partial_messageable(payload.channel_id, guild_id=payload.guild_id)
-        for reply in replies:
-            sent = await send_to_channel(channel, reply)
-            if reply.tag:
-                await self.game.reply_sent(chat, reply.tag, str(sent.id))
+        await send_and_record(ChannelTransport(channel), chat, replies, self.game.reply_sent)
 
     # --- announcements ---------------------------------------------------------------------
 
     async def announce(self, announcement: Announcement) -> bool:
         """Post one announcement for the core's poller (`bot.core.poller`); False when Discord
         refused it (no permission, channel gone), which is logged and not retried."""
-        channel = self.get_partial_messageable(int(announcement.chat_id))
+        channel = ChannelTransport(self.get_partial_messageable(int(announcement.chat_id)))
+        chat = ChatRef(PLATFORM, announcement.chat_id)
         try:
-            sent = await send_to_channel(channel, announcement.reply)
+            await send_and_record(channel, chat, [announcement.reply], self.game.reply_sent)
         except discord.HTTPException as exc:
             log.warning("Announcement to channel %s failed: %s", announcement.chat_id, exc)
             return False
-        if announcement.reply.tag:
-            chat = ChatRef(PLATFORM, announcement.chat_id)
-            await self.game.reply_sent(chat, announcement.reply.tag, str(sent.id))
         return True
 
 

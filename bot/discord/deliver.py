@@ -13,19 +13,17 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Sequence
 
 import discord
 
 from bot.core.events import ChatRef
 from bot.core.replies import Reply
+from bot.core.transport import Fence, RecordSent, send_and_record
 from bot.discord.render import message_parts
 
 log = logging.getLogger(__name__)
 
-ReplySent = Callable[[ChatRef, str, str], Awaitable[None]]
-Fence = Callable[[], Awaitable[bool]]
-"""`Game.reply_starting` for the update being answered: False means another process owns it."""
 
 ALREADY_ACKNOWLEDGED = 40060
 """Discord's code for a second initial response to one interaction."""
@@ -36,13 +34,16 @@ async def _always_send() -> bool:
 
 
 class InteractionReplier:
-    """Answers one interaction with a list of replies, deferring only when the work is slow."""
+    """Answers one interaction with a list of replies, deferring only when the work is slow.
+
+    It is the interaction's `bot.core.transport.Transport`: `send` posts one reply as the
+    interaction's response, its followup or the edited "thinking…" message."""
 
     def __init__(
         self,
         interaction: discord.Interaction,
         chat: ChatRef,
-        reply_sent: ReplySent,
+        reply_sent: RecordSent,
         *,
         defer_after: float,
         private_hint: bool = False,
@@ -68,7 +69,7 @@ class InteractionReplier:
         if not done:
             await self._defer()
         replies = await task
-        await self.send(replies)
+        await self.answer(replies)
 
     async def _defer(self) -> None:
         if self.interaction.response.is_done():
@@ -79,7 +80,7 @@ class InteractionReplier:
             await self.interaction.response.defer(thinking=True, ephemeral=self._private_hint)
             self._thinking = True
 
-    async def send(self, replies: Sequence[Reply]) -> None:
+    async def answer(self, replies: Sequence[Reply]) -> None:
         """Send every reply; report tagged ones to the core with the message id they got.
 
         Each send is fenced (the update's claim records that a reply goes out); an interaction
@@ -89,13 +90,7 @@ class InteractionReplier:
             if not replies:
                 await self._acknowledge_silently()
                 return
-            for reply in replies:
-                if not await self._fence():
-                    return
-                self.sent_anything = True
-                message_id = await self._send_one(reply)
-                if reply.tag and message_id is not None:
-                    await self._reply_sent(self.chat, reply.tag, message_id)
+            await send_and_record(self, self.chat, replies, self._reply_sent, self._fence)
         except discord.HTTPException as exc:
             if exc.code != ALREADY_ACKNOWLEDGED:
                 raise
@@ -116,7 +111,8 @@ class InteractionReplier:
             await self.interaction.delete_original_response()
             self._thinking = False
 
-    async def _send_one(self, reply: Reply) -> str | None:
+    async def send(self, reply: Reply) -> str | None:
+        self.sent_anything = True
         try:
             return await self._send_parts(reply)
         except discord.HTTPException as exc:
@@ -193,15 +189,28 @@ async def _post(
     )
 
 
-async def send_for_message(
-    message: discord.Message, replies: Sequence[Reply], chat: ChatRef, reply_sent: ReplySent
-) -> None:
-    """Answer a channel message: public replies in place, private ones by DM when possible.
+@dataclasses.dataclass(frozen=True)
+class ChannelTransport:
+    """A channel (or a DM) to post in: reactions' answers and announcements."""
+
+    channel: discord.abc.Messageable
+
+    async def send(self, reply: Reply) -> str:
+        return str((await send_to_channel(self.channel, reply)).id)
+
+
+@dataclasses.dataclass(frozen=True)
+class MessageTransport:
+    """Answers a channel message: public replies in place, private ones by DM when possible.
 
     A private reply (e.g. a refusal only the sender should read) goes to the sender's DMs; if
     they block DMs from server members it is posted in place rather than lost.
     """
-    for reply in replies:
+
+    message: discord.Message
+
+    async def send(self, reply: Reply) -> str:
+        message = self.message
         reference = message if reply.reply_to_event else None
         sent: discord.Message | None = None
         if reply.private and message.guild is not None:
@@ -211,5 +220,4 @@ async def send_for_message(
                 log.info("DMs closed for user %s; answering in the channel", message.author.id)
         if sent is None:
             sent = await send_to_channel(message.channel, reply, reference=reference)
-        if reply.tag:
-            await reply_sent(chat, reply.tag, str(sent.id))
+        return str(sent.id)

@@ -33,9 +33,10 @@ from bot.core.events import (
 from bot.core.i18n import Translator
 from bot.core.markup import to_plain
 from bot.core.replies import Announcement, Reply
+from bot.core.transport import send_and_record
 from bot.telegram import busy, refusals
 from bot.telegram.answering import Answer, answer_if_slow, chat_action
-from bot.telegram.deliver import Delivered, Destination, Outbox, utf16_len
+from bot.telegram.deliver import ChatTransport, Delivered, Destination, Outbox, utf16_len
 from bot.telegram.network import NetworkHealth, with_retries
 from bot.telegram.reactions import MemberCounts, reaction_count_event
 from bot.telegram.translate import (
@@ -170,12 +171,12 @@ class TelegramAdapter:
         (`bot.core.poller`); False when Telegram refused it, which is logged, not retried."""
         chat = ChatRef(PLATFORM, announcement.chat_id)
         reply = dataclasses.replace(announcement.reply, reply_to_event=False)
+        transport = ChatTransport(Outbox(bot), Destination(chat))
         try:
-            delivered = await Outbox(bot).deliver(reply, Destination(chat))
+            await send_and_record(transport, chat, [reply], self._game.reply_sent)
         except TelegramError as exc:
             log.warning("Announcement to chat %s not delivered: %s", announcement.chat_id, exc)
             return False
-        await self._report(reply, delivered)
         return True
 
     # --- messages ---------------------------------------------------------------------------

@@ -189,6 +189,18 @@ class Outbox:
         return main_id
 
 
+@dataclass(frozen=True)
+class ChatTransport:
+    """One destination as a `bot.core.transport.Transport` (announcements use it)."""
+
+    outbox: Outbox
+    dest: Destination
+
+    async def send(self, reply: Reply) -> str | None:
+        delivered = await self.outbox.deliver(reply, self.dest)
+        return None if delivered.message_id is None else str(delivered.message_id)
+
+
 class _Sender:
     """Sends the messages of one reply in order; only the first quotes the trigger."""
 

@@ -13,7 +13,7 @@ import re
 import shlex
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypedDict
 
@@ -33,6 +33,7 @@ from bot.core.game import Game
 from bot.core.markup import to_plain
 from bot.core.poller import AnnouncementPoller
 from bot.core.replies import Announcement, Button, Reply
+from bot.core.transport import send_and_record
 from bot.settings import Settings
 
 PLATFORM = "cli"
@@ -183,32 +184,46 @@ def render(
     return lines
 
 
+@dataclass
+class Printer:
+    """The terminal as a `bot.core.transport.Transport`: a reply becomes printed lines, and the
+    "message" it became gets a fresh random id (nothing can react to it)."""
+
+    player: Player
+    out: Path | None
+    printed: list[str] = field(default_factory=list)
+    counter: list[int] = field(default_factory=lambda: [0])
+    photo: str | None = None
+    """The photo path of the input being answered, for the Tips button's command line."""
+
+    async def send(self, reply: Reply) -> str:
+        self.printed.extend(render(reply, self.player, self.out, self.photo, self.counter))
+        self.printed.append("")
+        return uuid.uuid4().hex
+
+
 async def run(
     settings: Settings, player: Player, items: Sequence[str], out: Path | None
 ) -> list[str]:
     """Feed `items` to a game on the configured database; returns the lines to print."""
     inputs = group_inputs(items)
     game = await Game.open(settings)
-    printed: list[str] = []
-    counter = [0]
+    printer = Printer(player, out)
     try:
         for item in inputs:
             event = build_event(player, item)
-            photo = item if isinstance(event, PhotoEvent) else None
-            for reply in await game.handle(event):
-                if reply.tag:
-                    await game.reply_sent(event.chat, reply.tag, uuid.uuid4().hex)
-                printed.extend(render(reply, player, out, photo, counter))
-                printed.append("")
+            printer.photo = item if isinstance(event, PhotoEvent) else None
+            replies = await game.handle(event)
+            await send_and_record(printer, event.chat, replies, game.reply_sent)
+        printer.photo = None
 
         async def print_announcement(announcement: Announcement) -> bool:
-            printed.append(f"[announcement to {announcement.chat_id}]")
-            printed.extend(render(announcement.reply, player, out, None, counter))
-            printed.append("")
+            printer.printed.append(f"[announcement to {announcement.chat_id}]")
+            await printer.send(announcement.reply)
             return True
 
         # One tick of the core's poller: a terminal session is one invocation, not a service.
         await AnnouncementPoller(game, PLATFORM, print_announcement, every=0).poll_once()
     finally:
         await game.close()
-    return printed
+    return printer.printed
