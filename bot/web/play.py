@@ -22,6 +22,7 @@ from markupsafe import Markup
 
 from bot.core.events import CardFormat, CommandEvent, Event, PhotoEvent, Sender
 from bot.core.replies import Reply
+from bot.core.transport import send_and_record
 from bot.web.photos import display_copy
 from bot.web.players import PLATFORM, WEB_CHAT, Player
 from bot.web.recent_photos import RecentPhotos
@@ -116,6 +117,19 @@ def period_title(period: str) -> str:
     return t(f"web.period.{period}")
 
 
+@dataclass
+class PageTransport:
+    """The response being built, as a `bot.core.transport.Transport`: a reply is "sent" when
+    the page will show it, and its message id is the update's id and its place there."""
+
+    update_id: str
+    shown: list[Reply] = field(default_factory=list)
+
+    async def send(self, reply: Reply) -> str:
+        self.shown.append(reply)
+        return f"{self.update_id}/{len(self.shown) - 1}"
+
+
 class WebPlay:
     """The page's side of the game, for one shared `Game`."""
 
@@ -130,11 +144,9 @@ class WebPlay:
 
     async def _handle(self, event: Event) -> list[Reply]:
         """Handle an event and confirm each tagged reply as shown, as every adapter does."""
-        replies = await self.game.handle(event)
-        for number, reply in enumerate(replies):
-            if reply.tag:
-                await self.game.reply_sent(WEB_CHAT, reply.tag, f"{event.update_id}/{number}")
-        return replies
+        page = PageTransport(event.update_id)
+        await send_and_record(page, WEB_CHAT, await self.game.handle(event), self.game.reply_sent)
+        return page.shown
 
     async def submit_photo(self, player: Player, upload: UploadedFile, key: str) -> PhotoOutcome:
         """Score and record one upload; `key` makes re-submitting the same form harmless.
