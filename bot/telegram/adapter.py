@@ -36,7 +36,7 @@ from bot.core.replies import Announcement, Reply
 from bot.core.transport import send_and_record
 from bot.telegram import busy, refusals
 from bot.telegram.answering import Answer, answer_if_slow, chat_action
-from bot.telegram.deliver import ChatTransport, Delivered, Destination, Outbox, utf16_len
+from bot.telegram.deliver import ChatTransport, Destination, Outbox, utf16_len
 from bot.telegram.network import NetworkHealth, with_retries
 from bot.telegram.reactions import MemberCounts, reaction_count_event
 from bot.telegram.translate import (
@@ -424,50 +424,17 @@ class TelegramAdapter:
         language: str | None = None,
         photo_of: str | None = None,
     ) -> None:
-        """Deliver replies in order, report tagged ones to the core, and say where private
-        ones went (a toast on the button, or a one-line note for a command).
+        """Deliver replies in order through the core's `send_and_record` (each fenced by the
+        update's claim, tagged ones reported), and say where private ones went (a toast on
+        the button, or a one-line note for a command).
 
         `photo_of`: the sender's name when these are a photo's results; in a busy group they
         join the group's digest instead of posting a card each (`bot.core.busy`).
         """
-        told_private = False
-        group = None if dest.chat.is_private else int(dest.chat.chat_id)
-        sent_privately = _text(language, "telegram.sent_privately")
-
-        async def alert(text: str) -> bool:
-            if utf16_len(text) > CallbackQueryLimit.ANSWER_CALLBACK_QUERY_TEXT_LENGTH:
-                return False
-            return await answer.answer_query(text, show_alert=True)
-
-        for reply in replies:
-            if not await answer.may_send():
-                return
-            answer.sent_anything = True
-            if group is not None and photo_of is not None and self._busy.takes(group, False, reply):
-                poster = busy.GroupDigest(outbox.bot, group, dest.thread_id)
-                digest_id = await self._busy.add(group, poster, language, photo_of, reply)
-                message_id = None if digest_id is None else int(digest_id)
-                await self._report(reply, Delivered(dest.chat, message_id))
-                continue
-            if group is not None and photo_of is not None:
-                self._busy.remember_card(group, photo_of, reply)  # a new best: listed too
-            delivered = await outbox.deliver(reply, dest, alert=alert if answer.query else None)
-            if group is not None and not delivered.privately:
-                self._busy.note_sent(group)
-            await self._report(reply, delivered)
-            if delivered.privately and not delivered.as_alert and not told_private:
-                told_private = True
-                if answer.query is not None:
-                    await answer.answer_query(to_plain(sent_privately))
-                elif notify_private:
-                    await outbox.deliver(Reply(sent_privately), dest)
-
-    async def _report(self, reply: Reply, delivered: Delivered) -> None:
-        """Tell the core a tagged reply went out (this marks its update answered); an alert
-        has no message id, and the core needs one only for photo results, never alerts."""
-        if reply.tag:
-            message_id = "" if delivered.message_id is None else str(delivered.message_id)
-            await self._game.reply_sent(delivered.chat, reply.tag, message_id)
+        transport = UpdateReplies(
+            self._busy, outbox, dest, answer, language, photo_of, notify_private=notify_private
+        )
+        await send_and_record(transport, dest.chat, replies, self._game.reply_sent, answer.may_send)
 
     async def _say(self, outbox: Outbox, dest: Destination, text: str, answer: Answer) -> None:
         if not await answer.may_send():
@@ -526,6 +493,63 @@ def _member_admin_check(
         return cached[0]
 
     return check
+
+
+class UpdateReplies:
+    """One update's replies as a `bot.core.transport.Transport`: a busy group's results join
+    its digest, a private reply may become an alert or go to the asker's private chat (said
+    once, on the button or by a note), everything else is posted in place."""
+
+    def __init__(
+        self,
+        groups: BusyChats,
+        outbox: Outbox,
+        dest: Destination,
+        answer: Answer,
+        language: str | None,
+        photo_of: str | None,
+        *,
+        notify_private: bool = False,
+    ) -> None:
+        self._groups = groups
+        self._outbox = outbox
+        self._dest = dest
+        self._answer = answer
+        self._language = language
+        self._photo_of = photo_of
+        self._group = None if dest.chat.is_private else int(dest.chat.chat_id)
+        self._notify_private = notify_private
+        """Whether a command's private reply gets a one-line note in the chat."""
+        self._told_private = False
+
+    async def send(self, reply: Reply) -> str:
+        """Post one reply; its message id, "" for an alert or a digest not posted yet (the core
+        needs an id only for photo results, never alerts)."""
+        answer, group, photo_of = self._answer, self._group, self._photo_of
+        answer.sent_anything = True
+        if group is not None and photo_of is not None and self._groups.takes(group, False, reply):
+            poster = busy.GroupDigest(self._outbox.bot, group, self._dest.thread_id)
+            digest_id = await self._groups.add(group, poster, self._language, photo_of, reply)
+            return digest_id or ""
+        if group is not None and photo_of is not None:
+            self._groups.remember_card(group, photo_of, reply)  # a new best: listed too
+        alert = self._alert if answer.query else None
+        delivered = await self._outbox.deliver(reply, self._dest, alert=alert)
+        if group is not None and not delivered.privately:
+            self._groups.note_sent(group)
+        if delivered.privately and not delivered.as_alert and not self._told_private:
+            self._told_private = True
+            sent_privately = _text(self._language, "telegram.sent_privately")
+            if answer.query is not None:
+                await answer.answer_query(to_plain(sent_privately))
+            elif self._notify_private:
+                await self._outbox.deliver(Reply(sent_privately), self._dest)
+        return "" if delivered.message_id is None else str(delivered.message_id)
+
+    async def _alert(self, text: str) -> bool:
+        if utf16_len(text) > CallbackQueryLimit.ANSWER_CALLBACK_QUERY_TEXT_LENGTH:
+            return False
+        return await self._answer.answer_query(text, show_alert=True)
 
 
 def _with_help_addendum(replies: list[Reply], language: str | None) -> list[Reply]:
