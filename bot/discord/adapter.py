@@ -355,28 +355,9 @@ class SelfieBotClient(discord.AutoShardedClient):
             await self.game.release_update(PLATFORM, update_id)
             raise
         if await self.game.reply_starting(PLATFORM, update_id):
-            await self._send_results(message, chat, sender.display_name, replies)
+            results = PhotoResults(self._busy, message, sender.display_name)
+            await send_and_record(results, chat, replies, self.game.reply_sent)
         await self.game.finish_update(PLATFORM, update_id)
-
-    async def _send_results(
-        self, message: discord.Message, chat: ChatRef, name: str, replies: list[Reply]
-    ) -> None:
-        """A photo's replies; in a busy channel its result joins the channel's digest instead
-        of a card each (`bot.core.busy`). A post is counted when it is queued, because a
-        burst's photos are answered concurrently while discord.py paces the sends."""
-        channel = message.channel.id
-        for reply in replies:
-            if message.guild is not None and self._busy.takes(channel, False, reply):
-                poster = busy.ChannelDigest(message.channel)
-                digest_id = await self._busy.add(channel, poster, None, name, reply)
-                if reply.tag:
-                    await self.game.reply_sent(chat, reply.tag, digest_id or "")
-                continue
-            if message.guild is not None:
-                self._busy.remember_card(channel, name, reply)  # a new best: listed too
-                if not reply.private:
-                    self._busy.note_sent(channel)
-            await send_and_record(MessageTransport(message), chat, [reply], self.game.reply_sent)
 
     async def on_raw_reaction_add(self, payload: discord.RawReactionActionEvent) -> None:
         await self._reaction(payload, added=True)
@@ -444,6 +425,31 @@ class SelfieBotClient(discord.AutoShardedClient):
             log.warning("Announcement to channel %s failed: %s", announcement.chat_id, exc)
             return False
         return True
+
+
+@dataclasses.dataclass(frozen=True)
+class PhotoResults:
+    """A channel photo's replies as a `bot.core.transport.Transport`: in a busy channel its
+    result joins the channel's digest instead of a card each (`bot.core.busy`); the rest
+    answer the message (`deliver.MessageTransport`). A post is counted when it is queued,
+    because a burst's photos are answered concurrently while discord.py paces the sends."""
+
+    channels: BusyChats
+    message: discord.Message
+    name: str
+    """Whose photo it is, as the digest lists them."""
+
+    async def send(self, reply: Reply) -> str:
+        """The message id; "" for a digest not posted yet."""
+        message, channel = self.message, self.message.channel.id
+        if message.guild is not None and self.channels.takes(channel, False, reply):
+            poster = busy.ChannelDigest(message.channel)
+            return await self.channels.add(channel, poster, None, self.name, reply) or ""
+        if message.guild is not None:
+            self.channels.remember_card(channel, self.name, reply)  # a new best: listed too
+            if not reply.private:
+                self.channels.note_sent(channel)
+        return await MessageTransport(message).send(reply)
 
 
 def _members_of(guild: discord.Guild | None) -> Callable[[], Awaitable[int | None]]:
