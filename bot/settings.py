@@ -252,7 +252,6 @@ class Settings(BaseSettings):
         )
 
 
-
 def _setting_name(location: tuple[int | str, ...]) -> str:
     """The variable a person sets for a field: its alias, else `SELFIEBOT_<NAME>`."""
     field = str(location[0]) if location else "?"
