@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import NotRequired, TypedDict
 
 
 class CardFormat(StrEnum):
@@ -27,6 +28,10 @@ async def _never_admin() -> bool:
     return False
 
 
+async def _unknown_count() -> int | None:
+    return None
+
+
 PhotoFetcher = Callable[[str], Awaitable[bytes]]
 """Fetches a photo again from its platform by the handle its adapter gave with it
 (`PhotoEvent.photo_handle`): the core keeps handles, never photos. Raises `PhotoUnavailable`
@@ -35,10 +40,6 @@ when the platform no longer has it."""
 
 class PhotoUnavailable(Exception):
     """The platform cannot hand the photo back any more (deleted, expired, unreachable)."""
-
-
-async def _unknown_count() -> int | None:
-    return None
 
 
 @dataclass(frozen=True)
@@ -92,6 +93,21 @@ class EventBase:
     cards: CardFormat = CardFormat.PNG
 
 
+class EventFields(TypedDict):
+    """The `EventBase` fields an adapter gathers once per delivery and spreads into whichever
+    event it builds (`CommandEvent(**fields, name=...)`): typed, so mypy checks every key and
+    value against the event's constructor instead of trusting an untyped dict. Keys left out
+    take `EventBase`'s defaults; `message_id` is not among them because it names a different
+    message per event (the command, the photo, the pressed button), so each event sets it."""
+
+    chat: ChatRef
+    sender: Sender
+    update_id: str
+    is_admin: NotRequired[Callable[[], Awaitable[bool]]]
+    fetch_photo: NotRequired[PhotoFetcher | None]
+    cards: NotRequired[CardFormat]
+
+
 @dataclass(frozen=True)
 class PhotoEvent(EventBase):
     """A photo to score. `photo` holds the raw file bytes as downloaded; `photo_handle` is how
@@ -100,10 +116,10 @@ class PhotoEvent(EventBase):
     photo: bytes = b""
     filename: str | None = None
     mime_type: str | None = None
-    photo_handle: str | None = None
     member_count: Callable[[], Awaitable[int | None]] = field(default=_unknown_count, compare=False)
     """The chat's member count on the platform, bots included (None: unknown), asked only for
     scored group photos: how many people could react to it (the group taste model)."""
+    photo_handle: str | None = None
 
 
 @dataclass(frozen=True)

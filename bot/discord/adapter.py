@@ -27,6 +27,7 @@ from bot.core.events import (
     ChatRef,
     CommandEvent,
     Event,
+    EventFields,
     PhotoEvent,
     ReactionEvent,
     Sender,
@@ -204,7 +205,7 @@ class SelfieBotClient(discord.AutoShardedClient):
             raise
         await self.game.finish_update(PLATFORM, update_id)
 
-    def _interaction_base(self, interaction: discord.Interaction) -> dict[str, Any]:
+    def _interaction_base(self, interaction: discord.Interaction) -> EventFields:
         language = language_of(interaction.locale)
         return {
             "chat": chat_of_interaction(interaction),
@@ -245,7 +246,6 @@ class SelfieBotClient(discord.AutoShardedClient):
         if not await self._claim(interaction):
             return
         base = self._interaction_base(interaction)
-        base["member_count"] = _members_of(interaction.guild)
         language = base["sender"].language
         refusal = refusal_for(photo, self.settings.max_upload_bytes)
         if refusal is not None:
@@ -253,11 +253,18 @@ class SelfieBotClient(discord.AutoShardedClient):
             await self._answer(interaction, base["chat"], refused, True)
             return
         await self._answer(
-            interaction, base["chat"], self._score(photo, base, language), private_hint=False
+            interaction,
+            base["chat"],
+            self._score(photo, base, _members_of(interaction.guild), language),
+            private_hint=False,
         )
 
     async def _score(
-        self, photo: discord.Attachment, base: dict[str, Any], language: str | None
+        self,
+        photo: discord.Attachment,
+        base: EventFields,
+        member_count: Callable[[], Awaitable[int | None]],
+        language: str | None,
     ) -> list[Reply]:
         data = await _download(photo)
         if data is None:
@@ -266,6 +273,7 @@ class SelfieBotClient(discord.AutoShardedClient):
         event = PhotoEvent(
             **base,
             photo=data,
+            member_count=member_count,
             filename=photo.filename,
             mime_type=mime_type(photo),
             photo_handle=photo_handles.of_interaction(photo),

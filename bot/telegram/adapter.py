@@ -12,7 +12,7 @@ import dataclasses
 import logging
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from telegram import Bot, CallbackQuery, Message, MessageReactionUpdated, Update
 from telegram.constants import CallbackQueryLimit, ChatAction, FileSizeLimit
@@ -25,6 +25,7 @@ from bot.core.events import (
     ButtonEvent,
     ChatRef,
     CommandEvent,
+    EventFields,
     PhotoEvent,
     PhotoFetcher,
     PhotoUnavailable,
@@ -196,7 +197,7 @@ class TelegramAdapter:
         )
         outbox = Outbox(bot)
         is_admin = self._admin_check(bot, message)
-        base: dict[str, Any] = {
+        base: EventFields = {
             "chat": chat,
             "sender": sender,
             "update_id": str(update_id),
@@ -247,7 +248,7 @@ class TelegramAdapter:
         outbox: Outbox,
         dest: Destination,
         message: Message,
-        base: dict[str, Any],
+        base: EventFields,
         answer: Answer,
     ) -> None:
         """`/rate` sent as a reply to a photo (groups with privacy mode on see only that)."""
@@ -277,7 +278,7 @@ class TelegramAdapter:
         outbox: Outbox,
         dest: Destination,
         image: ImageFile,
-        base: dict[str, Any],
+        base: EventFields,
         photo_message_id: int,
         answer: Answer,
     ) -> None:

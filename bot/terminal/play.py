@@ -12,10 +12,9 @@ import hashlib
 import re
 import shlex
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypedDict
 
 from bot.core.commands import ButtonAction
 from bot.core.events import (
@@ -23,8 +22,8 @@ from bot.core.events import (
     ChatRef,
     CommandEvent,
     Event,
+    EventFields,
     PhotoEvent,
-    PhotoFetcher,
     PhotoUnavailable,
     ReactionEvent,
     Sender,
@@ -97,16 +96,6 @@ async def read_photo_file(handle: str) -> bytes:
         raise PhotoUnavailable(str(error)) from error
 
 
-class _Common(TypedDict):
-    """The fields every terminal event shares, typed so each event's constructor is checked."""
-
-    chat: ChatRef
-    sender: Sender
-    update_id: str
-    is_admin: Callable[[], Awaitable[bool]]
-    fetch_photo: PhotoFetcher
-
-
 def build_event(player: Player, item: str) -> Event:
     """The event for one grouped input (see `group_inputs`)."""
     chat = ChatRef(PLATFORM, player.chat, player.chat, language=player.language)
@@ -115,7 +104,7 @@ def build_event(player: Player, item: str) -> Event:
     async def is_admin() -> bool:
         return player.admin
 
-    base: _Common = {
+    base: EventFields = {
         "chat": chat,
         "sender": sender,
         "update_id": uuid.uuid4().hex,
