@@ -10,8 +10,9 @@ lately), so many results cost one edit; a result that beats the best score in th
 gets its full card. A digest takes `Pace.digest_lines` results, then the next starts. Private
 chats are never coalesced.
 
-The adapter says what a post and an edit are (`DigestPoster`, given the core's text with its
-markup, which each platform renders its own way) and what its platform's pace is; the rest
+The adapter says what a post and an edit are (an `EditableTransport`, the core's one
+`Transport` protocol with `edit`, given a `Reply` of the core's text with its markup, which each
+platform renders its own way) and what its platform's pace is; the rest
 (when a chat is busy, which results join, when to edit) lives here, once.
 """
 
@@ -23,11 +24,11 @@ import time
 from collections import deque
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
-from typing import Protocol
 
 from bot.core.i18n import Translator
 from bot.core.markup import literal
 from bot.core.replies import Reply
+from bot.core.transport import EditableTransport
 
 
 @dataclass(frozen=True)
@@ -48,16 +49,6 @@ class Pace:
     card, so new digests still find room in a tight budget; None: new bests always get it."""
 
 
-class DigestPoster(Protocol):
-    """How one chat's digest reaches the platform; the text is the core's (with its markup)."""
-
-    async def post(self, text: str) -> str | None:
-        """Post a new message; its id, or None when it could not be posted (logged)."""
-
-    async def edit(self, message_id: str, text: str) -> bool:
-        """Replace the message's text; False when it could not be edited (logged)."""
-
-
 def score_of(reply: Reply) -> int | None:
     """The score of a scored-photo reply (the core's `data`), None for any other reply."""
     data = reply.data or {}
@@ -69,7 +60,7 @@ def score_of(reply: Reply) -> int | None:
 class _Digest:
     """One chat's digest message: its lines, the best score in it, and a pending edit."""
 
-    poster: DigestPoster
+    poster: EditableTransport
     language: str | None
     message_id: str | None = None
     lines: list[tuple[str, int]] = field(default_factory=list)
@@ -147,7 +138,12 @@ class BusyChats:
             digest.edit = asyncio.create_task(self._edit_soon(chat, digest))
 
     async def add(
-        self, chat: Hashable, poster: DigestPoster, language: str | None, name: str, reply: Reply
+        self,
+        chat: Hashable,
+        poster: EditableTransport,
+        language: str | None,
+        name: str,
+        reply: Reply,
     ) -> str | None:
         """Put the result on the chat's digest; the digest message's id (None if it failed).
         `poster` is used when this result starts a new digest."""
@@ -171,7 +167,7 @@ class BusyChats:
         the platform are shown by the first edit."""
         shown = len(digest.lines)
         try:
-            digest.message_id = await digest.poster.post(digest.text())
+            digest.message_id = await digest.poster.send(Reply(digest.text()))
             if digest.message_id is not None:
                 digest.shown = shown
                 self.note_sent(chat)
@@ -187,7 +183,7 @@ class BusyChats:
             return
         async with self._editing.setdefault(chat, asyncio.Lock()):
             shown = len(digest.lines)
-            if not await digest.poster.edit(digest.message_id, digest.text()):
+            if not await digest.poster.edit(digest.message_id, Reply(digest.text())):
                 return
         digest.shown = shown
         digest.touched = self._clock()

@@ -5,8 +5,9 @@ The chore: before each reply ask the update's fence (`Game.reply_starting`; a pr
 lost the claim sends nothing), post the reply (text, photos and buttons, as the platform can),
 then tell the core the message id of a tagged reply (`Game.reply_sent`: reactions point at
 it, and it marks the update answered). Each adapter's `deliver` module implements `Transport`
-for its kinds of destination (a channel, a message to answer, a terminal); how a reply looks
-there stays the platform's business.
+for its kinds of destination (a channel, a message to answer, a terminal), and its `busy`
+module an `EditableTransport` for a busy chat's digest; how a reply looks there stays the
+platform's business.
 """
 
 from __future__ import annotations
@@ -29,6 +30,19 @@ class Transport(Protocol):
     async def send(self, reply: Reply) -> str | None:
         """Post `reply`; the id of the message it became (None when the platform gives none,
         e.g. an alert). Raises the platform's error when it could not be posted."""
+        ...
+
+
+class EditableTransport(Transport, Protocol):
+    """A transport whose posts can be changed in place: a busy chat's digest
+    (`bot.core.busy`), posted with `send` and rewritten with `edit` as results join it.
+
+    A digest is best effort, so its transports log a refusal instead of raising: `send`
+    gives None and `edit` False, and the digest's results go unposted as before."""
+
+    async def edit(self, message_id: str, reply: Reply) -> bool:
+        """Replace the posted message's content with `reply`'s; False when the platform
+        refused it (logged)."""
         ...
 
 

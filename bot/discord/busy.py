@@ -31,24 +31,25 @@ PACE = Pace(
 
 
 class ChannelDigest:
-    """Posts and edits one channel's digest as an embed (the core's markup as Discord's)."""
+    """Posts and edits one channel's digest as an embed (the core's markup as Discord's): the
+    channel's `EditableTransport` for `bot.core.busy`, logging a refusal instead of raising."""
 
     def __init__(self, channel: discord.abc.Messageable) -> None:
         self.channel = channel
         self._posted: dict[str, discord.Message] = {}
 
-    async def post(self, text: str) -> str | None:
+    async def send(self, reply: Reply) -> str | None:
         try:
-            message = await self.channel.send(embed=build_embed(Reply(text), None))
+            message = await self.channel.send(embed=build_embed(reply, None))
         except discord.HTTPException as exc:
             log.warning("Digest not posted in channel %s: %s", _channel_id(self.channel), exc)
             return None
         self._posted[str(message.id)] = message
         return str(message.id)
 
-    async def edit(self, message_id: str, text: str) -> bool:
+    async def edit(self, message_id: str, reply: Reply) -> bool:
         try:
-            await self._posted[message_id].edit(embed=build_embed(Reply(text), None))
+            await self._posted[message_id].edit(embed=build_embed(reply, None))
         except discord.HTTPException as exc:
             log.warning("Digest not updated in channel %s: %s", _channel_id(self.channel), exc)
             return False

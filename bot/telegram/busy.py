@@ -17,6 +17,7 @@ from telegram.constants import ParseMode
 from telegram.error import TelegramError
 
 from bot.core.busy import Pace
+from bot.core.replies import Reply
 from bot.telegram.render import to_telegram_html
 
 log = logging.getLogger(__name__)
@@ -26,17 +27,18 @@ PACE = Pace(window_s=60.0, busy_after=6, edit_every_s=4.0, gather_s=1.0)
 
 @dataclass(frozen=True)
 class GroupDigest:
-    """Posts and edits one group's digest (in its forum topic, if any) as Telegram HTML."""
+    """Posts and edits one group's digest (in its forum topic, if any) as Telegram HTML: the
+    group's `EditableTransport` for `bot.core.busy`, logging a refusal instead of raising."""
 
     bot: Bot
     chat_id: int
     thread_id: int | None
 
-    async def post(self, text: str) -> str | None:
+    async def send(self, reply: Reply) -> str | None:
         try:
             message = await self.bot.send_message(
                 chat_id=self.chat_id,
-                text=to_telegram_html(text),
+                text=to_telegram_html(reply.text),
                 parse_mode=ParseMode.HTML,
                 message_thread_id=self.thread_id,
             )
@@ -45,12 +47,12 @@ class GroupDigest:
             return None
         return str(message.message_id)
 
-    async def edit(self, message_id: str, text: str) -> bool:
+    async def edit(self, message_id: str, reply: Reply) -> bool:
         try:
             await self.bot.edit_message_text(
                 chat_id=self.chat_id,
                 message_id=int(message_id),
-                text=to_telegram_html(text),
+                text=to_telegram_html(reply.text),
                 parse_mode=ParseMode.HTML,
             )
         except TelegramError as exc:
