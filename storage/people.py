@@ -140,6 +140,14 @@ class Users:
         row = await self._run.first(select(users).where(users.c.id == user_id))
         return user_record(row) if row is not None else None
 
+    async def by_platform_id(self, platform: str, platform_user_id: str) -> UserRecord | None:
+        row = await self._run.first(
+            select(users).where(
+                users.c.platform == platform, users.c.platform_user_id == platform_user_id
+            )
+        )
+        return user_record(row) if row is not None else None
+
     async def by_ids(self, user_ids: Sequence[int]) -> dict[int, UserRecord]:
         """Several users at once (for rendering boards, duels, announcements)."""
         if not user_ids:

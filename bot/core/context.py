@@ -74,12 +74,17 @@ class Turn:
 
     @property
     def chat_t(self) -> Translator:
-        return Translator(chat_language(self.chat.settings.language), self.chat.platform)
+        return chat_translator(self.chat)
 
     @property
     def rate_command(self) -> str:
         """How people on this platform ask for a photo to be scored explicitly."""
         return RATE_COMMANDS.get(self.chat.platform, "/rate")
+
+
+def chat_translator(chat: ChatRecord) -> Translator:
+    """How the bot speaks to a whole chat: in the chat's language (`/language`)."""
+    return Translator(chat_language(chat.settings.language), chat.platform)
 
 
 def submission_tag(submission_id: int, update_id: str) -> str:

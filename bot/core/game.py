@@ -28,6 +28,7 @@ from bot.core.events import (
     PhotoEvent,
     ReactionCountEvent,
     ReactionEvent,
+    Sender,
 )
 from bot.core.flows import admin, boards, duels, help, photo, privacy, taste, tips
 from bot.core.flows.photo import Arrival
@@ -297,6 +298,40 @@ class Game:
             await tx.updates.mark_answered(chat.platform, update_id, now=now)
 
         await self.store.transaction(work)
+
+    async def board(self, chat: ChatRef, period: str, viewer: Sender | None = None) -> Reply:
+        """The chat's board for `period` (one of `boards.PERIODS`), as `/top` builds it but
+        without a picture, and read in one transaction without claiming or recording an update:
+        for a page that shows the board on every view.
+
+        `data` has the entries and the viewer's rank (None for a viewer never seen here). An
+        unseen chat is registered with its defaults, as its first update would.
+        """
+        if period not in boards.PERIODS:
+            raise ValueError(f"unknown board period {period!r}")
+        svc, now = self._svc, self._svc.clock()
+
+        async def work(tx: Store) -> Reply:
+            record = await tx.chats.by_platform_id(chat.platform, chat.chat_id)
+            if record is None:
+                record = await tx.chats.upsert(
+                    chat.platform,
+                    chat.chat_id,
+                    title=chat.title,
+                    is_private=chat.is_private,
+                    defaults=svc.chat_defaults(chat.platform),
+                    now=now,
+                )
+            user = (
+                await tx.users.by_platform_id(viewer.platform, viewer.user_id) if viewer else None
+            )
+            in_tx = replace(svc, store=tx)
+            viewer_id = user.id if user is not None else None
+            return await boards.board(
+                in_tx, record, period, now, viewer_id=viewer_id, picture=False
+            )
+
+        return await self.store.transaction(work)
 
     async def auto_score_enabled(self, chat: ChatRef) -> bool:
         """Whether photos posted in `chat` without a command should be scored.

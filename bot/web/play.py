@@ -2,7 +2,8 @@
 
 The page plays the same game as the chat bots: every photo goes through `Game.handle` (rate
 limit, duplicates, recording, rank, badges), tips come from its `/tips` command and the board
-from `/top`, all in the one shared web chat. The page asks the core for its result card as JPEG
+from `Game.board` (the `/top` board, read without an update to record), all in the one shared
+web chat. The page asks the core for its result card as JPEG
 (PNG costs 50-100 ms of encoding per photo) and for no board or tips picture at all: it shows
 those as HTML from the replies' data (`CardFormat`). Delivery is confirmed with
 `Game.reply_sent` like any adapter, so a re-submitted form (browser refresh, double click)
@@ -13,18 +14,17 @@ from __future__ import annotations
 
 import asyncio
 import time
-import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup
 
-from bot.core.events import CardFormat, CommandEvent, Event, PhotoEvent, Sender
+from bot.core.events import CardFormat, CommandEvent, Event, PhotoEvent
 from bot.core.replies import Reply
 from bot.core.transport import send_and_record
 from bot.web.photos import display_copy
-from bot.web.players import PLATFORM, WEB_CHAT, Player
+from bot.web.players import WEB_CHAT, Player
 from bot.web.recent_photos import RecentPhotos
 from bot.web.results import StoredImage, image_url
 from bot.web.text import t
@@ -45,12 +45,9 @@ if TYPE_CHECKING:
 PERIODS: tuple[str, ...] = ("week", "season", "all")
 DEFAULT_PERIOD = "season"
 _MEDALS = {1: "🥇", 2: "🥈", 3: "🥉"}
-VIEWER = Sender(platform=PLATFORM, user_id="web-visitor", display_name=t("web.visitor"))
-"""Who asks for the board on behalf of someone who has not played yet: one shared identity,
-so merely opening the page never creates a player in the database."""
 ANONYMOUS_BOARD_SECONDS = 15.0
-"""How long the board seen by visitors (and the JSON API) is reused: every `/top` is an update
-the game records, so a busy page or a polling script must not turn each view into a write.
+"""How long the board seen by visitors (and the JSON API) is reused: each board is a database
+transaction, so a busy page or a polling script must not turn each view into one.
 A photo scored on the page refreshes it at once."""
 
 
@@ -100,7 +97,6 @@ class BoardView:
     title: str
     rows: tuple[BoardRow, ...]
     viewer_rank: int | None
-    message: Markup | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -223,20 +219,7 @@ class WebPlay:
         return board
 
     async def _leaderboard(self, player: Player | None, period: str) -> BoardView:
-        replies = await self._handle(
-            CommandEvent(
-                chat=WEB_CHAT,
-                sender=player.sender if player is not None else VIEWER,
-                update_id=f"top-{uuid.uuid4().hex}",
-                name="top",
-                args=(period,),
-                cards=CardFormat.NONE,
-            )
-        )
-        reply = next((r for r in replies if r.data and "entries" in r.data), None)
-        if reply is None:
-            text = "\n".join(r.text for r in replies)
-            return BoardView(period, period_title(period), (), None, markup_html(text))
+        reply = await self.game.board(WEB_CHAT, period, player.sender if player else None)
         data = reply.data or {}
         viewer_rank = data.get("viewer_rank") if player is not None else None
         return board_view(period, data.get("entries") or (), viewer_rank, player)

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import datetime
+
 from bot.core import rules
 from bot.core.badges import BADGES
 from bot.core.commands import ButtonAction
-from bot.core.context import Services, Turn, update_tag
+from bot.core.context import Services, Turn, chat_translator, update_tag
 from bot.core.events import CardFormat
 from bot.core.flows import taste
 from bot.core.flows.seasons import current_season
 from bot.core.markup import literal
 from bot.core.render import badge_label, badge_line, board_image, board_lines, points
 from bot.core.replies import Button, Reply
-from storage.records import Window
+from storage.records import ChatRecord, Window
 
 PERIODS = ("week", "season", "all")
 _ALIASES = {"w": "week", "weekly": "week", "s": "season", "alltime": "all", "all-time": "all"}
@@ -21,58 +24,77 @@ _ALIASES = {"w": "week", "weekly": "week", "s": "season", "alltime": "all", "all
 async def top(svc: Services, turn: Turn, args: tuple[str, ...]) -> list[Reply]:
     """The board for this week, this season (default) or all time, as text and picture, in the
     chat's language: everyone in the chat reads it."""
-    t = turn.chat_t
     period = _ALIASES.get(args[0].lower(), args[0].lower()) if args else "season"
     if period == taste.PERIOD:
         return await taste.top(svc, turn)
     if period not in PERIODS:
-        return [Reply(t("top.usage"), tag=update_tag(turn.update_id))]
-    season = await current_season(svc, turn.chat, turn.now)
+        return [Reply(turn.chat_t("top.usage"), tag=update_tag(turn.update_id))]
+    reply = await board(
+        svc,
+        turn.chat,
+        period,
+        turn.now,
+        viewer_id=turn.user.id,
+        picture=turn.event.cards is not CardFormat.NONE,
+    )
+    return [replace(reply, tag=update_tag(turn.update_id))]
+
+
+async def board(
+    svc: Services,
+    chat: ChatRecord,
+    period: str,
+    now: datetime,
+    *,
+    viewer_id: int | None,
+    picture: bool,
+) -> Reply:
+    """One period's board (one of `PERIODS`) in the chat's language: the one rule behind `/top`
+    and `Game.board`, which pages call to show it without an update to record.
+
+    `data` holds the entries and the viewer's rank for adapters that draw their own table.
+    """
+    t = chat_translator(chat)
+    season = await current_season(svc, chat, now)
     if period == "week":
-        window, title = Window.week_of(turn.now), t("top.title.week")
+        window, title = Window.week_of(now), t("top.title.week")
     elif period == "season":
         window, title = Window(season.starts_at, None), t("top.title.season", number=season.number)
     else:
         window, title = Window.all_time(), t("top.title.all")
-    board = await svc.store.standings.leaderboard(
-        turn.chat.id,
+    standings = await svc.store.standings.leaderboard(
+        chat.id,
         window=window,
         limit=svc.settings.leaderboard_size,
-        viewer_user_id=turn.user.id,
+        viewer_user_id=viewer_id,
     )
     lines = [f"🏆 **{title}**"]
-    if not board.entries:
+    if not standings.entries:
         lines.append(t("top.empty"))
     else:
-        lines.extend(board_lines(t, board))
-        if board.viewer is None:
+        lines.extend(board_lines(t, standings))
+        if standings.viewer is None:
             lines.append(t("top.not_ranked"))
-        lines.append(t.plural("top.players", board.players))
+        lines.append(t.plural("top.players", standings.players))
     if period == "season":
         lines.append(t("top.ends", when=season.ends_at))
-    reply = Reply(
+    return Reply(
         "\n".join(lines),
-        attachments=(
-            (board_image(t, title, board, turn.user.id),)
-            if turn.event.cards is not CardFormat.NONE
-            else ()
-        ),
+        attachments=(board_image(t, title, standings, viewer_id),) if picture else (),
         buttons=tuple(
             Button(t(f"button.period.{other}"), ButtonAction.TOP, other)
             for other in PERIODS
             if other != period
         ),
-        tag=update_tag(turn.update_id),
         data={
             "period": period,
             "entries": [
                 {"rank": e.rank, "name": e.display_name, "score": points(e.value)}
-                for e in board.entries
+                for e in standings.entries
             ],
-            "viewer_rank": board.viewer.rank if board.viewer else None,
+            "viewer_rank": standings.viewer.rank if standings.viewer else None,
         },
     )
-    return [reply]
 
 
 async def me(svc: Services, turn: Turn) -> list[Reply]:
