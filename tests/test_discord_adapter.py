@@ -402,6 +402,32 @@ async def test_opted_in_channel_scores_images_and_refuses_other_files(
     assert "song.mp3** isn't a picture" in fake_discord.visible()[-1].text
 
 
+async def test_a_channel_photo_fences_each_reply_and_stops_when_the_claim_is_lost(
+    bot: tuple[SelfieBotClient, DiscordWorld],
+    game: ScriptedGame,
+    fake_discord: FakeDiscord,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Like Telegram, the channel path asks the fence before every reply (send_and_record):
+    once another process owns the update, the replies not yet sent are left to it."""
+    game.auto_channels.add(str(CHANNEL_ID))
+    game.script = lambda event: [Reply("card", tag="s"), Reply("badge", tag="b")]
+    fenced: list[str] = []
+
+    async def owned_for_one_reply(platform: str, update_id: str) -> bool:
+        fenced.append(update_id)
+        return len(fenced) == 1
+
+    monkeypatch.setattr(game, "reply_starting", owned_for_one_reply)
+    _, world = bot
+    attachment = world.attachment_json("me.png", _png(), "image/png")
+    message_id = world.post(ANN, [attachment])
+    await world.settle()
+    assert fenced == [f"{message_id}:{attachment['id']}"] * 2
+    assert [m.text for m in fake_discord.visible()] == ["card"]
+    assert [tag for _, tag, _ in game.sent] == ["s"]
+
+
 async def test_a_photo_sent_by_dm_is_scored_without_opt_in(
     bot: tuple[SelfieBotClient, DiscordWorld], game: ScriptedGame, fake_discord: FakeDiscord
 ) -> None:

@@ -362,9 +362,14 @@ class SelfieBotClient(discord.AutoShardedClient):
         except BaseException:
             await self.game.release_update(PLATFORM, update_id)
             raise
-        if await self.game.reply_starting(PLATFORM, update_id):
-            results = PhotoResults(self._busy, message, sender.display_name)
-            await send_and_record(results, chat, replies, self.game.reply_sent)
+        results = PhotoResults(self._busy, message, sender.display_name)
+        await send_and_record(
+            results,
+            chat,
+            replies,
+            self.game.reply_sent,
+            fence=lambda: self.game.reply_starting(PLATFORM, update_id),
+        )
         await self.game.finish_update(PLATFORM, update_id)
 
     async def on_raw_reaction_add(self, payload: discord.RawReactionActionEvent) -> None:
