@@ -63,6 +63,29 @@ DECODE_BUDGET_BYTES = 64 * 1024 * 1024
 """Decoded pixels (at the size actually decoded, after draft) that may be in memory at once,
 across threads. A drafted 12-megapixel JPEG needs ~3 MB, a 12-megapixel PNG 36 MB; one photo
 over the budget (a 40-megapixel PNG: 120 MB) is decoded alone."""
+ONE_DECODE_MAX_BYTES = 250 * 1024 * 1024
+"""What decoding one photo may take at most, for formats decoded at full size whatever the
+photo's size (no draft mode): it sets their lower pixel limits below."""
+
+
+@dataclass(frozen=True)
+class FormatLimit:
+    """A lower pixel limit for one format, and its name in the refusal."""
+
+    name: str
+    max_pixels: int
+
+
+FORMAT_LIMITS: dict[str, FormatLimit] = {
+    "WEBP": FormatLimit("WebP", 16_000_000),
+}
+"""Pixel limits below the configured one, by Pillow format, so that one decode stays under
+`ONE_DECODE_MAX_BYTES`. WebP: libwebp's animation decoder, which Pillow uses, takes ~15 bytes a
+pixel (`WEBP_COST_FACTOR` RGB images, measured: a 34-megapixel WebP took 525 MB), so 16
+megapixels (240 MB). Not listed, as they stay under it at the default 40 megapixels: JPEG
+(drafted to 1/8 before decoding), PNG (4 bytes a pixel at most, RGBA, then reduced band by band:
+a 40-megapixel PNG measured +172 MB), GIF (1 byte a pixel, a palette), HEIC (~6 bytes a pixel,
+libheif's planes and the RGB image, measured on a 12-megapixel one: 240 MB at 40)."""
 MAX_ASPECT_RATIO = 4.0
 """Longest side over shortest: every camera photo (4:3, 3:2, 16:9) and every phone screenshot
 (up to about 21:9 = 2.3) passes with room to spare. Past 4:1 the popularity CNN, which squeezes
@@ -198,6 +221,14 @@ def _decode(data: bytes, max_pixels: int, draft_min_side: int | None) -> Decoded
         raise PhotoError(
             "too_large",
             f"it is {width}x{height} pixels, over the limit of {max_pixels / 1e6:g} megapixels.",
+        )
+    limit = FORMAT_LIMITS.get(image.format or "")
+    if limit is not None and width * height > limit.max_pixels:
+        raise PhotoError(
+            "too_large",
+            f"it is a {width}x{height} pixel {limit.name}, over the limit of "
+            f"{limit.max_pixels / 1e6:g} megapixels for {limit.name} photos (send it as a JPEG, "
+            "which may be larger).",
         )
     if max(width, height) > MAX_ASPECT_RATIO * min(width, height):
         raise PhotoError(
