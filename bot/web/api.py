@@ -14,10 +14,10 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from bot.web.app import web_state
 from bot.web.photos import photo_problem
 from bot.web.play import DEFAULT_PERIOD, PERIODS
 from bot.web.problems import PROBLEM_MEDIA_TYPE, Problem
+from bot.web.state import web_state
 from bot.web.uploads import read_request_form
 from inference import PhotoError
 from storage.health import ping

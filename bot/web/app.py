@@ -14,7 +14,6 @@ import importlib.metadata
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -27,14 +26,13 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from bot.core.boundary import failed
 from bot.settings import Settings, get_settings
-from bot.web import observe
+from bot.web import api, docs, observe, pages
 from bot.web.language import PageLanguage
-from bot.web.news import NewsFeed
-from bot.web.play import PERIODS, WebPlay
+from bot.web.play import PERIODS
 from bot.web.players import PLATFORM
 from bot.web.problems import Problem, problem_for_status, problem_response
-from bot.web.results import ResultStore
 from bot.web.security import SecurityHeaders, same_origin_writes
+from bot.web.state import WebState, web_state
 from bot.web.text import t
 
 if TYPE_CHECKING:
@@ -54,32 +52,6 @@ popularity score, the faces with their expressions and the photo quality measure
 recorded and the photo is never stored: to get on the leaderboard, play on the page or in a chat.
 Errors are RFC 9457 problem details (`application/problem+json`).
 """
-
-
-@dataclass
-class WebState:
-    """What every request needs; `game` is None while the popularity model is missing."""
-
-    settings: Settings
-    templates: Jinja2Templates
-    game: Game | None = None
-    unavailable: str | None = None
-    news: NewsFeed = field(default_factory=NewsFeed)
-    results: ResultStore = field(default_factory=ResultStore)
-    _play: WebPlay | None = None
-
-    @property
-    def play(self) -> WebPlay:
-        """The page's game adapter; 503 (with the fix) while the model is missing."""
-        if self.game is None:
-            raise Problem("model-missing", self.unavailable)
-        if self._play is None or self._play.game is not self.game:
-            self._play = WebPlay(self.game, self.settings.max_image_pixels)
-        return self._play
-
-
-def web_state(request: Request) -> WebState:
-    return request.app.state.web
 
 
 def _templates() -> Jinja2Templates:
@@ -139,8 +111,6 @@ def create_app(settings: Settings | None = None, *, game: Game | None = None) ->
     app.add_middleware(PageLanguage, secure_cookie=settings.web_cookie_secure)
     observe.install(app, upload_slots=settings.web_concurrent_uploads)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-
-    from bot.web import api, docs, pages
 
     docs.install(app)
     app.include_router(pages.router)

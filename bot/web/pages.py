@@ -15,7 +15,6 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
-from bot.web.app import WebState, web_state
 from bot.web.play import DEFAULT_PERIOD, PERIODS, BoardView, PhotoOutcome
 from bot.web.players import (
     COOKIE_MAX_AGE,
@@ -31,6 +30,7 @@ from bot.web.players import (
 )
 from bot.web.problems import PROBLEM_TYPES, Problem
 from bot.web.results import RESULT_PATH, StoredResult, result_url
+from bot.web.state import WebState, web_state
 from bot.web.text import t
 from bot.web.uploads import megabytes, read_request_form
 
