@@ -52,13 +52,13 @@ GLOBAL = "global"
 """The trait name for the global popularity score itself."""
 
 MIN_OBSERVED = 3
+"""A feature measured on fewer rated photos than this is left out of the fit."""
 
 EXTRA_COST = 1.0
 """Log prior odds, beyond the multiplicity cost, against adding one more feature: trades speed
 in learning a real taste for fewer spurious ones (benchmarks/bench_group_taste.py, tried 0 to
 2: higher keeps a group that shares the global taste on the global ranking more often, lower
 learns two-trait tastes sooner)."""
-"""A feature measured on fewer rated photos than this is left out of the fit."""
 
 
 @dataclass(frozen=True)
