@@ -14,6 +14,7 @@ from bot.core.replies import Announcement, Reply
 from bot.discord.adapter import SelfieBotClient
 from bot.discord.runner import build_client
 from bot.settings import Settings
+from tests.fakes.claims import ClaimsOnce
 from tests.fakes.discord.people import DiscordWorld, Person
 from tests.fakes.discord.server import FakeDiscord
 
@@ -66,7 +67,7 @@ def discord_settings(**overrides: object) -> Settings:
 
 
 @dataclass
-class ScriptedGame:
+class ScriptedGame(ClaimsOnce):
     """Records what the adapter hands the core and answers with scripted replies."""
 
     script: Callable[[Event], list[Reply]] = lambda event: [Reply("ok", tag="t")]
@@ -88,21 +89,6 @@ class ScriptedGame:
 
     async def reply_sent(self, chat: ChatRef, tag: str, message_id: str) -> None:
         self.sent.append((chat, tag, message_id))
-
-    async def claim_update(self, platform: str, update_id: str) -> bool:
-        if update_id in self.claimed:
-            return False
-        self.claimed.add(update_id)
-        return True
-
-    async def reply_starting(self, platform: str, update_id: str) -> bool:
-        return True
-
-    async def finish_update(self, platform: str, update_id: str) -> None:
-        return None
-
-    async def release_update(self, platform: str, update_id: str) -> None:
-        self.claimed.discard(update_id)
 
     async def due_announcements(self, platform: str) -> list[Announcement]:
         due, self.announcements = self.announcements, []

@@ -16,6 +16,7 @@ from bot.core.game import Game
 from bot.core.replies import Announcement, Reply
 from bot.settings import Settings
 from bot.telegram.runner import serve
+from tests.fakes.claims import ClaimsOnce
 from tests.fakes.telegram.server import ApiCall, FakeBotApi
 
 
@@ -76,7 +77,7 @@ def no_replies(event: Event) -> list[Reply]:
 
 
 @dataclass
-class ScriptedGame:
+class ScriptedGame(ClaimsOnce):
     """Stands in for `bot.core.game.Game` where a test needs exact, chosen replies.
 
     Implements the facade the adapter uses; records what it was given.
@@ -98,22 +99,6 @@ class ScriptedGame:
         self.answered.add(key)
         replies = self.rule(event)
         return await replies if inspect.isawaitable(replies) else replies
-
-    async def claim_update(self, platform: str, update_id: str) -> bool:
-        key = f"{platform}:{update_id}"
-        if key in self.claimed:
-            return False
-        self.claimed.add(key)
-        return True
-
-    async def reply_starting(self, platform: str, update_id: str) -> bool:
-        return True
-
-    async def finish_update(self, platform: str, update_id: str) -> None:
-        return None
-
-    async def release_update(self, platform: str, update_id: str) -> None:
-        self.claimed.discard(f"{platform}:{update_id}")
 
     async def auto_score_enabled(self, chat: ChatRef) -> bool:
         return self.auto_score

@@ -1,0 +1,29 @@
+"""The claim half of the core's adapter API for the scripted games the platform tests use.
+
+Each copy of a delivery is claimed once, as `Game.claim_update` does across processes; sends are
+never fenced off and releasing a claim lets a later copy take it.
+"""
+
+from __future__ import annotations
+
+
+class ClaimsOnce:
+    """Mixin for a scripted game with a `claimed: set[str]` field."""
+
+    claimed: set[str]
+
+    async def claim_update(self, platform: str, update_id: str) -> bool:
+        key = f"{platform}:{update_id}"
+        if key in self.claimed:
+            return False
+        self.claimed.add(key)
+        return True
+
+    async def reply_starting(self, platform: str, update_id: str) -> bool:
+        return True
+
+    async def finish_update(self, platform: str, update_id: str) -> None:
+        return None
+
+    async def release_update(self, platform: str, update_id: str) -> None:
+        self.claimed.discard(f"{platform}:{update_id}")
