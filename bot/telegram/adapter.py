@@ -529,7 +529,8 @@ class UpdateReplies:
         answer, group, photo_of = self._answer, self._group, self._photo_of
         answer.sent_anything = True
         if group is not None and photo_of is not None and self._groups.takes(group, False, reply):
-            poster = busy.GroupDigest(self._outbox.bot, group, self._dest.thread_id)
+            where = Destination(self._dest.chat, thread_id=self._dest.thread_id)
+            poster = busy.GroupDigest(ChatTransport(Outbox(self._outbox.bot), where))
             digest_id = await self._groups.add(group, poster, self._language, photo_of, reply)
             return digest_id or ""
         if group is not None and photo_of is not None:
@@ -546,6 +547,10 @@ class UpdateReplies:
             elif self._notify_private:
                 await self._outbox.deliver(Reply(sent_privately), self._dest)
         return "" if delivered.message_id is None else str(delivered.message_id)
+
+    async def edit(self, message_id: str, reply: Reply) -> bool:
+        """Edit a message this update's answer posted (a digest is the group's to edit)."""
+        return await self._outbox.edit(message_id, reply)
 
     async def _alert(self, text: str) -> bool:
         if utf16_len(text) > CallbackQueryLimit.ANSWER_CALLBACK_QUERY_TEXT_LENGTH:

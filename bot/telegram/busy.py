@@ -10,52 +10,36 @@ rest of the group's budget for the digest itself and the best results' cards.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 
-from telegram import Bot
-from telegram.constants import ParseMode
 from telegram.error import TelegramError
 
 from bot.core.busy import Pace
 from bot.core.replies import Reply
-from bot.telegram.render import to_telegram_html
+from bot.telegram.deliver import ChatTransport
 
 log = logging.getLogger(__name__)
 
 PACE = Pace(window_s=60.0, busy_after=6, edit_every_s=4.0, gather_s=1.0)
 
 
-@dataclass(frozen=True)
 class GroupDigest:
-    """Posts and edits one group's digest (in its forum topic, if any) as Telegram HTML: the
-    group's `EditableTransport` for `bot.core.busy`, logging a refusal instead of raising."""
+    """Posts and edits one group's digest (in its forum topic, if any) through the group's
+    `deliver.ChatTransport`, as best effort: a refusal is logged, and the digest's results go
+    unposted, rather than failing the photo that brought them."""
 
-    bot: Bot
-    chat_id: int
-    thread_id: int | None
+    def __init__(self, group: ChatTransport) -> None:
+        self.group = group
 
     async def send(self, reply: Reply) -> str | None:
         try:
-            message = await self.bot.send_message(
-                chat_id=self.chat_id,
-                text=to_telegram_html(reply.text),
-                parse_mode=ParseMode.HTML,
-                message_thread_id=self.thread_id,
-            )
+            return await self.group.send(reply)
         except TelegramError as exc:
-            log.warning("Digest not posted in chat %s: %s", self.chat_id, exc)
+            log.warning("Digest not posted in chat %s: %s", self.group.dest.chat.chat_id, exc)
             return None
-        return str(message.message_id)
 
     async def edit(self, message_id: str, reply: Reply) -> bool:
         try:
-            await self.bot.edit_message_text(
-                chat_id=self.chat_id,
-                message_id=int(message_id),
-                text=to_telegram_html(reply.text),
-                parse_mode=ParseMode.HTML,
-            )
+            return await self.group.edit(message_id, reply)
         except TelegramError as exc:
-            log.warning("Digest not updated in chat %s: %s", self.chat_id, exc)
+            log.warning("Digest not updated in chat %s: %s", self.group.dest.chat.chat_id, exc)
             return False
-        return True

@@ -8,19 +8,24 @@ message is valid HTML on its own.
 A picture Telegram refuses (400: dimensions, size, a bad file) provably did not arrive, so the
 reply goes out as its text version instead (a result without its card, the leaderboard as text);
 any other failure propagates, and is never resent (`bot.telegram.network`).
+
+An edit changes the one message a delivery named (`Outbox.edit`): editMessageText for a text
+message, editMessageCaption for a picture's or file's caption, editMessageMedia when the new
+reply has a picture; text that no longer fits that one message is cut at a line.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from telegram import (
     Bot,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     InputFile,
+    InputMediaPhoto,
     Message,
     ReplyParameters,
 )
@@ -36,6 +41,8 @@ from bot.telegram.translate import PLATFORM, encode_button
 log = logging.getLogger(__name__)
 
 BUTTONS_PER_ROW = 3
+NOT_MODIFIED = "message is not modified"
+"""Telegram's refusal of an edit that changes nothing (the message already shows it)."""
 
 
 @dataclass(frozen=True)
@@ -50,12 +57,14 @@ class Destination:
 
 @dataclass(frozen=True)
 class Delivered:
-    """Where a reply landed; `message_id` is the message that carries its text (or image)."""
+    """Where a reply landed; `message_id` is the message that carries its text (or image),
+    `captioned` when that text is its caption (a photo or a file)."""
 
     chat: ChatRef
     message_id: int | None
     privately: bool = False
     as_alert: bool = False
+    captioned: bool = False
 
 
 AlertFn = Callable[[str], Awaitable[bool]]
@@ -118,10 +127,12 @@ def keyboard(buttons: Sequence[Button]) -> InlineKeyboardMarkup | None:
 
 
 class Outbox:
-    """Sends replies for one bot; knows Telegram's limits and the private-delivery fallback."""
+    """Sends replies for one bot; knows Telegram's limits and the private-delivery fallback,
+    and where each message it sent landed, so a transport can edit it by its id."""
 
     def __init__(self, bot: Bot) -> None:
         self._bot = bot
+        self._delivered: dict[str, Delivered] = {}
 
     @property
     def bot(self) -> Bot:
@@ -143,15 +154,57 @@ class Outbox:
                 ChatRef(PLATFORM, str(dest.user_id), is_private=True), user_id=dest.user_id
             )
             try:
-                message_id = await self._send(reply, direct)
+                main = await self._send(reply, direct)
             except (Forbidden, BadRequest) as exc:
                 log.info("Private reply impossible (%s); answering in the chat instead", exc)
             else:
-                return Delivered(direct.chat, message_id, privately=True)
-        return Delivered(dest.chat, await self._send(reply, dest))
+                return self._landed(direct.chat, main, privately=True)
+        return self._landed(dest.chat, await self._send(reply, dest))
 
-    async def _send(self, reply: Reply, dest: Destination) -> int | None:
-        """Post the reply's messages; returns the id of the one carrying its text or image."""
+    def _landed(self, chat: ChatRef, main: Message | None, *, privately: bool = False) -> Delivered:
+        """Where a reply went, remembered for `edit` by its message id."""
+        if main is None:
+            return Delivered(chat, None, privately=privately)
+        captioned = main.text is None
+        delivered = Delivered(chat, main.message_id, privately=privately, captioned=captioned)
+        self._delivered[str(main.message_id)] = delivered
+        return delivered
+
+    async def edit(self, message_id: str, reply: Reply) -> bool:
+        """Make the message `message_id` (one this outbox delivered; False for any other)
+        show `reply`'s text, buttons and picture. Telegram's "message is not modified" means
+        it already does, which counts as done; any other refusal propagates."""
+        delivered = self._delivered.get(message_id)
+        if delivered is None or delivered.message_id is None:
+            return False
+        chat_id, sent_id = int(delivered.chat.chat_id), delivered.message_id
+        markup = keyboard(reply.buttons)
+        image = reply.image
+        caption = _caption(reply.text)
+        caption_mode = ParseMode.HTML if caption else None
+        try:
+            if image is not None:
+                media = InputMediaPhoto(
+                    image.data, caption=caption, parse_mode=caption_mode, filename=image.filename
+                )
+                await self._bot.edit_message_media(media, chat_id, sent_id, reply_markup=markup)
+                self._delivered[message_id] = replace(delivered, captioned=True)
+            elif delivered.captioned:
+                await self._bot.edit_message_caption(
+                    chat_id, sent_id, caption=caption, parse_mode=caption_mode, reply_markup=markup
+                )
+            else:
+                text = to_telegram_html(_cut(reply.text, MessageLimit.MAX_TEXT_LENGTH))
+                await self._bot.edit_message_text(
+                    text, chat_id, sent_id, parse_mode=ParseMode.HTML, reply_markup=markup
+                )
+        except BadRequest as exc:
+            if NOT_MODIFIED not in exc.message.lower():
+                raise
+        return True
+
+    async def _send(self, reply: Reply, dest: Destination) -> Message | None:
+        """Post the reply's messages; returns the one carrying its text or image."""
         chat_id = int(dest.chat.chat_id)
         markup = keyboard(reply.buttons)
         quote = dest.reply_to if reply.reply_to_event else None
@@ -163,7 +216,7 @@ class Outbox:
             if image and text_fits_caption
             else split_text(reply.text, MessageLimit.MAX_TEXT_LENGTH)
         )
-        main_id: int | None = None
+        main: Message | None = None
         sender = _Sender(self._bot, chat_id, dest.thread_id, quote)
 
         if image is not None:
@@ -177,21 +230,22 @@ class Outbox:
                 if not chunks:
                     chunks = split_text(reply.text, MessageLimit.MAX_TEXT_LENGTH)
             else:
-                main_id = sent.message_id
+                main = sent
         for index, chunk in enumerate(chunks):
             last = index == len(chunks) - 1
             sent = await sender.text(chunk, markup if last and not others else None)
-            main_id = main_id or sent.message_id
+            main = main or sent
         for index, attachment in enumerate(others):
             last = index == len(others) - 1
             sent = await sender.attachment(attachment, markup if last else None)
-            main_id = main_id or sent.message_id
-        return main_id
+            main = main or sent
+        return main
 
 
 @dataclass(frozen=True)
 class ChatTransport:
-    """One destination as a `bot.core.transport.Transport` (announcements use it)."""
+    """One destination as a `bot.core.transport.Transport` (announcements and busy groups'
+    digests use it)."""
 
     outbox: Outbox
     dest: Destination
@@ -199,6 +253,9 @@ class ChatTransport:
     async def send(self, reply: Reply) -> str | None:
         delivered = await self.outbox.deliver(reply, self.dest)
         return None if delivered.message_id is None else str(delivered.message_id)
+
+    async def edit(self, message_id: str, reply: Reply) -> bool:
+        return await self.outbox.edit(message_id, reply)
 
 
 class _Sender:
@@ -267,9 +324,11 @@ class _Sender:
 
 
 def _caption(text: str) -> str | None:
-    """Caption HTML for `text`, cut to Telegram's caption limit (only descriptions get cut)."""
-    if not text:
-        return None
-    if visible_len(text) > MessageLimit.CAPTION_LENGTH:
-        text = split_text(text, MessageLimit.CAPTION_LENGTH)[0]
-    return to_telegram_html(text)
+    """Caption HTML for `text`, cut to Telegram's caption limit (only descriptions and edits
+    get cut)."""
+    return to_telegram_html(_cut(text, MessageLimit.CAPTION_LENGTH)) if text else None
+
+
+def _cut(text: str, limit: int) -> str:
+    """`text` as one message holds it: cut at a line (or a word) when longer than `limit`."""
+    return text if visible_len(text) <= limit else split_text(text, limit)[0]

@@ -5,6 +5,7 @@ file downloads from `/file/bot<token>/<path>`), serves queued updates through `g
 honouring `offset`, enforces the limits a real server would reject (HTML that does not parse,
 captions over 1024 characters, callback data over 64 bytes, DMs to users who never started the
 bot), and records every call with its parameters and uploaded files for the tests to inspect.
+The bot's messages are kept as sent, so edits (`tests.fakes.telegram.edits`) change them.
 
 Runs uvicorn in its own thread and event loop, so the bot under test talks to it exactly as it
 would to Telegram: over a socket, concurrently.
@@ -31,6 +32,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from tests.fakes.telegram.checks import ApiError, check_keyboard, check_markup, utf16_len
+from tests.fakes.telegram.edits import MessageEdits
 
 T = TypeVar("T")
 
@@ -97,10 +99,11 @@ class _State:
     stalls: dict[str, int] = field(default_factory=dict)
     calls: list[ApiCall] = field(default_factory=list)
     message_ids: dict[int, itertools.count] = field(default_factory=dict)
+    posted: dict[tuple[int, int], tuple[dict[str, Any], str]] = field(default_factory=dict)
     webhook: dict[str, Any] | None = None
 
 
-class FakeBotApi:
+class FakeBotApi(MessageEdits):
     """The emulator; use as a context manager (or `start`/`stop`)."""
 
     def __init__(
@@ -482,24 +485,6 @@ class FakeBotApi:
             raise ApiError(400, "Bad Request: message is too long")
         return self._message(params, {"text": visible})
 
-    def _m_editMessageText(
-        self, params: dict[str, Any], uploads: dict[str, Upload]
-    ) -> dict[str, Any]:
-        visible = check_markup(params.get("text") or "", params.get("parse_mode"))
-        if not visible.strip():
-            raise ApiError(400, "Bad Request: message text is empty")
-        if utf16_len(visible) > 4096:
-            raise ApiError(400, "Bad Request: MESSAGE_TOO_LONG")
-        now = int(time.time())
-        return {
-            "message_id": int(params["message_id"]),
-            "date": now,
-            "edit_date": now,
-            "chat": self._check_chat(params["chat_id"]),
-            "from": self.bot_user,
-            "text": visible,
-        }
-
     def _m_sendPhoto(self, params: dict[str, Any], uploads: dict[str, Upload]) -> dict[str, Any]:
         upload = ApiCall("sendPhoto", params, uploads).upload("photo")
         extra = self._caption(params)
@@ -539,6 +524,7 @@ class FakeBotApi:
         }
         if params.get("reply_markup"):
             message["reply_markup"] = params["reply_markup"]
+        self._keep(message, params.get("text") or params.get("caption") or "")
         return message
 
     def _check_chat(self, chat_id: Any) -> dict[str, Any]:
