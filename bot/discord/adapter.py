@@ -440,7 +440,7 @@ class SelfieBotClient(discord.AutoShardedClient):
         return True
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass
 class PhotoResults:
     """A channel photo's replies as a `bot.core.transport.Transport`: in a busy channel its
     result joins the channel's digest instead of a card each (`bot.core.busy`); the rest
@@ -452,17 +452,24 @@ class PhotoResults:
     name: str
     """Whose photo it is, as the digest lists them."""
 
+    def __post_init__(self) -> None:
+        self._answers = MessageTransport(self.message)
+
     async def send(self, reply: Reply) -> str:
         """The message id; "" for a digest not posted yet."""
         message, channel = self.message, self.message.channel.id
         if message.guild is not None and self.channels.takes(channel, False, reply):
-            poster = busy.ChannelDigest(message.channel)
+            poster = busy.ChannelDigest(ChannelTransport(message.channel))
             return await self.channels.add(channel, poster, None, self.name, reply) or ""
         if message.guild is not None:
             self.channels.remember_card(channel, self.name, reply)  # a new best: listed too
             if not reply.private:
                 self.channels.note_sent(channel)
-        return await MessageTransport(message).send(reply)
+        return await self._answers.send(reply)
+
+    async def edit(self, message_id: str, reply: Reply) -> bool:
+        """Edit an answer to the photo (a digest is the channel's to edit)."""
+        return await self._answers.edit(message_id, reply)
 
 
 def _members_of(guild: discord.Guild | None) -> Callable[[], Awaitable[int | None]]:

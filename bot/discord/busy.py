@@ -21,7 +21,7 @@ import discord
 
 from bot.core.busy import Pace
 from bot.core.replies import Reply
-from bot.discord.render import build_embed
+from bot.discord.deliver import ChannelTransport
 
 log = logging.getLogger(__name__)
 
@@ -31,30 +31,27 @@ PACE = Pace(
 
 
 class ChannelDigest:
-    """Posts and edits one channel's digest as an embed (the core's markup as Discord's): the
-    channel's `EditableTransport` for `bot.core.busy`, logging a refusal instead of raising."""
+    """Posts and edits one channel's digest (an embed, as any reply) through the channel's
+    `deliver.ChannelTransport`, as best effort: a refusal is logged, and the digest's results
+    go unposted, rather than failing the photo that brought them."""
 
-    def __init__(self, channel: discord.abc.Messageable) -> None:
+    def __init__(self, channel: ChannelTransport) -> None:
         self.channel = channel
-        self._posted: dict[str, discord.Message] = {}
 
     async def send(self, reply: Reply) -> str | None:
         try:
-            message = await self.channel.send(embed=build_embed(reply, None))
+            return await self.channel.send(reply)
         except discord.HTTPException as exc:
             log.warning("Digest not posted in channel %s: %s", _channel_id(self.channel), exc)
             return None
-        self._posted[str(message.id)] = message
-        return str(message.id)
 
     async def edit(self, message_id: str, reply: Reply) -> bool:
         try:
-            await self._posted[message_id].edit(embed=build_embed(reply, None))
+            return await self.channel.edit(message_id, reply)
         except discord.HTTPException as exc:
             log.warning("Digest not updated in channel %s: %s", _channel_id(self.channel), exc)
             return False
-        return True
 
 
-def _channel_id(channel: discord.abc.Messageable) -> object:
-    return getattr(channel, "id", None)
+def _channel_id(transport: ChannelTransport) -> object:
+    return getattr(transport.channel, "id", None)

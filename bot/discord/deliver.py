@@ -6,6 +6,11 @@ at once; if it has not finished after `defer_after` seconds the interaction is d
 A deferred command's first answer replaces the thinking message and inherits its visibility,
 which is fixed when deferring; when the core's first reply wants the other visibility the
 thinking message is deleted and the reply sent as an independent followup instead.
+
+Every transport here edits only the messages it posted (`edit`): the interaction's response
+and followups through the interaction's webhook (the only way to reach an ephemeral message,
+for as long as its token lives: 15 minutes), a channel's or a DM's messages with
+`Message.edit`. An edit replaces the embed, the files and the buttons.
 """
 
 from __future__ import annotations
@@ -13,7 +18,8 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
-from collections.abc import Awaitable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TypeVar
 
 import discord
 
@@ -23,6 +29,7 @@ from bot.core.transport import Fence, RecordSent, send_and_record
 from bot.discord.render import message_parts
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 ALREADY_ACKNOWLEDGED = 40060
@@ -37,7 +44,8 @@ class InteractionReplier:
     """Answers one interaction with a list of replies, deferring only when the work is slow.
 
     It is the interaction's `bot.core.transport.Transport`: `send` posts one reply as the
-    interaction's response, its followup or the edited "thinking…" message."""
+    interaction's response, its followup or the edited "thinking…" message; `edit` changes
+    the response or a followup it posted."""
 
     def __init__(
         self,
@@ -57,6 +65,8 @@ class InteractionReplier:
         self._fence = fence
         self._thinking = False
         self.sent_anything = False
+        self._original_id: str | None = None
+        self._followup_ids: set[str] = set()
 
     @property
     def _is_component(self) -> bool:
@@ -113,13 +123,27 @@ class InteractionReplier:
 
     async def send(self, reply: Reply) -> str | None:
         self.sent_anything = True
-        try:
-            return await self._send_parts(reply)
-        except discord.HTTPException as exc:
-            if not files_refused(exc, reply):
-                raise
-            log.warning("Discord refused the reply's files (%s); sending its text", exc.text)
-            return await self._send_parts(without_files(reply))
+        return await files_or_text(self._send_parts, reply)
+
+    async def edit(self, message_id: str, reply: Reply) -> bool:
+        """Edit the response or a followup this interaction posted; an ephemeral one stays
+        ephemeral (Discord fixes a message's visibility when it is posted)."""
+        if message_id != self._original_id and message_id not in self._followup_ids:
+            return False
+
+        async def edit_parts(version: Reply) -> None:
+            parts = message_parts(version)
+            if message_id == self._original_id:
+                await self.interaction.edit_original_response(
+                    embed=parts.embed, attachments=parts.files, view=parts.view
+                )
+            else:
+                await self.interaction.followup.edit_message(
+                    int(message_id), embed=parts.embed, attachments=parts.files, view=parts.view
+                )
+
+        await files_or_text(edit_parts, reply)
+        return True
 
     async def _send_parts(self, reply: Reply) -> str | None:
         parts = message_parts(reply)
@@ -128,18 +152,21 @@ class InteractionReplier:
             callback = await self.interaction.response.send_message(
                 embed=parts.embed, files=parts.files, view=view, ephemeral=reply.private
             )
-            return _as_id(callback.message_id)
+            self._original_id = _as_id(callback.message_id)
+            return self._original_id
         if self._thinking:
             self._thinking = False
             if reply.private == self._private_hint:
                 edited = await self.interaction.edit_original_response(
                     embed=parts.embed, attachments=parts.files, view=parts.view
                 )
-                return str(edited.id)
+                self._original_id = str(edited.id)
+                return self._original_id
             await self.interaction.delete_original_response()
         message = await self.interaction.followup.send(
             embed=parts.embed, files=parts.files, view=view, ephemeral=reply.private, wait=True
         )
+        self._followup_ids.add(str(message.id))
         return str(message.id)
 
 
@@ -158,6 +185,17 @@ def without_files(reply: Reply) -> Reply:
     return dataclasses.replace(reply, attachments=())
 
 
+async def files_or_text(post: Callable[[Reply], Awaitable[T]], reply: Reply) -> T:
+    """`post(reply)`; when Discord refuses its files, `post` of its text version."""
+    try:
+        return await post(reply)
+    except discord.HTTPException as exc:
+        if not files_refused(exc, reply):
+            raise
+        log.warning("Discord refused the reply's files (%s); sending its text", exc.text)
+        return await post(without_files(reply))
+
+
 async def send_to_channel(
     channel: discord.abc.Messageable,
     reply: Reply,
@@ -166,13 +204,21 @@ async def send_to_channel(
 ) -> discord.Message:
     """Post a reply as a normal message, quoting `reference` when given; a reply whose files
     Discord refuses goes out as its text."""
-    try:
-        return await _post(channel, reply, reference)
-    except discord.HTTPException as exc:
-        if not files_refused(exc, reply):
-            raise
-        log.warning("Discord refused the reply's files (%s); sending its text", exc.text)
-        return await _post(channel, without_files(reply), reference)
+    return await files_or_text(lambda version: _post(channel, version, reference), reply)
+
+
+async def edit_posted(posted: dict[str, discord.Message], message_id: str, reply: Reply) -> bool:
+    """Edit one of the `posted` messages (by id) to show `reply`; False for any other id."""
+    message = posted.get(message_id)
+    if message is None:
+        return False
+
+    async def edit(version: Reply) -> None:
+        parts = message_parts(version)
+        await message.edit(embed=parts.embed, attachments=parts.files, view=parts.view)
+
+    await files_or_text(edit, reply)
+    return True
 
 
 async def _post(
@@ -191,12 +237,21 @@ async def _post(
 
 @dataclasses.dataclass(frozen=True)
 class ChannelTransport:
-    """A channel (or a DM) to post in: reactions' answers and announcements."""
+    """A channel (or a DM) to post in: reactions' answers, announcements, busy digests."""
 
     channel: discord.abc.Messageable
+    posted: dict[str, discord.Message] = dataclasses.field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+    """What `send` posted, by id: the messages `edit` may change."""
 
     async def send(self, reply: Reply) -> str:
-        return str((await send_to_channel(self.channel, reply)).id)
+        message = await send_to_channel(self.channel, reply)
+        self.posted[str(message.id)] = message
+        return str(message.id)
+
+    async def edit(self, message_id: str, reply: Reply) -> bool:
+        return await edit_posted(self.posted, message_id, reply)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -208,6 +263,10 @@ class MessageTransport:
     """
 
     message: discord.Message
+    posted: dict[str, discord.Message] = dataclasses.field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+    """What `send` posted, by id: the messages `edit` may change."""
 
     async def send(self, reply: Reply) -> str:
         message = self.message
@@ -220,4 +279,8 @@ class MessageTransport:
                 log.info("DMs closed for user %s; answering in the channel", message.author.id)
         if sent is None:
             sent = await send_to_channel(message.channel, reply, reference=reference)
+        self.posted[str(sent.id)] = sent
         return str(sent.id)
+
+    async def edit(self, message_id: str, reply: Reply) -> bool:
+        return await edit_posted(self.posted, message_id, reply)

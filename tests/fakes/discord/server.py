@@ -281,9 +281,8 @@ class FakeDiscord:
         if self.refuse_message_content and identify["intents"] & MESSAGE_CONTENT_INTENT:
             await ws.close(code=4014, message=b"Disallowed intent(s).")
             return
-        guilds = []
-        if self.guild_create is not None:
-            guilds = [{"id": self.guild_create["id"], "unavailable": True}]
+        created = self.guild_create
+        guilds = [] if created is None else [{"id": created["id"], "unavailable": True}]
         ready = {
             "v": 10,
             "user": self.bot_user,
@@ -335,7 +334,7 @@ class FakeDiscord:
             ("PUT", rf"/applications/{app}/commands", self._sync_commands),
             ("PUT", rf"/applications/{app}/guilds/(?P<guild>\d+)/commands", self._sync_commands),
             ("POST", rf"/interactions/(?P<iid>\d+)/{token}/callback", self._callback),
-            ("PATCH", rf"/webhooks/{app}/{token}/messages/@original", self._edit_original),
+            ("PATCH", rf"/webhooks/{app}/{token}/messages/(?P<mid>@original|\d+)", self._edit_hook),
             ("DELETE", rf"/webhooks/{app}/{token}/messages/@original", self._delete_original),
             ("POST", rf"/webhooks/{app}/{token}", self._followup),
             ("POST", r"/channels/(?P<channel>\d+)/messages", self._channel_message),
@@ -454,12 +453,13 @@ class FakeDiscord:
         message = self.messages[state.original_id]
         return None if message.deleted else message
 
-    async def _edit_original(self, request: Request, app: str, token: str) -> web.Response:
-        message = self._original(token)
-        if message is None:
+    async def _edit_hook(self, request: Request, app: str, token: str, mid: str) -> web.Response:
+        original = mid == "@original"  # the response; a followup by its id
+        message = self._original(token) if original else self.messages.get(int(mid))
+        if message is None or message.deleted or message.interaction_token != token:
             return _error(404, 10008, "Unknown Message")
         self._apply_edit(message, request.json, request.files)
-        self._interactions[token].thinking = False
+        self._interactions[token].thinking &= not original
         return _json(self.message_json(message))
 
     async def _delete_original(self, request: Request, app: str, token: str) -> web.Response:
