@@ -8,7 +8,9 @@ import pytest
 from typer.testing import CliRunner
 
 from bot.cli import app
-from bot.terminal.play import group_inputs
+from bot.core.commands import ButtonAction
+from bot.core.replies import Button, Reply
+from bot.terminal.play import Player, Printer, group_inputs
 from tests.conftest import needs_shared
 
 DATA = Path(__file__).parent / "data"
@@ -88,3 +90,15 @@ def test_duel_buttons_are_printed_for_the_challenged_person() -> None:
     line = next(x for x in challenge.splitlines() if "press:duel_accept:" in x)
     accepted = play("--chat", "arena", "--user", "bob", line.split()[-1])
     assert "Duel on: ann vs bob" in accepted
+
+
+async def test_an_edit_is_printed_again_marked_as_the_edit_of_its_message() -> None:
+    """Printed lines cannot change: the terminal's `Transport.edit` prints the new version."""
+    printer = Printer(Player("c", "ann"), None)
+    await printer.send(Reply("Scores just in"))
+    second = await printer.send(Reply("Second", buttons=(Button("Me", ButtonAction.ME),)))
+    assert await printer.edit(second, Reply("Second, edited"))
+    assert printer.printed[-2:] == ["(edited message 2) Second, edited", ""]
+    assert "Second" in printer.printed, "the original stays printed above"
+    assert not await printer.edit("never-sent", Reply("nothing"))
+    assert printer.printed[-2] == "(edited message 2) Second, edited"

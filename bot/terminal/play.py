@@ -176,7 +176,8 @@ def render(
 @dataclass
 class Printer:
     """The terminal as a `bot.core.transport.Transport`: a reply becomes printed lines, and the
-    "message" it became gets a fresh random id (nothing can react to it)."""
+    "message" it became gets a fresh id (nothing can react to it). Printed lines cannot be
+    taken back, so an edit prints the message again, marked as the edit of the earlier one."""
 
     player: Player
     out: Path | None
@@ -184,11 +185,22 @@ class Printer:
     counter: list[int] = field(default_factory=lambda: [0])
     photo: str | None = None
     """The photo path of the input being answered, for the Tips button's command line."""
+    sent: list[str] = field(default_factory=list)
+    """The ids of the messages printed so far; a message's number is its place here, from 1."""
 
     async def send(self, reply: Reply) -> str:
         self.printed.extend(render(reply, self.player, self.out, self.photo, self.counter))
         self.printed.append("")
-        return uuid.uuid4().hex
+        self.sent.append(uuid.uuid4().hex)
+        return self.sent[-1]
+
+    async def edit(self, message_id: str, reply: Reply) -> bool:
+        if message_id not in self.sent:
+            return False
+        lines = render(reply, self.player, self.out, self.photo, self.counter)
+        number = self.sent.index(message_id) + 1
+        self.printed.extend([f"(edited message {number}) {lines[0]}", *lines[1:], ""])
+        return True
 
 
 async def run(

@@ -116,7 +116,9 @@ def period_title(period: str) -> str:
 @dataclass
 class PageTransport:
     """The response being built, as a `bot.core.transport.Transport`: a reply is "sent" when
-    the page will show it, and its message id is the update's id and its place there."""
+    the page will show it, and its message id is the update's id and its place there. An edit
+    replaces that reply in the response; a response already sent cannot change (HTTP has no
+    way back to it), so only this response's replies can be edited."""
 
     update_id: str
     shown: list[Reply] = field(default_factory=list)
@@ -124,6 +126,13 @@ class PageTransport:
     async def send(self, reply: Reply) -> str:
         self.shown.append(reply)
         return f"{self.update_id}/{len(self.shown) - 1}"
+
+    async def edit(self, message_id: str, reply: Reply) -> bool:
+        update_id, _, place = message_id.rpartition("/")
+        if update_id != self.update_id or not place.isdigit() or int(place) >= len(self.shown):
+            return False
+        self.shown[int(place)] = reply
+        return True
 
 
 class WebPlay:
