@@ -1,6 +1,8 @@
 """The send-then-record chore every front end shares (bot/core/transport.py): fenced before each
 reply, recorded after each tagged one. Each platform's transports against its fake are in
-tests/test_discord_adapter.py, tests/test_telegram_adapter.py and tests/test_game_play.py."""
+tests/test_discord_adapter.py, tests/test_telegram_adapter.py and tests/test_game_play.py;
+their edits in tests/test_telegram_edits.py, tests/test_discord_edits.py,
+tests/test_web_transport.py and tests/test_game_play.py."""
 
 from __future__ import annotations
 
@@ -20,6 +22,9 @@ class Posted:
     async def send(self, reply: Reply) -> str | None:
         self.texts.append(reply.text)
         return None if reply.text == "alert" else f"m{len(self.texts)}"
+
+    async def edit(self, message_id: str, reply: Reply) -> bool:
+        raise AssertionError("sending never edits")
 
 
 async def test_tagged_replies_are_recorded_with_the_message_they_became() -> None:

@@ -10,10 +10,11 @@ lately), so many results cost one edit; a result that beats the best score in th
 gets its full card. A digest takes `Pace.digest_lines` results, then the next starts. Private
 chats are never coalesced.
 
-The adapter says what a post and an edit are (an `EditableTransport`, the core's one
-`Transport` protocol with `edit`, given a `Reply` of the core's text with its markup, which each
-platform renders its own way) and what its platform's pace is; the rest
-(when a chat is busy, which results join, when to edit) lives here, once.
+The adapter says what a post and an edit are (a `Transport`, the core's one protocol: `send`
+posts the digest and `edit` rewrites it, given a `Reply` of the core's text with its markup,
+which each platform renders its own way; a digest's transport is best effort, logging a refusal
+instead of raising) and what its platform's pace is; the rest (when a chat is busy, which
+results join, when to edit) lives here, once.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from dataclasses import dataclass, field
 from bot.core.i18n import Translator
 from bot.core.markup import literal
 from bot.core.replies import Reply
-from bot.core.transport import EditableTransport
+from bot.core.transport import Transport
 
 
 @dataclass(frozen=True)
@@ -60,7 +61,7 @@ def score_of(reply: Reply) -> int | None:
 class _Digest:
     """One chat's digest message: its lines, the best score in it, and a pending edit."""
 
-    poster: EditableTransport
+    poster: Transport
     language: str | None
     message_id: str | None = None
     lines: list[tuple[str, int]] = field(default_factory=list)
@@ -140,7 +141,7 @@ class BusyChats:
     async def add(
         self,
         chat: Hashable,
-        poster: EditableTransport,
+        poster: Transport,
         language: str | None,
         name: str,
         reply: Reply,

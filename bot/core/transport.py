@@ -1,13 +1,14 @@
-"""The one way a front end sends core replies: a `Transport` posts one reply, `send_and_record`
-does the chore around it once for every platform.
+"""The one way a front end talks to its users: a `Transport` posts a reply and can later change
+what it posted; `send_and_record` does the chore around sending once for every platform.
 
 The chore: before each reply ask the update's fence (`Game.reply_starting`; a process that
 lost the claim sends nothing), post the reply (text, photos and buttons, as the platform can),
 then tell the core the message id of a tagged reply (`Game.reply_sent`: reactions point at
-it, and it marks the update answered). Each adapter's `deliver` module implements `Transport`
-for its kinds of destination (a channel, a message to answer, a terminal), and its `busy`
-module an `EditableTransport` for a busy chat's digest; how a reply looks there stays the
-platform's business.
+it, and it marks the update answered). `edit` rewrites a message the same transport sent,
+named by the id its `send` returned: a busy chat's digest (`bot.core.busy`) is posted once and
+edited as results join it. Each front end implements the one protocol for every kind of
+destination it has (Telegram and Discord in their `deliver` modules, the web page's response,
+the terminal); how a reply looks there stays the platform's business.
 """
 
 from __future__ import annotations
@@ -25,24 +26,23 @@ Fence = Callable[[], Awaitable[bool]]
 
 
 class Transport(Protocol):
-    """Somewhere one reply can be posted as one platform message (or a few, for long text)."""
+    """Somewhere replies are posted as platform messages, and where they can be changed.
+
+    Failures are the platform's errors, raised, so a caller that must know (an update's
+    answer) does; a best-effort transport (a busy chat's digest) logs them instead and answers
+    None from `send` and False from `edit`.
+    """
 
     async def send(self, reply: Reply) -> str | None:
-        """Post `reply`; the id of the message it became (None when the platform gives none,
-        e.g. an alert). Raises the platform's error when it could not be posted."""
+        """Post `reply` (a long one may take several messages); the id of the message that
+        carries its text or picture (None when the platform gives none, e.g. an alert)."""
         ...
 
-
-class EditableTransport(Transport, Protocol):
-    """A transport whose posts can be changed in place: a busy chat's digest
-    (`bot.core.busy`), posted with `send` and rewritten with `edit` as results join it.
-
-    A digest is best effort, so its transports log a refusal instead of raising: `send`
-    gives None and `edit` False, and the digest's results go unposted as before."""
-
     async def edit(self, message_id: str, reply: Reply) -> bool:
-        """Replace the posted message's content with `reply`'s; False when the platform
-        refused it (logged)."""
+        """Make the message `message_id`, which this transport's `send` returned, show `reply`
+        instead: its text and buttons (and its picture, where the platform can swap it), cut
+        to what one message holds. True when it does (also when it already did); False for an
+        id this transport did not send."""
         ...
 
 
