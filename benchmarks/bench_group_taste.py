@@ -87,7 +87,7 @@ def photo_pool(folder: Path, variants: int, seed: int) -> list[Photo]:
         with Image.open(path) as opened:
             original = ImageOps.exif_transpose(opened).convert("RGB")
         images = [original, *(variant(original, rng) for _ in range(variants))]
-        for analysis in analyzer.analyze_images(images):
+        for analysis in analyzer.analyze_images(images, mesh=True):
             if analysis.main_face is not None:
                 pool.append(Photo(source, photo_features(analysis), analysis.popular_probability))
     analyzer.close()

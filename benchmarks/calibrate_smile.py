@@ -78,7 +78,7 @@ def main() -> None:
     rows = []
     with Analyzer.from_config(get_settings().analyzer_config()) as analyzer:
         for path in sorted(SELFIES_DEV.glob("*.jpg")):
-            face = analyzer.analyze(path.read_bytes()).main_face
+            face = analyzer.analyze(path.read_bytes(), mesh=True).main_face
             if face is None or face.mesh is None:
                 continue
             rows.append((path.name, face.mesh.smile, face.mesh.mouth_open, face.emotions["happy"]))

@@ -150,7 +150,7 @@ def measure(analyzer: Analyzer, photos: list[tuple[Image.Image, Analysis]]) -> d
 
     def record(kind: str, method: str, pairs: list[Pair], keep: Callable | None = None) -> None:
         flat = [image for pair in pairs for image in pair]
-        analyses = analyzer.analyze_images(flat)
+        analyses = analyzer.analyze_images(flat, mesh=True)
         diffs = []
         for index, pair in enumerate(pairs):
             good, bad = analyses[2 * index], analyses[2 * index + 1]
@@ -231,7 +231,7 @@ def main(argv: list[str]) -> int:
         photos = []
         for path in paths:
             image = decode_photo(path.read_bytes(), analyzer.max_pixels, draft_min_side=None).image
-            photos.append((image, analyzer.analyze_image(image)))
+            photos.append((image, analyzer.analyze_image(image, mesh=True)))
         gains = measure(analyzer, photos)
     table = {"source": f"{len(paths)} selfies in {folder.name}/", "gains": gains}
     if "--write" in argv:

@@ -82,7 +82,8 @@ def score(
         for index, path in enumerate(paths):
             try:
                 data = path.read_bytes()
-                analysis = analyzer.analyze(data)
+                # --tips reads FaceMesh (smile, tilt): the JSON then shows what it read.
+                analysis = analyzer.analyze(data, mesh=with_tips)
                 entry = _entry(path, analysis)
                 readable.append(_line(entry))
                 if with_tips:

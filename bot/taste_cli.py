@@ -125,7 +125,7 @@ def taste(
         raise typer.Exit(1) from error
     with analyzer:
         paths = [row.path for row in rows] + list(photos)
-        results = analyzer.analyze_batch([path.read_bytes() for path in paths])
+        results = analyzer.analyze_batch([path.read_bytes() for path in paths], mesh=True)
     failed = [(p, r) for p, r in zip(paths, results, strict=True) if isinstance(r, PhotoError)]
     if failed:
         for path, problem in failed:

@@ -106,7 +106,8 @@ class Face:
     `box` is (x, y, width, height); `confidence` the detector's score; `landmarks` names the
     detector's keypoints (`left_eye`, `right_eye`, `nose`, `mouth`, `left_ear`, `right_ear`,
     left/right as seen in the photo) or is None; `emotions` holds the seven probabilities in
-    fer's order; `mesh` holds FaceMesh's points and measures (the main face only, else None).
+    fer's order; `mesh` holds FaceMesh's points and measures: the main face's only, when FaceMesh
+    ran on it (a tilted face, `mesh=True`, `Analyzer.with_mesh`), else None.
     """
 
     box: tuple[int, int, int, int]

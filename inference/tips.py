@@ -176,15 +176,16 @@ def suggest(
     """The best believable edit of `image` and the advice worth the most.
 
     `analysis` is the result the user was shown for this photo (its faces and measures choose
-    the advice); by default the engine's own baseline. `gains` overrides the shipped table of
-    advice gains (`inference.advice`).
+    the advice, with FaceMesh's measures added when it has none); by default the engine's own
+    baseline. `gains` overrides the shipped table of advice gains (`inference.advice`).
     """
     work, scale = working_copy(image)
     baseline = analyzer.analyze_image(work)
     search = _Search(analyzer, work, baseline)
     original = _Candidate(None, (), work, baseline.popular_probability)
     best = _best_candidate(search, original)
-    shown = analysis if analysis is not None else baseline
+    # Smile and tilt advice read FaceMesh, which a plain score skips: measured here, once.
+    shown = analyzer.with_mesh(work, analysis if analysis is not None else baseline)
     advice = advice_module.advise(
         shown, _face_luma(work, search.face), min_gain=MIN_GAIN, limit=MAX_ADVICE, gains=gains
     )

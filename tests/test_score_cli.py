@@ -130,6 +130,8 @@ def test_tips_save_the_best_edit_and_its_score_is_what_score_gives_it(tmp_path: 
     x, y, w, h = astronaut["crop"]
     assert x <= fx and y <= fy and x + w >= fx + fw and y + h >= fy + fh
     assert entries[2]["tips"]["suggestions"][-1]["kind"] == "advice"
+    # The advice read FaceMesh's smile and tilt; the JSON shows what it read.
+    assert all(entry["faces"][0]["mesh"] is not None for entry in entries[:2])
 
 
 @needs_shared

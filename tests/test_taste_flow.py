@@ -65,6 +65,8 @@ async def test_reactions_teach_the_chat_its_taste(bot: FakeAdapter) -> None:
     stored = await taste.photos(1, version=FEATURES_VERSION)
     assert len(stored) == 6
     assert all("face_size" in row.features and "cnn1" in row.features for row in stored)
+    # A group's photos are analysed with FaceMesh: its smile and yaw are taste features.
+    assert all("smile" in row.features and "yaw" in row.features for row in stored)
     assert {row.audience for row in stored} <= {1, 2, 3}
     for index, (author, photo_message, result_message) in enumerate(posted):
         fans = [p for p in PEOPLE if p != author][: 1 + index % 3]

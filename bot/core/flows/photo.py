@@ -116,7 +116,11 @@ async def handle_photo(
     platform = turn.chat.platform
     started = time.perf_counter()
     try:
-        image, analysis = await svc.analyzer.analyze_photo_async(event.photo)
+        # A group keeps the photo's taste features, which read FaceMesh (smile, mouth, roll,
+        # yaw); a private chat keeps none, so its score skips FaceMesh on a level face.
+        image, analysis = await svc.analyzer.analyze_photo_async(
+            event.photo, mesh=not turn.chat.is_private
+        )
     except PhotoError as error:
         metrics.photo_refused(platform, error.reason)
         row = await _record(svc, turn, event, status=SubmissionStatus.UNREADABLE)
