@@ -24,6 +24,7 @@ from tests.fakes.discord.people import DiscordWorld
 from tests.fakes.discord.server import FakeDiscord, Message
 from tests.storage_support import (
     count_submissions,
+    counting_transactions,
     get_submission_by_bot_message,
     get_user_by_platform_id,
     reaction_counts,
@@ -76,6 +77,25 @@ async def test_a_selfie_via_slash_score_gets_an_embed_card_and_buttons(
     _assert_result(message)
     assert message.kind == "response"
     assert len(fake_discord.downloads) == 1
+
+
+async def test_a_selfie_costs_three_store_transactions(
+    bot: tuple[SelfieBotClient, DiscordWorld], game: Game
+) -> None:
+    """One photo, one pass (tests/test_game_transactions.py), through the real client: the
+    claim registers and reads the arrival, the count records the reply going out, the sent
+    reply is recorded; a channel upload in a DM costs the same."""
+    _, world = bot
+    with counting_transactions(game.store.engine) as begun:
+        _assert_result(await _score(world, ASTRONAUT))
+    assert begun == ["write", "write", "write"], begun
+
+    with counting_transactions(game.store.engine) as begun:
+        world.post(BOB, [world.attachment_json("b.jpg", ASTRONAUT, "image/jpeg")], dm=True)
+        await world.settle()
+    (embed,) = world.fake.visible()[-1].embeds
+    assert "/100" in embed["title"]
+    assert begun == ["write", "write", "write"], begun
 
 
 async def test_a_dev_selfie_is_scored_too(bot: tuple[SelfieBotClient, DiscordWorld]) -> None:

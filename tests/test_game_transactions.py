@@ -16,8 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.core.events import PhotoEvent
+from bot.core.events import ChatRef, EventFields, PhotoEvent, Sender
 from bot.core.game import Game
+from bot.core.markup import inline_literals
 from tests.conftest import needs_shared
 from tests.fake_adapter import FakeAdapter, FakeClock
 from tests.game_support import (  # noqa: F401 (the session's analyzer fixture)
@@ -27,7 +28,11 @@ from tests.game_support import (  # noqa: F401 (the session's analyzer fixture)
     mirrored_astronaut,
     three_astronauts,
 )
-from tests.storage_support import counting_transactions
+from tests.storage_support import (
+    count_submissions,
+    counting_transactions,
+    get_user_by_platform_id,
+)
 
 pytestmark = needs_shared
 
@@ -118,21 +123,92 @@ async def test_tips_and_a_redelivery_reuse_the_stored_analysis(
     assert analyses == [], "nothing analysed the original photo again"
 
 
-async def test_an_adapter_that_claims_and_fences_adds_those_two_steps(bot: FakeAdapter) -> None:
-    """Telegram and Discord claim an update before downloading it and fence the send (see
-    `Game.claim_update` and `Game.reply_starting`): two more, and finishing adds none."""
+async def claimed_photo(game: Game, sender: Sender, update_id: str, chat: ChatRef) -> bool:
+    """What Telegram and Discord do before downloading: claim the update with the event's
+    chat and sender, which registers them and reads the photo's arrival in the same step."""
+    fields: EventFields = {"chat": chat, "sender": sender, "update_id": update_id}
+    return await game.claim_update(chat.platform, update_id, arriving=fields, is_photo=True)
+
+
+def photo_event(chat: ChatRef, sender: Sender, update_id: str) -> PhotoEvent:
+    return PhotoEvent(chat=chat, sender=sender, update_id=update_id, photo=ASTRONAUT)
+
+
+async def test_an_adapter_that_claims_and_fences_costs_no_more(bot: FakeAdapter) -> None:
+    """Telegram and Discord claim an update before downloading it (`Game.claim_update`, which
+    registers and reads the arrival too) and fence every send (`Game.reply_starting`, recorded
+    by the count's transaction): still three, and finishing adds none."""
     game, chat = bot.game, bot.chat
     sender = bot.person("alice")
     with counting_transactions(game.store.engine) as begun:
-        assert await game.claim_update(chat.platform, "tg-1")
-        event = PhotoEvent(
-            chat=chat, sender=sender, update_id="tg-1", message_id="m-1", photo=ASTRONAUT
-        )
-        replies = await game.handle(event)
-        assert await game.reply_starting(chat.platform, "tg-1")
+        assert await claimed_photo(game, sender, "tg-1", chat)
+        replies = await game.handle(photo_event(chat, sender, "tg-1"))
         for number, reply in enumerate(replies):
+            assert await game.reply_starting(chat.platform, "tg-1")
             assert reply.tag is not None
             await game.reply_sent(chat, reply.tag, f"bot-{number}")
         await game.finish_update(chat.platform, "tg-1")
     assert "28/100" in replies[0].text
-    assert len(begun) == 5, begun
+    assert begun == ["write", "write", "write"]
+
+    # Over the rate limit (two photos): nothing is counted, the fence is a step of its own.
+    await bot.photo("alice", mirrored_astronaut())
+    with counting_transactions(game.store.engine) as begun:
+        assert await claimed_photo(game, sender, "tg-2", chat)
+        (refused,) = await game.handle(photo_event(chat, sender, "tg-2"))
+        assert await game.reply_starting(chat.platform, "tg-2")
+        assert refused.tag is not None
+        await game.reply_sent(chat, refused.tag, "bot-refused")
+        await game.finish_update(chat.platform, "tg-2")
+    assert "2 photos" in inline_literals(refused.text)
+    assert len(begun) == 3, begun
+
+
+@pytest.fixture
+async def second_process(bot: FakeAdapter, analyzer) -> AsyncIterator[Game]:  # noqa: F811
+    """Another process on the same database (and clock)."""
+    other = await Game.open(bot.game.settings, analyzer, clock=bot.clock)
+    yield other
+    await other.close()
+
+
+async def test_a_slow_owner_whose_claim_was_retaken_counts_and_sends_nothing(
+    bot: FakeAdapter, second_process: Game
+) -> None:
+    """The owner's lease runs out while it analyses; another process retakes the update and
+    answers it. The owner's count is refused by the fence in its transaction: rolled back,
+    nothing sent, nothing marked, so the photo is counted and answered once."""
+    slow, other, chat = bot.game, second_process, bot.chat
+    sender = bot.person("alice")
+    assert await claimed_photo(slow, sender, "u1", chat)
+    bot.clock.advance(seconds=slow.settings.update_lease_seconds + 1)
+    assert await claimed_photo(other, sender, "u1", chat), "retaken after the lease"
+    (answer,) = await other.handle(photo_event(chat, sender, "u1"))
+    assert await other.reply_starting(chat.platform, "u1")
+
+    assert await slow.handle(photo_event(chat, sender, "u1")) == []
+    assert not await slow.reply_starting(chat.platform, "u1")
+    await slow.finish_update(chat.platform, "u1")
+
+    assert answer.tag is not None
+    await other.reply_sent(chat, answer.tag, "bot-1")
+    assert "28/100" in answer.text
+    record = await slow.store.chats.by_platform_id(chat.platform, chat.chat_id)
+    user = await get_user_by_platform_id(slow.store, sender.platform, sender.user_id)
+    assert record is not None and user is not None
+    assert await count_submissions(slow.store, record.id, user.id) == 1
+
+
+async def test_an_owner_past_its_lease_that_counted_first_keeps_the_update(
+    bot: FakeAdapter, second_process: Game
+) -> None:
+    """Once the count's transaction recorded the reply going out, nobody retakes the update,
+    however late the send: a copy arriving then is dropped, so it is answered once."""
+    slow, other, chat = bot.game, second_process, bot.chat
+    sender = bot.person("alice")
+    assert await claimed_photo(slow, sender, "u2", chat)
+    bot.clock.advance(seconds=slow.settings.update_lease_seconds + 1)
+    (answer,) = await slow.handle(photo_event(chat, sender, "u2"))
+    assert not await claimed_photo(other, sender, "u2", chat), "a reply is going out"
+    assert await slow.reply_starting(chat.platform, "u2")
+    assert "28/100" in answer.text

@@ -25,6 +25,7 @@ from tests.fakes.telegram.people import Person, group_chat, private_chat
 from tests.fakes.telegram.server import FakeBotApi
 from tests.storage_support import (
     count_submissions,
+    counting_transactions,
     get_submission_by_bot_message,
     get_user_by_platform_id,
     reaction_counts,
@@ -118,6 +119,22 @@ async def submission_of(game: Game, user_id: int, message_id: int) -> Submission
     if chat is None:
         return None
     return await get_submission_by_bot_message(game.store, chat.id, str(message_id))
+
+
+async def test_a_selfie_costs_three_store_transactions(
+    api: FakeBotApi, game: Game, settings: Settings
+) -> None:
+    """One photo, one pass (tests/test_game_transactions.py), through the real adapter: the
+    claim before the download registers and reads the arrival, the count records the reply
+    going out, the sent card is recorded."""
+    ann = Person(api, "Ann")
+    with counting_transactions(game.store.engine) as begun:
+        async with running_bot(game, settings, api):
+            ann.send_photo(private_chat(api, ann), SELFIE)
+            await api.wait_for(api.sent, what="the result card")
+            await api.wait_for(lambda: len(begun) >= 3, what="the card recorded")
+    assert [c.method for c in api.sent()] == ["sendPhoto"]
+    assert begun == ["write", "write", "write"], begun
 
 
 async def test_non_photos_and_broken_photos_get_clear_replies(

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -67,6 +67,16 @@ class Turn:
     user: UserRecord
     now: datetime
     t: Translator
+    fence: Callable[[Store], Awaitable[None]] | None = field(default=None, compare=False)
+    """Set by `Game` for an update whose adapter fences its sends: records, in the given
+    transaction, that the reply goes out now (raising, and so rolling the transaction back,
+    when another process took the update over meanwhile)."""
+
+    async def reply_goes_out(self, store: Store) -> None:
+        """Record in `store`'s transaction, the one that writes the outcome, that the reply goes
+        out: the adapter's send then costs no transaction of its own (`Game.reply_starting`)."""
+        if self.fence is not None:
+            await self.fence(store)
 
     @property
     def update_id(self) -> str:

@@ -3,9 +3,11 @@
 `handle` turns one platform-free event into replies; `due_announcements` hands out what the
 core wants to say on its own. Idempotency lives here: every update is claimed in storage before
 it is handled (`storage.claims`), so of all the copies of one delivery, in any number of
-processes, exactly one is handled; its reply is fenced (recorded as going out right before the
-adapter sends it) and marked answered when the adapter reports it sent, so a copy that arrives
-after a crash is answered again only if no reply can have gone out.
+processes, exactly one is handled; its reply is fenced (recorded as going out, in the
+transaction that counts a photo or right before the adapter sends) and marked answered when the
+adapter reports it sent, so a copy that arrives after a crash is answered again only if no reply
+can have gone out. An adapter that claims with the event's fields saves `handle` its own
+registering transaction: a photo costs three transactions on every front end.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -25,6 +28,7 @@ from bot.core.events import (
     CommandEvent,
     Event,
     EventBase,
+    EventFields,
     PhotoEvent,
     ReactionCountEvent,
     ReactionEvent,
@@ -43,6 +47,11 @@ if TYPE_CHECKING:
     from inference import Analyzer
 
 log = logging.getLogger(__name__)
+
+
+class _ClaimLost(Exception):
+    """Raised inside the transaction that records a reply going out when another process
+    retook the update meanwhile: the transaction (the photo's count) is rolled back."""
 
 
 class Game:
@@ -67,6 +76,13 @@ class Game:
         self._process = f"{socket.gethostname()}:{os.getpid()}"
         self._held: dict[tuple[str, str], str] = {}
         """Claims this process holds, by (platform, update id): the owner token of each."""
+        self._arrived: dict[tuple[str, str], tuple[Turn, Arrival | None]] = {}
+        """What the claiming transaction registered and read for a held update (`claim_update`
+        with `arriving`), waiting for `handle`."""
+        self._going_out: set[tuple[str, str]] = set()
+        """Held updates whose reply is already recorded as going out (the fence passed)."""
+        self._lost: set[tuple[str, str]] = set()
+        """Updates this process claimed and then lost to another: nothing may be sent."""
         self._handling: set[tuple[str, str]] = set()
 
     @classmethod
@@ -95,7 +111,14 @@ class Game:
         if self._owns_analyzer:
             self.analyzer.close()
 
-    async def claim_update(self, platform: str, update_id: str) -> bool:
+    async def claim_update(
+        self,
+        platform: str,
+        update_id: str,
+        *,
+        arriving: EventFields | None = None,
+        is_photo: bool = False,
+    ) -> bool:
         """Take a delivery before doing any work on it (downloads, acknowledgements).
 
         False: another copy is being handled, or was answered, in this or another process;
@@ -103,11 +126,35 @@ class Game:
         owns it until `finish_update`/`release_update` (or `reply_sent`), or until the lease
         (`SELFIEBOT_UPDATE_LEASE_SECONDS`) runs out. Adapters that never call it get the same
         guarantee from `handle`, which claims unclaimed updates itself.
+
+        `arriving` (the delivery's chat and sender, given once the adapter knows the update
+        goes to `handle`): the same transaction registers them and, for a photo (`is_photo`), reads
+        whether it is a re-delivery and whether its sender is over the rate limit, all of which
+        `handle` would otherwise do in a transaction of its own. Only the claim needs no photo,
+        so this still happens before the download.
         """
         key = (platform, update_id)
         if key in self._held:
             return False
-        return self._took(await self._claim(self.store, key))
+        if arriving is None:
+            return self._took(await self._claim(self.store, key))
+        event = EventBase(**arriving)
+        owner = new_owner(self._process)
+        now = self._svc.clock()
+
+        async def work(tx: Store) -> tuple[Claim, tuple[Turn, Arrival | None] | None]:
+            claimed = await tx.claims.claim(*key, owner, lease=self._lease, now=now)
+            if not claimed.taken:
+                return claimed, None
+            turn = await self._register(tx, event, now)
+            return claimed, (turn, await photo.arrive(tx, turn, event) if is_photo else None)
+
+        claimed, arrived = await self.store.transaction(work)
+        if not self._took(claimed):
+            return False
+        assert arrived is not None
+        self._arrived[key] = arrived
+        return True
 
     async def _claim(self, store: Store, key: tuple[str, str]) -> Claim:
         owner = new_owner(self._process)
@@ -130,16 +177,23 @@ class Game:
         """The adapter is done with a claimed update (answered, or nothing to say): copies that
         arrive later are dropped. Nothing to write when `reply_sent` already marked it answered
         (or the claim was lost to another process, which answers instead)."""
-        if self._held.pop((platform, update_id), None) is None:
+        if self._let_go((platform, update_id)) is None:
             return
         await self.store.updates.mark_answered(platform, update_id, now=self._svc.clock())
 
     async def release_update(self, platform: str, update_id: str) -> None:
         """Give a claimed update up after a failure before anything was sent, so a
         re-delivery is handled at once instead of after the lease."""
-        owner = self._held.pop((platform, update_id), None)
+        owner = self._let_go((platform, update_id))
         if owner is not None:
             await self.store.claims.release(platform, update_id, owner)
+
+    def _let_go(self, key: tuple[str, str]) -> str | None:
+        """Forget everything this process keeps about a claim; the owner token, if held."""
+        self._arrived.pop(key, None)
+        self._going_out.discard(key)
+        self._lost.discard(key)
+        return self._held.pop(key, None)
 
     async def handle(self, event: Event) -> list[Reply]:
         """Replies to send for one event; [] for a copy of an update handled elsewhere.
@@ -173,7 +227,13 @@ class Game:
             claimed_here = key in self._held and arrival.claimed
             language = turn.t.language
             replies = await self._dispatch(turn, arrival)
+        except _ClaimLost:
+            self._lose(key)
+            return []
         except Exception:
+            # The transaction that recorded the reply as going out may have been rolled back:
+            # the apology asks the fence again (`reply_starting`).
+            self._going_out.discard(key)
             log.exception("update %s on %s failed", event.update_id, event.chat.platform)
             replies = [Reply(Translator(language)("error.internal"), tag=update_tag(key[1]))]
         try:
@@ -198,25 +258,51 @@ class Game:
 
         Records, in the step that sends, that a reply is going out, so a process that retakes
         the update after a crash never posts a second one. False: this process lost the claim
-        (its lease ran out and another process retook the update), so send nothing.
+        (its lease ran out and another process retook the update), so send nothing. Free when
+        `handle` recorded it already, in the transaction that counted a photo (`_fence`).
         """
-        owner = self._held.get((platform, update_id))
-        if owner is None:
+        key = (platform, update_id)
+        if key in self._lost:
+            return False
+        owner = self._held.get(key)
+        if owner is None or key in self._going_out:
             return True
         try:
             if await self.store.claims.start_sending(
                 platform, update_id, owner, now=self._svc.clock()
             ):
+                self._going_out.add(key)
                 return True
         except Exception:
             # Storage is down: answering without the fence beats not answering at all.
             log.exception("Could not record the reply to update %s on %s", update_id, platform)
             return True
-        self._held.pop((platform, update_id), None)
-        log.warning(
-            "Update %s on %s was retaken elsewhere meanwhile; not sent", update_id, platform
-        )
+        self._lose(key)
         return False
+
+    def _fence(self, key: tuple[str, str]) -> Callable[[Store], Awaitable[None]]:
+        """`Turn.fence` for an update the adapter claimed: `reply_starting`'s record, made in
+        the caller's transaction (a photo's count), so the send after it costs no transaction
+        of its own. Raises `_ClaimLost`, rolling that transaction back, when another process
+        retook the update: it counts and answers the photo instead. Once it passed, nobody can
+        retake the update, so the lease no longer matters; what remains between it and the
+        send is drawing the card and the platform call."""
+
+        async def fence(tx: Store) -> None:
+            owner = self._held.get(key)
+            if owner is None or key in self._going_out:
+                return
+            if not await tx.claims.start_sending(*key, owner, now=self._svc.clock()):
+                raise _ClaimLost
+            self._going_out.add(key)
+
+        return fence
+
+    def _lose(self, key: tuple[str, str]) -> None:
+        """The claim was retaken by another process: send nothing, mark nothing."""
+        self._let_go(key)
+        self._lost.add(key)
+        log.warning("Update %s on %s was retaken elsewhere meanwhile; not sent", key[1], key[0])
 
     async def _handle_reaction(self, event: ReactionEvent) -> list[Reply]:
         """Reactions carry their own receipt ids and answer nothing, so they are not claimed."""
@@ -232,9 +318,22 @@ class Game:
         """Claim the update (unless the adapter did), register chat and sender and, for a
         photo, read what decides whether it is analysed at all: one transaction.
 
-        None: a copy of an update handled elsewhere (nothing was registered).
+        None: a copy of an update handled elsewhere (nothing was registered). An update the
+        adapter claimed with `arriving` was registered (and its photo read) by that claim.
         """
         key = (event.chat.platform, event.update_id)
+        early = self._arrived.pop(key, None)
+        if early is not None and (early[0].event.chat, early[0].event.sender) == (
+            event.chat,
+            event.sender,
+        ):
+            resumed = replace(early[0], event=event, fence=self._fence(key))
+            if not isinstance(event, PhotoEvent):
+                return resumed, Arrival()
+            if early[1] is not None:
+                return resumed, early[1]
+            found = await self.store.transaction(lambda tx: photo.arrive(tx, resumed, event))
+            return resumed, found
         owner = new_owner(self._process)
         now = self._svc.clock()
 
@@ -252,6 +351,8 @@ class Game:
         if claimed is not None and not self._took(claimed):
             return None
         assert turn is not None
+        if claimed is None:
+            turn = replace(turn, fence=self._fence(key))
         return turn, arrival
 
     async def _turn(self, event: EventBase) -> Turn:
@@ -289,7 +390,7 @@ class Game:
         if parsed is None:
             return
         submission_id, update_id = parsed
-        self._held.pop((chat.platform, update_id), None)
+        self._let_go((chat.platform, update_id))
         now = self._svc.clock()
 
         async def work(tx: Store) -> None:

@@ -170,10 +170,15 @@ class SelfieBotClient(discord.AutoShardedClient):
             apology = failed(PLATFORM, f"update {event.update_id}", error, language)
             return [Reply(apology, private=True)]
 
-    async def _claim(self, interaction: discord.Interaction) -> bool:
+    async def _claim(
+        self, interaction: discord.Interaction, base: EventFields, *, is_photo: bool = False
+    ) -> bool:
         """Claim the interaction before touching it: a copy (a re-dispatch, another shard or
-        process) must not even acknowledge it, or the owner's initial response would fail."""
-        return await self.game.claim_update(PLATFORM, str(interaction.id))
+        process) must not even acknowledge it, or the owner's initial response would fail.
+        The claim registers the chat and sender too (and reads a photo's arrival)."""
+        return await self.game.claim_update(
+            PLATFORM, str(interaction.id), arriving=base, is_photo=is_photo
+        )
 
     async def _answer(
         self,
@@ -230,9 +235,9 @@ class SelfieBotClient(discord.AutoShardedClient):
         args: Sequence[str] = (),
         mentions: Sequence[Sender] = (),
     ) -> None:
-        if not await self._claim(interaction):
-            return
         base = self._interaction_base(interaction)
+        if not await self._claim(interaction, base):
+            return
         event = CommandEvent(**base, name=name, args=tuple(args), mentions=tuple(mentions))
         work = self._handle(event, base["sender"].language)
         if name in PRIVATE_COMMANDS:
@@ -243,11 +248,11 @@ class SelfieBotClient(discord.AutoShardedClient):
     async def on_score_command(
         self, interaction: discord.Interaction, photo: discord.Attachment
     ) -> None:
-        if not await self._claim(interaction):
-            return
         base = self._interaction_base(interaction)
         language = base["sender"].language
         refusal = refusal_for(photo, self.settings.max_upload_bytes)
+        if not await self._claim(interaction, base, is_photo=refusal is None):
+            return
         if refusal is not None:
             refused = [Reply(refusal.text(language), private=True)]
             await self._answer(interaction, base["chat"], refused, True)
@@ -283,9 +288,9 @@ class SelfieBotClient(discord.AutoShardedClient):
     async def on_core_button(
         self, interaction: discord.Interaction, action: str, payload: str
     ) -> None:
-        if not await self._claim(interaction):
-            return
         base = self._interaction_base(interaction)
+        if not await self._claim(interaction, base):
+            return
         message_id = str(interaction.message.id) if interaction.message else None
         event = ButtonEvent(**base, message_id=message_id, action=action, payload=payload)
         await self._answer(
@@ -330,7 +335,8 @@ class SelfieBotClient(discord.AutoShardedClient):
         """Score one attachment of a channel message; claimed first, like an interaction, so a
         re-dispatched message (a resumed session, another process) is scored and answered once."""
         update_id = f"{message.id}:{attachment.id}"
-        if not await self.game.claim_update(PLATFORM, update_id):
+        arriving: EventFields = {"chat": chat, "sender": sender, "update_id": update_id}
+        if not await self.game.claim_update(PLATFORM, update_id, arriving=arriving, is_photo=True):
             return
         try:
             async with message.channel.typing():

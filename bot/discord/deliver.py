@@ -98,7 +98,8 @@ class InteractionReplier:
         """
         try:
             if not replies:
-                await self._acknowledge_silently()
+                if await self._fence():  # refused: another process owns the interaction
+                    await self._acknowledge_silently()
                 return
             await send_and_record(self, self.chat, replies, self._reply_sent, self._fence)
         except discord.HTTPException as exc:

@@ -119,24 +119,28 @@ class TelegramAdapter:
     async def on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """TypeHandler callback for every update PTB receives.
 
-        Messages and button presses are claimed in the game's database first: of all copies
-        of one update (Telegram's re-deliveries, in this or any other process) exactly one is
-        handled; the others are acknowledged (PTB answers the webhook) and dropped here.
+        Messages and button presses are claimed in the game's database before any work or
+        reply (`Answer.claim`; with the event's chat and sender when it goes to the game, so
+        one transaction claims and registers): of all copies of one update (Telegram's
+        re-deliveries, in this or any other process) exactly one is handled; the others are
+        acknowledged (PTB answers the webhook) and dropped here. Ignored ones are not claimed.
         """
         self._health.recovered()
         if not self._seen.claim(update.update_id):
             log.info("Update %s delivered again; already handled", update.update_id)
             return
         key = str(update.update_id)
-        claimed = update.message_reaction is None  # reactions carry one key per change
-        if claimed and not await self._game.claim_update(PLATFORM, key):
-            # Handled or being handled elsewhere; if that owner dies before answering, a later
-            # re-delivery must reach the claim again (it is retaken after the owner's lease).
-            self._seen.release(update.update_id)
-            return
+        claimable = update.message_reaction is None  # reactions carry one key per change
         answer = Answer(
             update.callback_query,
-            (lambda: self._game.reply_starting(PLATFORM, key)) if claimed else None,
+            (lambda: self._game.reply_starting(PLATFORM, key)) if claimable else None,
+            (
+                lambda fields, is_photo: self._game.claim_update(
+                    PLATFORM, key, arriving=fields, is_photo=is_photo
+                )
+            )
+            if claimable
+            else None,
         )
         try:
             if update.message is not None:
@@ -152,11 +156,15 @@ class TelegramAdapter:
             self._seen.release(update.update_id)
             user = update.effective_user
             apology = failed(PLATFORM, f"update {key}", error, user.language_code if user else None)
-            if claimed and not answer.sent_anything:
+            if claimable and answer.claimed and not answer.sent_anything:
                 await self._game.release_update(PLATFORM, key)
             await self._apologise(update, context.bot, answer, apology)
         else:
-            if claimed:
+            if answer.claimed is False:
+                # Handled or being handled elsewhere; if that owner dies before answering, a
+                # later re-delivery must reach the claim again (retaken after the owner's lease).
+                self._seen.release(update.update_id)
+            elif claimable and answer.claimed:
                 await self._game.finish_update(PLATFORM, key)
         finally:
             await answer.answer_query()
@@ -227,6 +235,8 @@ class TelegramAdapter:
             return
         if command.name not in KNOWN_COMMANDS and not chat.is_private:
             return
+        if not await answer.claim(base):
+            return
         event = CommandEvent(
             **base,
             message_id=str(message.message_id),
@@ -256,6 +266,8 @@ class TelegramAdapter:
         assert target is not None
         image = image_in(target)
         if image is None:
+            if not await answer.claim(base):
+                return
             event = CommandEvent(**base, message_id=str(message.message_id), name="rate")
             await self._send_all(outbox, dest, await self._game.handle(event), answer)
             return
@@ -285,6 +297,8 @@ class TelegramAdapter:
         language = base["sender"].language
         if image.file_size is not None and image.file_size > self._max_download:
             await self._say(outbox, dest, self._too_large(language, image, image.file_size), answer)
+            return
+        if not await answer.claim(base, is_photo=True):  # before the download: copies skip it
             return
         refusal: str | None = None
         replies: list[Reply] = []
@@ -375,9 +389,12 @@ class TelegramAdapter:
         chat = chat_ref(message.chat)
         dest = Destination(chat, reply_to=message.message_id, user_id=query.from_user.id)
         action, payload = decoded
+        sender = sender_of(query.from_user)
+        if not await answer.claim({"chat": chat, "sender": sender, "update_id": str(update_id)}):
+            return
         event = ButtonEvent(
             chat=chat,
-            sender=sender_of(query.from_user),
+            sender=sender,
             update_id=str(update_id),
             message_id=str(message.message_id),
             is_admin=_member_admin_check(bot, message.chat.id, query.from_user.id, chat),

@@ -1,8 +1,9 @@
 """answering: what a person sees of an update while the bot works on it; the answer's state.
 
 `Answer` remembers whether anything was sent for an update (a failure then apologises only if
-nothing was) and the callback query still to answer, and fences every message with the update's
-claim (`Game.reply_starting`). `chat_action` keeps "sending photo…" on screen; `answer_if_slow`
+nothing was) and the callback query still to answer, claims the update once something is to be
+done for it (`Game.claim_update`) and fences every message with that claim
+(`Game.reply_starting`). `chat_action` keeps "sending photo…" on screen; `answer_if_slow`
 stops a button's spinner when the game takes a while.
 """
 
@@ -17,6 +18,7 @@ from typing import Any
 from telegram import Bot, CallbackQuery
 from telegram.error import TelegramError
 
+from bot.core.events import EventFields
 from bot.telegram.deliver import Destination
 
 log = logging.getLogger(__name__)
@@ -28,24 +30,43 @@ BUTTON_ANSWER_AFTER_S = 2.0
 """A button press still being worked on after this long gets an empty answer right away."""
 
 
+Claim = Callable[[EventFields | None, bool], Awaitable[bool]]
+"""`Game.claim_update` for one update: (the fields of the event it becomes, is it a photo)."""
+
+
 class Answer:
     """Tracks one update's answer: whether anything was sent (so a failure can apologise
     without replying twice), the callback query still to answer, and the claim that fences
-    every message sent for it (`Game.reply_starting`)."""
+    every message sent for it (`Game.reply_starting`).
+
+    The claim is taken when the adapter knows what the update is: with the event's fields when
+    it goes to the game (the claim registers its chat and sender too, and reads a photo's
+    arrival, in one transaction), plain before anything else is sent; never for an update
+    that is ignored, which costs no transaction at all."""
 
     def __init__(
         self,
         query: CallbackQuery | None,
         fence: Callable[[], Awaitable[bool]] | None = None,
+        claim: Claim | None = None,
     ) -> None:
         self.query = query
         self.query_answered = False
         self.sent_anything = False
         self._fence = fence
+        self._claim = claim
+        self.claimed: bool | None = None
+        """None until claimed: then whether this process owns the update."""
+
+    async def claim(self, fields: EventFields | None = None, *, is_photo: bool = False) -> bool:
+        """Claim the update (once): False means another copy owns it, so drop this one."""
+        if self.claimed is None:
+            self.claimed = self._claim is None or await self._claim(fields, is_photo)
+        return self.claimed
 
     async def may_send(self) -> bool:
-        """Whether this process still owns the update; records that a reply goes out now."""
-        return self._fence is None or await self._fence()
+        """Whether this process owns the update; records that a reply goes out now."""
+        return await self.claim() and (self._fence is None or await self._fence())
 
     async def answer_query(self, text: str | None = None, *, show_alert: bool = False) -> bool:
         if self.query is None or self.query_answered:

@@ -6,13 +6,22 @@ never fenced off and releasing a claim lets a later copy take it.
 
 from __future__ import annotations
 
+from bot.core.events import EventFields
+
 
 class ClaimsOnce:
     """Mixin for a scripted game with a `claimed: set[str]` field."""
 
     claimed: set[str]
 
-    async def claim_update(self, platform: str, update_id: str) -> bool:
+    async def claim_update(
+        self,
+        platform: str,
+        update_id: str,
+        *,
+        arriving: EventFields | None = None,
+        is_photo: bool = False,
+    ) -> bool:
         key = f"{platform}:{update_id}"
         if key in self.claimed:
             return False

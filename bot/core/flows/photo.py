@@ -20,7 +20,7 @@ from bot.core import cards, rules
 from bot.core.badges import BY_CODE, PhotoFacts, earned_for_photo
 from bot.core.commands import ButtonAction
 from bot.core.context import Services, Turn, submission_tag, update_tag
-from bot.core.events import CardFormat, PhotoEvent
+from bot.core.events import CardFormat, EventBase, PhotoEvent
 from bot.core.flows import duels, taste
 from bot.core.flows.seasons import current_season
 from bot.core.markup import literal
@@ -65,7 +65,7 @@ class Arrival:
     """Whether that transaction claimed the update too (the adapter had not)."""
 
 
-async def arrive(store: Store, turn: Turn, event: PhotoEvent) -> Arrival:
+async def arrive(store: Store, turn: Turn, event: EventBase) -> Arrival:
     """Read, in the caller's transaction, whether the photo was recorded before and whether its
     sender may post one now."""
     existing = await store.submissions.by_update(turn.chat.platform, event.update_id)
@@ -138,6 +138,7 @@ async def handle_photo(
     members = await taste.platform_audience(turn)
 
     async def count(tx: Store) -> Counted:
+        await turn.reply_goes_out(tx)
         inside = replace(svc, store=tx)
         season = await current_season(inside, turn.chat, turn.now)
         matches = await tx.submissions.near_duplicates(
@@ -191,10 +192,7 @@ async def _replay(
     if row.status is SubmissionStatus.NO_FACE:
         return [_plain(turn, turn.t("photo.no_face"), row)]
     if row.status is SubmissionStatus.DUPLICATE:
-        earlier = await svc.store.submissions.get(row.duplicate_of) if row.duplicate_of else None
-        if earlier is None:  # its owner has since deleted their data
-            return [_plain(turn, turn.t("photo.duplicate_gone"), row)]
-        return [await _duplicate_reply(svc, turn, row, earlier)]
+        return [await svc.store.transaction(lambda tx: _duplicate_again(tx, turn, row))]
     try:
         image, analysis = await _pixels_and_analysis(svc, event, row)
     except PhotoError as error:
@@ -204,6 +202,7 @@ async def _replay(
     members = await taste.platform_audience(turn)
 
     async def count(tx: Store) -> Scored:
+        await turn.reply_goes_out(tx)
         inside = replace(svc, store=tx)
         season = await current_season(inside, turn.chat, row.created_at)
         await _remember_photo(inside, turn, event, row)
@@ -448,10 +447,13 @@ def _plain(turn: Turn, text: str, row: SubmissionRecord) -> Reply:
     return Reply(text, tag=submission_tag(row.id, turn.update_id))
 
 
-async def _duplicate_reply(
-    svc: Services, turn: Turn, row: SubmissionRecord, earlier: SubmissionRecord
-) -> Reply:
-    owner = None if earlier.user_id == turn.user.id else await svc.store.users.get(earlier.user_id)
+async def _duplicate_again(store: Store, turn: Turn, row: SubmissionRecord) -> Reply:
+    """A re-delivered duplicate's answer, read in the transaction that records it going out."""
+    await turn.reply_goes_out(store)
+    earlier = await store.submissions.get(row.duplicate_of) if row.duplicate_of else None
+    if earlier is None:  # its owner has since deleted their data
+        return _plain(turn, turn.t("photo.duplicate_gone"), row)
+    owner = None if earlier.user_id == turn.user.id else await store.users.get(earlier.user_id)
     return _duplicate_text(turn, row, earlier, owner)
 
 
@@ -515,8 +517,12 @@ async def _record(
     photo_hash: int | None = None,
     duplicate_of: int | None = None,
 ) -> SubmissionRecord:
-    """Store a photo that does not count, so a re-delivery gets the same answer."""
-    result = await svc.store.submissions.record(
-        _submission(turn, event, status, analysis, photo_hash, duplicate_of)
-    )
-    return result.submission
+    """Store a photo that does not count, so a re-delivery gets the same answer (in the
+    transaction that records the reply going out)."""
+    new = _submission(turn, event, status, analysis, photo_hash, duplicate_of)
+
+    async def work(tx: Store) -> SubmissionRecord:
+        await turn.reply_goes_out(tx)
+        return (await tx.submissions.record(new)).submission
+
+    return await svc.store.transaction(work)
