@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
 
@@ -22,9 +21,8 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-SHARED = ROOT.parent / "shared"
-SELFIES_DEV = SHARED / "selfies" / "dev"
-SEED_MODEL = SHARED / "seed" / "best_model.h5"
+from benchmarks.devset import SELFIES_DEV, dev_selfies_analyzer  # noqa: E402
+
 HAPPY = 0.5
 
 
@@ -68,15 +66,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
-    if not SELFIES_DEV.is_dir():
-        raise SystemExit(f"{SELFIES_DEV} is absent")
-    if "SELFIEBOT_POPULARITY_MODEL" not in os.environ and SEED_MODEL.exists():
-        os.environ["SELFIEBOT_POPULARITY_MODEL"] = str(SEED_MODEL)
-    from bot.settings import get_settings
-    from inference import Analyzer
 
     rows = []
-    with Analyzer.from_config(get_settings().analyzer_config()) as analyzer:
+    with dev_selfies_analyzer() as analyzer:
         for path in sorted(SELFIES_DEV.glob("*.jpg")):
             face = analyzer.analyze(path.read_bytes(), mesh=True).main_face
             if face is None or face.mesh is None:

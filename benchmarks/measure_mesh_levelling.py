@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
 
@@ -27,9 +26,8 @@ from PIL import Image
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-SHARED = ROOT.parent / "shared"
-SELFIES_DEV = SHARED / "selfies" / "dev"
-SEED_MODEL = SHARED / "seed" / "best_model.h5"
+from benchmarks.devset import SELFIES_DEV, dev_selfies_analyzer  # noqa: E402
+
 TURNS = (0, 8, -15, 25)
 THRESHOLDS = (4, 5, 6, 7, 8, 10, 12, 15)
 
@@ -99,14 +97,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
-    if not SELFIES_DEV.is_dir():
-        raise SystemExit(f"{SELFIES_DEV} is absent")
-    if "SELFIEBOT_POPULARITY_MODEL" not in os.environ and SEED_MODEL.exists():
-        os.environ["SELFIEBOT_POPULARITY_MODEL"] = str(SEED_MODEL)
-    from bot.settings import get_settings
-    from inference import Analyzer
 
-    with Analyzer.from_config(get_settings().analyzer_config()) as analyzer:
+    with dev_selfies_analyzer() as analyzer:
         found = faces(analyzer)
     table: dict[str, dict[str, dict[str, float]]] = {}
     for subset, chosen in (
