@@ -22,15 +22,17 @@ Other formats have no draft mode, so a large PNG, WebP, GIF or HEIC is reduced a
 decoded, band by band (`Image.reduce`, a box average by the same kind of whole factor), and only
 the reduced RGB copy goes on: a 40-megapixel PNG used to cost 420 MB at its peak (the RGB
 conversion, the EXIF transpose and the analyzer's array were each full-size copies), an RGBA one
-900 MB. The decoded pixels of every photo in flight share one budget (`DECODE_BUDGET_BYTES`):
-a huge photo waits until it can be decoded alone, which bounds the process's memory whatever
-the load (`benchmarks/bench_web_load.py`).
+900 MB. The decoded pixels of every photo in flight share one budget (`DECODE_BUDGET_BYTES`),
+and these formats have pixel limits that keep one decode inside it (`FULL_SIZE_FORMATS`; HEIC
+alone may go over it, and then waits to be decoded alone), which bounds the process's memory
+whatever the load (`benchmarks/bench_web_load.py`).
 """
 
 from __future__ import annotations
 
 import io
 import logging
+import math
 import threading
 from dataclasses import dataclass
 
@@ -58,34 +60,52 @@ _PLUGINS = (GifImagePlugin, JpegImagePlugin, MpoImagePlugin, PngImagePlugin, Web
 DRAFT_MIN_SIDE = 384
 REDUCE_BAND_ROWS = 64
 """Rows of reduced output made per band: a band's full-size RGB copy stays a few MB."""
-WEBP_COST_FACTOR = 5
-DECODE_BUDGET_BYTES = 64 * 1024 * 1024
-"""Decoded pixels (at the size actually decoded, after draft) that may be in memory at once,
-across threads. A drafted 12-megapixel JPEG needs ~3 MB, a 12-megapixel PNG 36 MB; one photo
-over the budget (a 40-megapixel PNG: 120 MB) is decoded alone."""
-ONE_DECODE_MAX_BYTES = 250 * 1024 * 1024
-"""What decoding one photo may take at most, for formats decoded at full size whatever the
-photo's size (no draft mode): it sets their lower pixel limits below."""
+DECODE_BUDGET_BYTES = 72 * 1024 * 1024
+"""What decoding the photos in flight may take at once, across threads (`_decoded_bytes`, at
+the size actually decoded, after draft): enough for a phone's 12-megapixel photo as an RGB PNG.
+A drafted 12-megapixel JPEG needs ~3 MB, a 4-megapixel PNG 24 MB; a photo over the budget (only
+a HEIC near its limit) waits until it can be decoded alone."""
+ONE_DECODE_MAX_BYTES = DECODE_BUDGET_BYTES
+"""What decoding one photo may take, for the formats decoded at full size whatever the photo's
+size (no draft mode): their pixel limits follow from it and from their cost a pixel, so every
+photo fits the budget and the process's memory stays bounded (`benchmarks/bench_web_load.py`:
+a 16-megapixel WebP used to take 245 MB alone)."""
 
 
 @dataclass(frozen=True)
-class FormatLimit:
-    """A lower pixel limit for one format, and its name in the refusal."""
+class FormatCost:
+    """What a format decoded at full size takes: `per_pixel` bytes a pixel, plus `per_band`
+    bytes a pixel for each band of its mode (measured peaks, Pillow 11, decode to reduced RGB);
+    `max_bytes` is its allowance for one decode."""
 
     name: str
-    max_pixels: int
+    per_pixel: float = 0.0
+    per_band: float = 0.0
+    max_bytes: int = ONE_DECODE_MAX_BYTES
+
+    def bytes_per_pixel(self, bands: int) -> float:
+        return self.per_pixel + self.per_band * bands
+
+    def max_pixels(self, bands: int) -> int:
+        return int(self.max_bytes / self.bytes_per_pixel(bands))
 
 
-FORMAT_LIMITS: dict[str, FormatLimit] = {
-    "WEBP": FormatLimit("WebP", 16_000_000),
+HEIC_MAX_BYTES = 100 * 1024 * 1024
+"""HEIC's own allowance, over the budget: a phone's 12-megapixel HEIC (4032x3024, 7.5 bytes a
+pixel measured: 92 MB) must be scored; it is decoded alone."""
+FULL_SIZE_FORMATS: dict[str, FormatCost] = {
+    "WEBP": FormatCost("WebP", per_pixel=16),
+    "PNG": FormatCost("PNG", per_band=2),
+    "GIF": FormatCost("GIF", per_pixel=3),
+    "HEIF": FormatCost("HEIC", per_pixel=8, max_bytes=HEIC_MAX_BYTES),
 }
-"""Pixel limits below the configured one, by Pillow format, so that one decode stays under
-`ONE_DECODE_MAX_BYTES`. WebP: libwebp's animation decoder, which Pillow uses, takes ~15 bytes a
-pixel (`WEBP_COST_FACTOR` RGB images, measured: a 34-megapixel WebP took 525 MB), so 16
-megapixels (240 MB). Not listed, as they stay under it at the default 40 megapixels: JPEG
-(drafted to 1/8 before decoding), PNG (4 bytes a pixel at most, RGBA, then reduced band by band:
-a 40-megapixel PNG measured +172 MB), GIF (1 byte a pixel, a palette), HEIC (~6 bytes a pixel,
-libheif's planes and the RGB image, measured on a 12-megapixel one: 240 MB at 40)."""
+"""Formats without draft mode, by Pillow format. Measured peaks of one decode: WebP ~15.3 bytes
+a pixel (libwebp's animation decoder, which Pillow uses: its RGBA canvas, a copy of the frame
+and the image), so at most 4.7 megapixels; PNG ~5 (RGB) and ~7.5 (RGBA: the decoder's buffers
+and the image), 12.5 and 9.4 megapixels; GIF ~2.4 (a palette), 25 megapixels; HEIC ~7.5, 13
+megapixels. A bigger photo of these formats is refused as too large with a message naming its
+limit and suggesting a JPEG, which is decoded in draft mode and stays cheap up to the
+configured limit."""
 MAX_ASPECT_RATIO = 4.0
 """Longest side over shortest: every camera photo (4:3, 3:2, 16:9) and every phone screenshot
 (up to about 21:9 = 2.3) passes with room to spare. Past 4:1 the popularity CNN, which squeezes
@@ -222,12 +242,14 @@ def _decode(data: bytes, max_pixels: int, draft_min_side: int | None) -> Decoded
             "too_large",
             f"it is {width}x{height} pixels, over the limit of {max_pixels / 1e6:g} megapixels.",
         )
-    limit = FORMAT_LIMITS.get(image.format or "")
-    if limit is not None and width * height > limit.max_pixels:
+    full_size = FULL_SIZE_FORMATS.get(image.format or "")
+    bands = len(image.getbands())
+    if full_size is not None and width * height > full_size.max_pixels(bands):
+        megapixels = math.floor(full_size.max_pixels(bands) / 1e5) / 10
         raise PhotoError(
             "too_large",
-            f"it is a {width}x{height} pixel {limit.name}, over the limit of "
-            f"{limit.max_pixels / 1e6:g} megapixels for {limit.name} photos (send it as a JPEG, "
+            f"it is a {width}x{height} pixel {full_size.name}, over the limit of "
+            f"{megapixels:g} megapixels for {full_size.name} photos (send it as a JPEG, "
             "which may be larger).",
         )
     if max(width, height) > MAX_ASPECT_RATIO * min(width, height):
@@ -259,11 +281,12 @@ def _decode(data: bytes, max_pixels: int, draft_min_side: int | None) -> Decoded
 
 
 def _decoded_bytes(image: Image.Image) -> int:
-    """What decoding `image` at its (possibly drafted) size takes, RGB conversion included.
-    Pillow decodes WebP through libwebp's animation decoder: its RGBA canvas, a copy of the
-    frame and the image come to about 15 bytes a pixel (measured), 5x an RGB image."""
-    copies = WEBP_COST_FACTOR if image.format == "WEBP" else 1
-    return image.width * image.height * max(len(image.getbands()), 3) * copies
+    """What decoding `image` at its (possibly drafted) size takes, RGB conversion included:
+    its format's measured cost (`FULL_SIZE_FORMATS`), else an RGB image's."""
+    bands = len(image.getbands())
+    full_size = FULL_SIZE_FORMATS.get(image.format or "")
+    per_pixel = full_size.bytes_per_pixel(bands) if full_size else max(bands, 3)
+    return math.ceil(image.width * image.height * per_pixel)
 
 
 def _orientation(image: Image.Image) -> int:

@@ -1,8 +1,9 @@
 """The reply pictures' format as the adapter asks (`CardFormat`), and what the web page asks.
 
-Chats get PNG cards; the web page gets its result card as JPEG and no board or tips picture
-(it renders those from the replies' data), while the tips' best edit stays the exact PNG
-whose bytes re-score to the claimed score. Real game, models and database.
+Chats get PNG cards; the web page asks for no picture (it renders the result, board and tips
+from the replies' data) and gets its JPEG result card from `Game.result_card` only when the
+card's link is followed, while the tips' best edit stays the exact PNG whose bytes re-score to
+the claimed score. Real game, models and database.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import httpx
 import pytest
 from PIL import Image
 
+from bot.core import cards
 from bot.core.events import CardFormat, CommandEvent, PhotoEvent, Sender
 from bot.core.game import Game
 from bot.web.app import create_app
@@ -111,8 +113,34 @@ async def test_the_form_without_script_gets_its_tips_from_the_result_page(
         player = posted.cookies[PLAYER_COOKIE]
         kept = app.state.web.results.get(KEY, player)
         assert kept.result is not None and kept.result.tips is None and kept.tips_due
-        assert set(kept.images) == {"photo.jpg", "card.jpg"}
+        assert set(kept.images) == {"photo.jpg"}, "no card drawn before it is asked for"
         page = await client.get(posted.headers["location"])
         assert page.status_code == 200 and "Tips for your last photo" in page.text
         assert "data-tips-url" not in page.text
         assert app.state.web.results.get(KEY, player).result.tips is not None, "kept"
+
+
+async def test_the_page_draws_its_card_when_the_link_is_followed(
+    tmp_path: Path, game: Game
+) -> None:
+    """The download link draws the card once (the core's result card, from the display copy and
+    the scored reply's data) and keeps it with the result."""
+    app = create_app(web_settings(tmp_path), game=game)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        posted = await client.post(
+            "/",
+            data={"nickname": "Ann", "key": KEY},
+            files={"photo": ("selfie.jpg", SELFIE.read_bytes(), "image/jpeg")},
+            headers={"X-Selfiebot-Tips": "later"},
+        )
+        page = await client.get(posted.headers["location"])
+        assert f'href="/result/{KEY}/card.jpg"' in page.text
+        first = await client.get(f"/result/{KEY}/card.jpg")
+        again = await client.get(f"/result/{KEY}/card.jpg")
+    assert first.status_code == 200 and first.headers["content-type"] == "image/jpeg"
+    card = Image.open(io.BytesIO(first.content))
+    assert card.format == "JPEG" and card.width == cards.CARD_WIDTH
+    assert again.content == first.content
+    kept = app.state.web.results.get(KEY, posted.cookies[PLAYER_COOKIE])
+    assert kept.images["card.jpg"].data == first.content

@@ -90,6 +90,21 @@ def test_the_core_imports_no_platform_library_and_no_adapter() -> None:
     assert offences(("bot/core",), PLATFORM_LIBRARIES + ADAPTERS) == []
 
 
+def test_the_web_goes_through_the_game() -> None:
+    """The page and the JSON API score, decode and draw through `Game` (`score_unrecorded`,
+    `preview`, `result_card`) like the chat front ends, never the analyzer or its decoder."""
+    assert modules("bot/web")
+    assert offences(("bot/web",), ("inference",)) == []
+
+
+def test_the_web_check_sees_an_import_of_inference(tmp_path: Path) -> None:
+    """The check above is not vacuous: the web's old way to the decoder is an offence."""
+    sample = tmp_path / "photos.py"
+    sample.write_text("from inference import PhotoError, decode_photo\n", encoding="utf-8")
+    found = [name for _, name in imported(sample, "bot.web.photos")]
+    assert any(within(name, ("inference",)) for name in found)
+
+
 CYCLE_FREE = (
     LOWER_PACKAGES,
     ("bot/core",),

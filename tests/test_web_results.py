@@ -69,6 +69,19 @@ def test_tips_fetched_later_join_their_result() -> None:
     assert (result_url("k"), image_url("k", "a.png")) == ("/result/k", "/result/k/a.png")
 
 
+def test_a_card_drawn_later_joins_its_result_once() -> None:
+    store = ResultStore(max_bytes=250)
+    store.put("k", kept(size=100))
+    store.add_images("k", {"card.jpg": StoredImage(b"c" * 40, "image/jpeg")})
+    stored = store.get("k", "player-1")
+    assert stored is not None and stored.images["card.jpg"].data == b"c" * 40
+    assert store.bytes == 140
+    store.add_images("k", {"card.jpg": StoredImage(b"d" * 40, "image/jpeg")})
+    assert store.bytes == 140, "drawn again, counted once"
+    store.add_images("gone", {"card.jpg": StoredImage(b"c", "image/jpeg")})
+    assert len(store) == 1 and store.bytes == 140
+
+
 @pytest.mark.parametrize(
     ("count", "label"),
     [(20 * 1024 * 1024, "20 MB"), (3 * 1024 * 1024, "3 MB"), (524_288, "0.5 MB"), (1, "0.1 MB")],

@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 from bot.core.events import Sender
+from bot.core.flows.unrecorded import PhotoRefused
 from bot.core.game import Game
 from bot.web.app import create_app
 from bot.web.players import PLATFORM, WEB_CHAT, player_from_cookies
@@ -73,3 +74,25 @@ async def test_the_board_records_no_update(tmp_path: Path, game: Game) -> None:
     assert board.tag is None
     own = await game.board(WEB_CHAT, "week", ann)
     assert own.data is not None and own.data["viewer_rank"] == 1
+
+
+async def test_the_api_scores_through_the_game_and_records_nothing(
+    tmp_path: Path, game: Game, analyzer: Analyzer
+) -> None:
+    """`POST /api/score` is `Game.score_unrecorded`: the analyzer's own result, no transaction,
+    and a refused photo carries the analyzer's reason and sentence to its HTTP status."""
+    app = create_app(web_settings(tmp_path), game=game)
+    transport = httpx.ASGITransport(app=app)
+    photo = SELFIE.read_bytes()
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        with counting_transactions(game.store.engine) as begun:
+            scored = await client.post("/api/score", files={"photo": ("s.jpg", photo)})
+            refused = await client.post("/api/score", files={"photo": ("s.txt", b"not a photo")})
+    assert begun == []
+    assert scored.status_code == 200
+    assert scored.json() == analyzer.analyze(photo).to_dict()
+    assert refused.status_code == 415
+    with pytest.raises(PhotoRefused) as caught:
+        await game.score_unrecorded(b"not a photo")
+    assert caught.value.reason == "not_an_image"
+    assert refused.json()["detail"] == caught.value.message

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from bot.core.flows import unrecorded
 from bot.web import photos, uploads
 from bot.web.players import (
     NICKNAME_COOKIE,
@@ -276,7 +277,7 @@ def _jpeg(size: tuple[int, int], orientation: int | None = None) -> bytes:
 
 
 def test_display_copy_is_upright_and_bounded() -> None:
-    shown = photos.display_copy(_jpeg((3000, 2000), orientation=6), 40_000_000, max_side=640)
+    shown = unrecorded.preview(_jpeg((3000, 2000), orientation=6), 640, 40_000_000, None)
     assert (shown.width, shown.height) == (2000, 3000), "full-size upright dimensions"
     decoded = Image.open(io.BytesIO(shown.jpeg))
     assert (decoded.format, decoded.size) == ("JPEG", (427, 640))
@@ -284,7 +285,7 @@ def test_display_copy_is_upright_and_bounded() -> None:
 
 def test_display_copy_of_the_sample_selfie() -> None:
     data = (DATA / "astronaut.jpg").read_bytes()
-    shown = photos.display_copy(data, 40_000_000)
+    shown = unrecorded.preview(data, photos.DISPLAY_MAX_SIDE, 40_000_000, None)
     assert (shown.width, shown.height) == Image.open(DATA / "astronaut.jpg").size
 
 
@@ -299,10 +300,12 @@ def test_display_copy_of_the_sample_selfie() -> None:
     ids=["empty", "text", "truncated", "too-many-pixels"],
 )
 def test_refused_photos_carry_their_status(data: bytes, status: int) -> None:
-    with pytest.raises(Problem) as caught:
-        photos.display_copy(data, max_pixels=100_000)
-    assert caught.value.status == status
-    assert caught.value.detail.startswith("That file isn't a photo I can read")
+    """The core refuses the photo in its words; the page gives the refusal its HTTP status."""
+    with pytest.raises(unrecorded.PhotoRefused) as refused:
+        unrecorded.preview(data, photos.DISPLAY_MAX_SIDE, 100_000, None)
+    problem = photos.refusal_problem(refused.value)
+    assert problem.status == status
+    assert problem.detail.startswith("That file isn't a photo I can read")
 
 
 # --- wording: every sentence of the page lives in the message catalogue -----------------------

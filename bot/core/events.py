@@ -16,8 +16,9 @@ class CardFormat(StrEnum):
     """How the core draws the pictures that decorate a reply (the result card, the board, the
     tips' before/after): PNG for chats, JPEG (a fraction of the encoding time) where a photo-like
     picture need not be lossless, or NONE where the adapter shows the reply's data itself (the
-    web page draws its own board and tips). Images that are the data, such as the tips' best
-    edit whose exact PNG bytes re-score to the claimed score, are PNG whatever this says."""
+    web page shows its result, board and tips as HTML and has the result card drawn on request,
+    `Game.result_card`). Images that are the data, such as the tips' best edit whose exact PNG
+    bytes re-score to the claimed score, are PNG whatever this says."""
 
     PNG = "png"
     JPEG = "jpeg"

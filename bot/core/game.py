@@ -12,18 +12,20 @@ registering transaction: a photo costs three transactions on every front end.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import socket
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from bot.core.commands import ButtonAction
 from bot.core.context import Clock, Services, Turn, parse_tag, system_clock, update_tag
 from bot.core.events import (
     ButtonEvent,
+    CardFormat,
     ChatRef,
     CommandEvent,
     Event,
@@ -34,8 +36,9 @@ from bot.core.events import (
     ReactionEvent,
     Sender,
 )
-from bot.core.flows import admin, boards, duels, help, photo, privacy, taste, tips
+from bot.core.flows import admin, boards, duels, help, photo, privacy, taste, tips, unrecorded
 from bot.core.flows.photo import Arrival
+from bot.core.flows.unrecorded import Preview
 from bot.core.i18n import Translator, personal_language
 from bot.core.replies import Announcement, Reply
 from bot.core.scheduler import Scheduler
@@ -433,6 +436,38 @@ class Game:
             )
 
         return await self.store.transaction(work)
+
+    async def score_unrecorded(self, photo: bytes) -> dict[str, Any]:
+        """Analyse a photo without playing it (the JSON API): nothing is claimed or recorded.
+
+        The analysis as `inference.Analysis.to_dict` gives it; raises
+        `unrecorded.PhotoRefused` (the reason and sentence a chat would get) for a photo the
+        analyzer refuses, with the same limits.
+        """
+        return await unrecorded.score_unrecorded(self._svc, photo)
+
+    async def preview(self, photo: bytes, max_side: int) -> Preview:
+        """An upright JPEG of the photo for a page to show, at most `max_side` pixels a side,
+        with the full-size dimensions its face boxes refer to; raises `unrecorded.PhotoRefused`
+        for a photo the analyzer would refuse (before anything is recorded)."""
+        limits = (self.analyzer.max_pixels, self.analyzer.max_bytes)
+        return await asyncio.to_thread(unrecorded.preview, photo, max_side, *limits)
+
+    async def result_card(
+        self,
+        picture: bytes,
+        scored: Mapping[str, Any],
+        display_name: str,
+        language: str | None,
+        platform: str,
+    ) -> bytes:
+        """The JPEG result card of a photo scored earlier, drawn from its display copy
+        (`preview`) and its scored reply's `data`, for a front end that draws it only when
+        someone asks for it."""
+        t = Translator(language, platform)
+        return await asyncio.to_thread(
+            unrecorded.result_card, picture, scored, display_name, t, CardFormat.JPEG
+        )
 
     async def auto_score_enabled(self, chat: ChatRef) -> bool:
         """Whether photos posted in `chat` without a command should be scored.

@@ -1,7 +1,8 @@
 """The JSON API: score a photo, read the web board, and a health check for load balancers.
 
-`POST /api/score` is stateless (the seed's upload page, as an API): it analyses with the game's
-shared analyzer but records nothing. The body is read by our own in-memory multipart reader,
+`POST /api/score` is stateless (the seed's upload page, as an API): it goes through the game
+like the page and the chats (`Game.score_unrecorded`: the same analyzer, limits and refusals)
+but records nothing. The body is read by our own in-memory multipart reader,
 not FastAPI's `UploadFile` (which spools to disk), so the request schema is declared by hand
 for the OpenAPI docs.
 """
@@ -14,12 +15,12 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from bot.web.photos import photo_problem
+from bot.core.flows.unrecorded import PhotoRefused
+from bot.web.photos import refusal_problem
 from bot.web.play import DEFAULT_PERIOD, PERIODS
 from bot.web.problems import PROBLEM_MEDIA_TYPE, Problem
 from bot.web.state import web_state
 from bot.web.uploads import read_request_form
-from inference import PhotoError
 from storage.health import ping
 
 router = APIRouter()
@@ -136,10 +137,9 @@ async def score(request: Request) -> dict[str, Any]:
     if state.game is None:
         raise Problem("model-missing", state.unavailable)
     try:
-        analysis = await state.game.analyzer.analyze_async(upload.data)
-    except PhotoError as error:
-        raise photo_problem(error) from error
-    return analysis.to_dict()
+        return await state.game.score_unrecorded(upload.data)
+    except PhotoRefused as refused:
+        raise refusal_problem(refused) from refused
 
 
 @router.get(

@@ -15,7 +15,14 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
-from bot.web.play import DEFAULT_PERIOD, PERIODS, BoardView, PhotoOutcome
+from bot.web.play import (
+    CARD_IMAGE,
+    DEFAULT_PERIOD,
+    PERIODS,
+    PHOTO_IMAGE,
+    BoardView,
+    PhotoOutcome,
+)
 from bot.web.players import (
     COOKIE_MAX_AGE,
     NICKNAME_COOKIE,
@@ -29,7 +36,7 @@ from bot.web.players import (
     with_nickname,
 )
 from bot.web.problems import PROBLEM_TYPES, Problem
-from bot.web.results import RESULT_PATH, StoredResult, result_url
+from bot.web.results import RESULT_PATH, StoredImage, StoredResult, result_url
 from bot.web.state import WebState, web_state
 from bot.web.text import t
 from bot.web.uploads import megabytes, read_request_form
@@ -155,6 +162,7 @@ def _kept(player: Player, outcome: PhotoOutcome, *, tips_on_view: bool) -> Store
         outcome.notices,
         outcome.images,
         tips_on_view=tips_on_view,
+        card=outcome.card,
     )
 
 
@@ -178,10 +186,12 @@ async def result_page(request: Request, key: str, board: str | None = None) -> R
 @router.get(RESULT_PATH + "/{key}/{name}")
 async def result_image(request: Request, key: str, name: str) -> Response:
     """One image of a result (the photo, the result card, the improved photo), served once
-    instead of being embedded in the page."""
+    instead of being embedded in the page. The card is drawn the first time it is asked for."""
     state = web_state(request)
     stored = state.results.get(key, player_from_cookies(request.cookies).player_id)
     image = stored.images.get(name) if stored else None
+    if image is None and stored is not None and name == CARD_IMAGE:
+        image = await _drawn_card(state, key, stored)
     if image is None:
         raise Problem("result-gone")
     return Response(
@@ -189,6 +199,15 @@ async def result_image(request: Request, key: str, name: str) -> Response:
         media_type=image.mime_type,
         headers={"Cache-Control": "private, max-age=86400, immutable"},
     )
+
+
+async def _drawn_card(state: WebState, key: str, stored: StoredResult) -> StoredImage | None:
+    photo = stored.images.get(PHOTO_IMAGE)
+    if stored.card is None or photo is None:
+        return None
+    card = await state.play.card(photo, stored.card)
+    state.results.add_images(key, {CARD_IMAGE: card})
+    return card
 
 
 @router.post("/tips")

@@ -3,16 +3,16 @@
 The page plays the same game as the chat bots: every photo goes through `Game.handle` (rate
 limit, duplicates, recording, rank, badges), tips come from its `/tips` command and the board
 from `Game.board` (the `/top` board, read without an update to record), all in the one shared
-web chat. The page asks the core for its result card as JPEG
-(PNG costs 50-100 ms of encoding per photo) and for no board or tips picture at all: it shows
-those as HTML from the replies' data (`CardFormat`). Delivery is confirmed with
-`Game.reply_sent` like any adapter, so a re-submitted form (browser refresh, double click)
-is recognised by its idempotency key and never counted twice.
+web chat. The page asks the core for no picture at all (`CardFormat.NONE`): it shows the result,
+the board and the tips as HTML from the replies' data, and the result card, a download few
+people take, is drawn by `Game.result_card` when its link is followed (it used to be ~14 ms of
+every photo's request). The photo it shows is the core's display copy (`Game.preview`).
+Delivery is confirmed with `Game.reply_sent` like any adapter, so a re-submitted form (browser
+refresh, double click) is recognised by its idempotency key and never counted twice.
 """
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -21,12 +21,13 @@ from typing import TYPE_CHECKING, Any
 from markupsafe import Markup
 
 from bot.core.events import CardFormat, CommandEvent, Event, PhotoEvent
+from bot.core.flows.unrecorded import PhotoRefused
 from bot.core.replies import Reply
 from bot.core.transport import send_and_record
-from bot.web.photos import display_copy
-from bot.web.players import WEB_CHAT, Player
+from bot.web.photos import DISPLAY_MAX_SIDE, refusal_problem
+from bot.web.players import PLATFORM, WEB_CHAT, Player
 from bot.web.recent_photos import RecentPhotos
-from bot.web.results import StoredImage, image_url
+from bot.web.results import CardOrder, StoredImage, image_url
 from bot.web.text import t
 from bot.web.uploads import UploadedFile
 from bot.web.views import (
@@ -66,6 +67,7 @@ class PhotoOutcome:
     result: ResultView | None
     notices: tuple[Markup, ...]
     images: Mapping[str, StoredImage] = field(default_factory=dict)
+    card: CardOrder | None = None
 
 
 @dataclass(frozen=True)
@@ -138,9 +140,8 @@ class PageTransport:
 class WebPlay:
     """The page's side of the game, for one shared `Game`."""
 
-    def __init__(self, game: Game, max_pixels: int) -> None:
+    def __init__(self, game: Game) -> None:
         self.game = game
-        self.max_pixels = max_pixels
         self._anonymous_boards: dict[str, tuple[float, BoardView]] = {}
         self._photos = RecentPhotos(
             ttl_seconds=game.settings.tips_photo_ttl_minutes * 60,
@@ -160,7 +161,10 @@ class WebPlay:
         `Problem` with its HTTP status instead of becoming a game message. The tips (seconds
         of re-scoring) are a later `tips` call, so the score shows at once.
         """
-        photo = await asyncio.to_thread(display_copy, upload.data, self.max_pixels)
+        try:
+            photo = await self.game.preview(upload.data, DISPLAY_MAX_SIDE)
+        except PhotoRefused as refused:
+            raise refusal_problem(refused) from refused
         self._photos.put(key, upload.data)
         replies = await self._handle(
             PhotoEvent(
@@ -173,7 +177,7 @@ class WebPlay:
                 filename=upload.filename,
                 mime_type=upload.content_type,
                 photo_handle=key,
-                cards=CardFormat.JPEG,
+                cards=CardFormat.NONE,
             )
         )
         if not replies:
@@ -187,11 +191,17 @@ class WebPlay:
             return PhotoOutcome(None, notices)
         self._anonymous_boards.clear()
         images = {PHOTO_IMAGE: StoredImage(photo.jpeg, "image/jpeg")}
-        if scored.image is not None:
-            images[CARD_IMAGE] = StoredImage(scored.image.data, scored.image.mime_type)
         frame = PhotoFrame(image_url(key, PHOTO_IMAGE), photo.width, photo.height)
         view = result_view(scored, frame, key)
-        return PhotoOutcome(view, notices, images)
+        card = CardOrder(dict(scored.data or {}), player.nickname, t.language)
+        return PhotoOutcome(view, notices, images, card)
+
+    async def card(self, photo: StoredImage, order: CardOrder) -> StoredImage:
+        """The result card of a kept result, drawn now from its display copy (`CARD_IMAGE`)."""
+        data = await self.game.result_card(
+            photo.data, order.scored, order.display_name, order.language, PLATFORM
+        )
+        return StoredImage(data, "image/jpeg")
 
     async def tips(self, player: Player, key: str) -> TipsOutcome:
         """The core's tips for the player's last photo (the `/tips` command, as in a chat)."""
@@ -261,7 +271,7 @@ def result_view(scored: Reply, photo: PhotoFrame, key: str) -> ResultView:
         faces=face_views(analysis.get("faces") or ()),
         quality=quality_measures(analysis.get("quality") or {}),
         sharpness=sharpness_words(analysis.get("quality") or {}),
-        card_url=image_url(key, CARD_IMAGE) if scored.image else None,
+        card_url=image_url(key, CARD_IMAGE),
         tips=None,
         key=key,
     )

@@ -19,7 +19,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from markupsafe import Markup
@@ -49,6 +49,16 @@ class StoredImage:
 
 
 @dataclass(frozen=True)
+class CardOrder:
+    """What drawing a result's card takes, kept until someone asks for it: the scored reply's
+    `data`, the player's name and the page's language when the photo was played."""
+
+    scored: Mapping[str, Any]
+    display_name: str
+    language: str
+
+
+@dataclass(frozen=True)
 class StoredResult:
     """What a result page shows, for the player who scored it.
 
@@ -63,6 +73,7 @@ class StoredResult:
     images: Mapping[str, StoredImage] = field(default_factory=dict)
     stored_at: float = 0.0
     tips_on_view: bool = False
+    card: CardOrder | None = None
 
     @property
     def tips_due(self) -> bool:
@@ -122,15 +133,21 @@ class ResultStore:
             stored = self._results.get(key)
             if stored is None or stored.result is None:
                 return
-            self._bytes -= stored.size
-            merged = replace(
-                stored,
-                result=replace(stored.result, tips=tips),
-                images={**stored.images, **images},
-            )
-            self._results[key] = merged
-            self._bytes += merged.size
-            self._evict()
+            self._replace(key, replace(stored, result=replace(stored.result, tips=tips)), images)
+
+    def add_images(self, key: str, images: Mapping[str, StoredImage]) -> None:
+        """Keep images drawn after the score (the result card), so they are drawn once."""
+        with self._lock:
+            stored = self._results.get(key)
+            if stored is not None:
+                self._replace(key, stored, images)
+
+    def _replace(self, key: str, stored: StoredResult, images: Mapping[str, StoredImage]) -> None:
+        old = self._results[key]
+        merged = replace(stored, images={**stored.images, **images})
+        self._bytes += merged.size - old.size
+        self._results[key] = merged
+        self._evict()
 
     def _remove(self, key: str) -> None:
         old = self._results.pop(key, None)

@@ -37,7 +37,7 @@ class WebState:
         if self.game is None:
             raise Problem("model-missing", self.unavailable)
         if self._play is None or self._play.game is not self.game:
-            self._play = WebPlay(self.game, self.settings.max_image_pixels)
+            self._play = WebPlay(self.game)
         return self._play
 
 
