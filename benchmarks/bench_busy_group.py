@@ -34,6 +34,9 @@ import discord  # noqa: E402
 from bot.discord import busy as discord_busy  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from bot.telegram import busy  # noqa: E402
+from tests.bot.discord.test_busy import CARD, DIGEST_LINE, PICTURE  # noqa: E402
+from tests.bot.discord.test_busy import scored as discord_scored  # noqa: E402
+from tests.bot.telegram.test_busy import SELFIE, scored  # noqa: E402
 from tests.fakes.discord.harness import TOKEN, discord_settings, logged_in  # noqa: E402
 from tests.fakes.discord.limits import ChannelLimits  # noqa: E402
 from tests.fakes.discord.people import Person as DiscordPerson  # noqa: E402
@@ -41,9 +44,6 @@ from tests.fakes.discord.server import FakeDiscord  # noqa: E402
 from tests.fakes.telegram.harness import running_bot  # noqa: E402
 from tests.fakes.telegram.people import Person, group_chat  # noqa: E402
 from tests.fakes.telegram.server import FakeBotApi  # noqa: E402
-from tests.test_discord_busy import CARD, DIGEST_LINE, PICTURE  # noqa: E402
-from tests.test_discord_busy import scored as discord_scored  # noqa: E402
-from tests.test_telegram_busy import SELFIE, scored  # noqa: E402
 
 
 async def burst(photos: int, spread: float, coalesce: bool) -> tuple[list[float], int, float]:

@@ -32,7 +32,7 @@ from tests.conftest import SEED_MODEL  # noqa: E402
 from tests.fakes.telegram.cluster import Cluster, settle  # noqa: E402
 from tests.fakes.telegram.people import Person, private_chat  # noqa: E402
 from tests.fakes.telegram.server import FakeBotApi  # noqa: E402
-from tests.storage_support import create_postgres_database, drop_postgres_database  # noqa: E402
+from tests.storage.support import create_postgres_database, drop_postgres_database  # noqa: E402
 
 SELFIE = (ROOT / "tests" / "data" / "astronaut.jpg").read_bytes()
 COMMANDS = ("/me", "/top", "/help", "/badges")

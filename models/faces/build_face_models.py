@@ -13,7 +13,7 @@ unless, on every photo of `--photos` (default `../shared/selfies/dev`) plus rand
 every raw output of the ONNX model is within `TOLERANCE` of the TFLite interpreter's. The
 interpreter's outputs for tests/data/astronaut.jpg are stored in `reference_outputs.json`, so
 the shipped files can be checked against TFLite without TFLite installed
-(tests/test_models_faces_build.py).
+(tests/models/test_faces_build.py).
 """
 
 from __future__ import annotations

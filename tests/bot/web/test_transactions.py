@@ -1,0 +1,98 @@
+"""How many store transactions a photo scored on the page costs (counted on the engine: a
+count, not a time).
+
+The page's photo is the game's three (claim and register, record, reply confirmed: see
+tests/bot/core/test_transactions.py); the result page after the redirect adds one read of the board
+through `Game.board`, which claims and records no update, where a `/top` command used to add two.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from bot.core.events import Sender
+from bot.core.flows.unrecorded import PhotoRefused
+from bot.core.game import Game
+from bot.web.app import create_app
+from bot.web.players import PLATFORM, WEB_CHAT, player_from_cookies
+from inference import Analyzer
+from tests.bot.web.support import SELFIE, analyzer, web_settings
+from tests.conftest import needs_shared
+from tests.storage.support import counting_transactions
+
+pytestmark = needs_shared
+__all__ = ["analyzer"]
+
+
+@pytest.fixture
+async def game(tmp_path: Path, analyzer: Analyzer) -> AsyncIterator[Game]:
+    opened = await Game.open(web_settings(tmp_path), analyzer=analyzer)
+    yield opened
+    await opened.close()
+
+
+async def test_a_page_photo_costs_four_transactions(tmp_path: Path, game: Game) -> None:
+    app = create_app(web_settings(tmp_path), game=game)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as browser:
+        with counting_transactions(game.store.engine) as begun:
+            response = await browser.post(
+                "/",
+                data={"nickname": "Ann", "key": "transactions-key-0123"},
+                files={"photo": ("selfie.jpg", SELFIE.read_bytes(), "image/jpeg")},
+                headers={"X-Selfiebot-Tips": "later"},
+                follow_redirects=True,
+            )
+    assert response.status_code == 200, response.text
+    assert "Ann" in response.text
+    assert len(begun) == 4, begun
+
+
+async def test_the_board_records_no_update(tmp_path: Path, game: Game) -> None:
+    app = create_app(web_settings(tmp_path), game=game)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as browser:
+        await browser.post(
+            "/",
+            data={"nickname": "Ann", "key": "transactions-key-4567"},
+            files={"photo": ("selfie.jpg", SELFIE.read_bytes(), "image/jpeg")},
+            headers={"X-Selfiebot-Tips": "later"},
+        )
+        ann = player_from_cookies(dict(browser.cookies)).sender
+    stranger = Sender(platform=PLATFORM, user_id="never-played", display_name="Bob")
+    with counting_transactions(game.store.engine) as begun:
+        board = await game.board(WEB_CHAT, "season", stranger)
+    assert len(begun) == 1, begun
+    assert board.data is not None
+    assert [entry["name"] for entry in board.data["entries"]] == ["Ann"]
+    assert board.data["viewer_rank"] is None
+    assert not board.attachments
+    assert board.tag is None
+    own = await game.board(WEB_CHAT, "week", ann)
+    assert own.data is not None and own.data["viewer_rank"] == 1
+
+
+async def test_the_api_scores_through_the_game_and_records_nothing(
+    tmp_path: Path, game: Game, analyzer: Analyzer
+) -> None:
+    """`POST /api/score` is `Game.score_unrecorded`: the analyzer's own result, no transaction,
+    and a refused photo carries the analyzer's reason and sentence to its HTTP status."""
+    app = create_app(web_settings(tmp_path), game=game)
+    transport = httpx.ASGITransport(app=app)
+    photo = SELFIE.read_bytes()
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        with counting_transactions(game.store.engine) as begun:
+            scored = await client.post("/api/score", files={"photo": ("s.jpg", photo)})
+            refused = await client.post("/api/score", files={"photo": ("s.txt", b"not a photo")})
+    assert begun == []
+    assert scored.status_code == 200
+    assert scored.json() == analyzer.analyze(photo).to_dict()
+    assert refused.status_code == 415
+    with pytest.raises(PhotoRefused) as caught:
+        await game.score_unrecorded(b"not a photo")
+    assert caught.value.reason == "not_an_image"
+    assert refused.json()["detail"] == caught.value.message
