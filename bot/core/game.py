@@ -121,6 +121,7 @@ class Game:
         *,
         arriving: EventFields | None = None,
         is_photo: bool = False,
+        if_auto_score: bool = False,
     ) -> bool:
         """Take a delivery before doing any work on it (downloads, acknowledgements).
 
@@ -134,7 +135,9 @@ class Game:
         goes to `handle`): the same transaction registers them and, for a photo (`is_photo`), reads
         whether it is a re-delivery and whether its sender is over the rate limit, all of which
         `handle` would otherwise do in a transaction of its own. Only the claim needs no photo,
-        so this still happens before the download.
+        so this still happens before the download. `if_auto_score` (a photo posted in a group
+        without a command): False, and nothing claimed or registered, unless the chat scores
+        such photos (`auto_score_enabled`), asked in the same transaction.
         """
         key = (platform, update_id)
         if key in self._held:
@@ -145,7 +148,9 @@ class Game:
         owner = new_owner(self._process)
         now = self._svc.clock()
 
-        async def work(tx: Store) -> tuple[Claim, tuple[Turn, Arrival | None] | None]:
+        async def work(tx: Store) -> tuple[Claim | None, tuple[Turn, Arrival | None] | None]:
+            if if_auto_score and not await self._auto_scores(tx, event.chat):
+                return None, None
             claimed = await tx.claims.claim(*key, owner, lease=self._lease, now=now)
             if not claimed.taken:
                 return claimed, None
@@ -153,7 +158,7 @@ class Game:
             return claimed, (turn, await photo.arrive(tx, turn, event) if is_photo else None)
 
         claimed, arrived = await self.store.transaction(work)
-        if not self._took(claimed):
+        if claimed is None or not self._took(claimed):
             return False
         assert arrived is not None
         self._arrived[key] = arrived
@@ -473,9 +478,13 @@ class Game:
         """Whether photos posted in `chat` without a command should be scored.
 
         Adapters ask before downloading anything, so photos in chats that did not opt in are
-        never fetched; an unseen chat gets its platform's default.
+        never fetched; an unseen chat gets its platform's default. A photo's own claim can ask
+        in its transaction instead (`claim_update(..., if_auto_score=True)`).
         """
-        record = await self.store.chats.by_platform_id(chat.platform, chat.chat_id)
+        return await self._auto_scores(self.store, chat)
+
+    async def _auto_scores(self, store: Store, chat: ChatRef) -> bool:
+        record = await store.chats.by_platform_id(chat.platform, chat.chat_id)
         if record is None:
             return self._svc.chat_defaults(chat.platform).auto_score
         return record.settings.auto_score

@@ -304,12 +304,16 @@ class SelfieBotClient(discord.AutoShardedClient):
         if message.author.bot or not message.attachments:
             return
         chat = chat_of_message(message)
-        if message.guild is not None and not await self.game.auto_score_enabled(chat):
-            return
         sender = sender_of(message.author)
         limit = self.settings.max_upload_bytes
         checked = [(a, refusal_for(a, limit)) for a in message.attachments]
         images = [(a, r) for a, r in checked if r is None or r.key != "upload.not_image"]
+        in_channel = message.guild is not None
+        # Only channels that opted in hear from the bot. When there is only scoring to do, each
+        # photo's claim asks that in its own transaction; a refusal needs the answer first.
+        refuses = not images or any(refusal is not None for _, refusal in images)
+        if in_channel and refuses and not await self.game.auto_score_enabled(chat):
+            return
         if not images:
             first_refusal = checked[0][1]
             if first_refusal is not None:
@@ -319,7 +323,9 @@ class SelfieBotClient(discord.AutoShardedClient):
             if refusal is not None:
                 await self._refuse(message, chat, refusal)
                 continue
-            await self._score_message_attachment(message, chat, sender, attachment)
+            await self._score_message_attachment(
+                message, chat, sender, attachment, if_auto_score=in_channel
+            )
 
     async def _refuse(self, message: discord.Message, chat: ChatRef, refusal: Refusal) -> None:
         reply = Reply(refusal.text(None))
@@ -331,12 +337,17 @@ class SelfieBotClient(discord.AutoShardedClient):
         chat: ChatRef,
         sender: Sender,
         attachment: discord.Attachment,
+        *,
+        if_auto_score: bool = False,
     ) -> None:
         """Score one attachment of a channel message; claimed first, like an interaction, so a
-        re-dispatched message (a resumed session, another process) is scored and answered once."""
+        re-dispatched message (a resumed session, another process) is scored and answered once.
+        `if_auto_score` (a server channel): only if the channel scores posted photos."""
         update_id = f"{message.id}:{attachment.id}"
         arriving: EventFields = {"chat": chat, "sender": sender, "update_id": update_id}
-        if not await self.game.claim_update(PLATFORM, update_id, arriving=arriving, is_photo=True):
+        if not await self.game.claim_update(
+            PLATFORM, update_id, arriving=arriving, is_photo=True, if_auto_score=if_auto_score
+        ):
             return
         try:
             async with message.channel.typing():

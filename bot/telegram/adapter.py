@@ -135,8 +135,8 @@ class TelegramAdapter:
             update.callback_query,
             (lambda: self._game.reply_starting(PLATFORM, key)) if claimable else None,
             (
-                lambda fields, is_photo: self._game.claim_update(
-                    PLATFORM, key, arriving=fields, is_photo=is_photo
+                lambda fields, is_photo, if_auto_score: self._game.claim_update(
+                    PLATFORM, key, arriving=fields, is_photo=is_photo, if_auto_score=if_auto_score
                 )
             )
             if claimable
@@ -215,9 +215,16 @@ class TelegramAdapter:
 
         if isinstance(image, ImageFile):
             asked = command is not None and command.name == "rate"
-            if not (asked or chat.is_private or await self._game.auto_score_enabled(chat)):
-                return
-            await self._score_photo(bot, outbox, dest, image, base, message.message_id, answer)
+            await self._score_photo(
+                bot,
+                outbox,
+                dest,
+                image,
+                base,
+                message.message_id,
+                answer,
+                posted_unasked=not (asked or chat.is_private),
+            )
             return
         if isinstance(image, NotAnImage):
             if chat.is_private or (command is not None and command.name == "rate"):
@@ -293,12 +300,18 @@ class TelegramAdapter:
         base: EventFields,
         photo_message_id: int,
         answer: Answer,
+        *,
+        posted_unasked: bool = False,
     ) -> None:
+        """Claim, download, score and answer one photo. `posted_unasked` (a group photo without
+        /rate): only where the group scores such photos, which the claim reads in its own
+        transaction; elsewhere it is dropped without a word, never downloaded."""
         language = base["sender"].language
+        # Before the download, so copies (and photos of groups that did not opt in) skip it.
+        if not await answer.claim(base, is_photo=True, if_auto_score=posted_unasked):
+            return
         if image.file_size is not None and image.file_size > self._max_download:
             await self._say(outbox, dest, self._too_large(language, image, image.file_size), answer)
-            return
-        if not await answer.claim(base, is_photo=True):  # before the download: copies skip it
             return
         refusal: str | None = None
         replies: list[Reply] = []

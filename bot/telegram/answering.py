@@ -30,8 +30,9 @@ BUTTON_ANSWER_AFTER_S = 2.0
 """A button press still being worked on after this long gets an empty answer right away."""
 
 
-Claim = Callable[[EventFields | None, bool], Awaitable[bool]]
-"""`Game.claim_update` for one update: (the fields of the event it becomes, is it a photo)."""
+Claim = Callable[[EventFields | None, bool, bool], Awaitable[bool]]
+"""`Game.claim_update` for one update: (the fields of the event it becomes, is it a photo, only
+if its chat scores photos posted without a command)."""
 
 
 class Answer:
@@ -58,10 +59,17 @@ class Answer:
         self.claimed: bool | None = None
         """None until claimed: then whether this process owns the update."""
 
-    async def claim(self, fields: EventFields | None = None, *, is_photo: bool = False) -> bool:
-        """Claim the update (once): False means another copy owns it, so drop this one."""
+    async def claim(
+        self,
+        fields: EventFields | None = None,
+        *,
+        is_photo: bool = False,
+        if_auto_score: bool = False,
+    ) -> bool:
+        """Claim the update (once): False means another copy owns it, or (`if_auto_score`) the
+        chat does not score photos posted without a command, so drop this one."""
         if self.claimed is None:
-            self.claimed = self._claim is None or await self._claim(fields, is_photo)
+            self.claimed = self._claim is None or await self._claim(fields, is_photo, if_auto_score)
         return self.claimed
 
     async def may_send(self) -> bool:

@@ -6,13 +6,17 @@ never fenced off and releasing a claim lets a later copy take it.
 
 from __future__ import annotations
 
-from bot.core.events import EventFields
+from collections.abc import Awaitable, Callable
+
+from bot.core.events import ChatRef, EventFields
 
 
 class ClaimsOnce:
-    """Mixin for a scripted game with a `claimed: set[str]` field."""
+    """Mixin for a scripted game with a `claimed: set[str]` field and its own
+    `auto_score_enabled` (a photo's claim asks it, as `Game.claim_update` does)."""
 
     claimed: set[str]
+    auto_score_enabled: Callable[[ChatRef], Awaitable[bool]]
 
     async def claim_update(
         self,
@@ -21,7 +25,14 @@ class ClaimsOnce:
         *,
         arriving: EventFields | None = None,
         is_photo: bool = False,
+        if_auto_score: bool = False,
     ) -> bool:
+        if (
+            if_auto_score
+            and arriving is not None
+            and not await self.auto_score_enabled(arriving["chat"])
+        ):
+            return False
         key = f"{platform}:{update_id}"
         if key in self.claimed:
             return False

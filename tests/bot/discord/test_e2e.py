@@ -217,22 +217,28 @@ async def test_an_admin_command_from_a_non_admin_is_refused(
 
 
 async def test_autoscore_opt_in_then_channel_uploads_are_scored(
-    bot: tuple[SelfieBotClient, DiscordWorld], fake_discord: FakeDiscord
+    bot: tuple[SelfieBotClient, DiscordWorld], fake_discord: FakeDiscord, game: Game
 ) -> None:
+    """Before the opt-in a posted photo costs one read and is never downloaded; after it, a
+    posted photo costs the three transactions of any photo (the claim asks the channel)."""
     _, world = bot
-    world.post(ANN, [world.attachment_json("a.jpg", ASTRONAUT, "image/jpeg")])
-    await world.settle()
+    with counting_transactions(game.store.engine) as begun:
+        world.post(ANN, [world.attachment_json("a.jpg", ASTRONAUT, "image/jpeg")])
+        await world.settle()
     assert fake_discord.visible() == [] and fake_discord.downloads == []
+    assert len(begun) == 1, begun
 
     world.slash("autoscore", BOB, [{"name": "state", "type": 3, "value": "on"}], admin=True)
     await world.settle()
     assert "Every photo posted here is scored" in fake_discord.visible()[-1].text
 
-    message_id = world.post(ANN, [world.attachment_json("a.jpg", ASTRONAUT, "image/jpeg")])
-    await world.settle()
+    with counting_transactions(game.store.engine) as begun:
+        message_id = world.post(ANN, [world.attachment_json("a.jpg", ASTRONAUT, "image/jpeg")])
+        await world.settle()
     result = fake_discord.visible()[-1]
     assert (result.kind, result.reference_id) == ("channel", message_id)
     _assert_result(result)
+    assert begun == ["write", "write", "write"], begun
 
 
 async def test_a_redelivered_channel_upload_is_scored_once(

@@ -137,6 +137,21 @@ async def test_a_selfie_costs_three_store_transactions(
     assert begun == ["write", "write", "write"], begun
 
 
+async def test_a_group_photo_posted_without_a_command_costs_three_too(
+    api: FakeBotApi, game: Game, settings: Settings
+) -> None:
+    """Groups score photos posted without /rate by default; the claim itself asks the group,
+    so such a photo costs no more than a private one."""
+    ann = Person(api, "Ann")
+    with counting_transactions(game.store.engine) as begun:
+        async with running_bot(game, settings, api):
+            ann.send_photo(group_chat(api), SELFIE)
+            await api.wait_for(api.sent, what="the result card")
+            await api.wait_for(lambda: len(begun) >= 3, what="the card recorded")
+    assert [c.method for c in api.sent()] == ["sendPhoto"]
+    assert begun == ["write", "write", "write"], begun
+
+
 async def test_non_photos_and_broken_photos_get_clear_replies(
     api: FakeBotApi, game: Game, settings: Settings
 ) -> None:
