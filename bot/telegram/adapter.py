@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 from telegram import Bot, CallbackQuery, Message, MessageReactionUpdated, Update
-from telegram.constants import CallbackQueryLimit, ChatAction, FileSizeLimit
+from telegram.constants import ChatAction, FileSizeLimit
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import ContextTypes
 
@@ -36,8 +36,8 @@ from bot.core.markup import to_plain
 from bot.core.replies import Announcement, Reply
 from bot.core.transport import send_and_record
 from bot.telegram import busy, refusals
-from bot.telegram.answering import Answer, answer_if_slow, chat_action
-from bot.telegram.deliver import ChatTransport, Destination, Outbox, utf16_len
+from bot.telegram.answering import Answer, UpdateReplies, answer_if_slow, chat_action
+from bot.telegram.deliver import ChatTransport, Destination, Outbox
 from bot.telegram.network import NetworkHealth, with_retries
 from bot.telegram.reactions import MemberCounts, reaction_count_event
 from bot.telegram.translate import (
@@ -524,68 +524,6 @@ def _member_admin_check(
         return cached[0]
 
     return check
-
-
-class UpdateReplies:
-    """One update's replies as a `bot.core.transport.Transport`: a busy group's results join
-    its digest, a private reply may become an alert or go to the asker's private chat (said
-    once, on the button or by a note), everything else is posted in place."""
-
-    def __init__(
-        self,
-        groups: BusyChats,
-        outbox: Outbox,
-        dest: Destination,
-        answer: Answer,
-        language: str | None,
-        photo_of: str | None,
-        *,
-        notify_private: bool = False,
-    ) -> None:
-        self._groups = groups
-        self._outbox = outbox
-        self._dest = dest
-        self._answer = answer
-        self._language = language
-        self._photo_of = photo_of
-        self._group = None if dest.chat.is_private else int(dest.chat.chat_id)
-        self._notify_private = notify_private
-        """Whether a command's private reply gets a one-line note in the chat."""
-        self._told_private = False
-
-    async def send(self, reply: Reply) -> str:
-        """Post one reply; its message id, "" for an alert or a digest not posted yet (the core
-        needs an id only for photo results, never alerts)."""
-        answer, group, photo_of = self._answer, self._group, self._photo_of
-        answer.sent_anything = True
-        if group is not None and photo_of is not None and self._groups.takes(group, False, reply):
-            where = Destination(self._dest.chat, thread_id=self._dest.thread_id)
-            poster = busy.GroupDigest(ChatTransport(Outbox(self._outbox.bot), where))
-            digest_id = await self._groups.add(group, poster, self._language, photo_of, reply)
-            return digest_id or ""
-        if group is not None and photo_of is not None:
-            self._groups.remember_card(group, photo_of, reply)  # a new best: listed too
-        alert = self._alert if answer.query else None
-        delivered = await self._outbox.deliver(reply, self._dest, alert=alert)
-        if group is not None and not delivered.privately:
-            self._groups.note_sent(group)
-        if delivered.privately and not delivered.as_alert and not self._told_private:
-            self._told_private = True
-            sent_privately = _text(self._language, "telegram.sent_privately")
-            if answer.query is not None:
-                await answer.answer_query(to_plain(sent_privately))
-            elif self._notify_private:
-                await self._outbox.deliver(Reply(sent_privately), self._dest)
-        return "" if delivered.message_id is None else str(delivered.message_id)
-
-    async def edit(self, message_id: str, reply: Reply) -> bool:
-        """Edit a message this update's answer posted (a digest is the group's to edit)."""
-        return await self._outbox.edit(message_id, reply)
-
-    async def _alert(self, text: str) -> bool:
-        if utf16_len(text) > CallbackQueryLimit.ANSWER_CALLBACK_QUERY_TEXT_LENGTH:
-            return False
-        return await self._answer.answer_query(text, show_alert=True)
 
 
 def _with_help_addendum(replies: list[Reply], language: str | None) -> list[Reply]:

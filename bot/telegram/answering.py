@@ -4,7 +4,9 @@
 nothing was) and the callback query still to answer, claims the update once something is to be
 done for it (`Game.claim_update`) and fences every message with that claim
 (`Game.reply_starting`). `chat_action` keeps "sending photo…" on screen; `answer_if_slow`
-stops a button's spinner when the game takes a while.
+stops a button's spinner when the game takes a while. `UpdateReplies` is the update's
+`Transport`: where each of its replies goes (in place, a busy group's digest, an alert, the
+asker's private chat).
 """
 
 from __future__ import annotations
@@ -16,10 +18,16 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from typing import Any
 
 from telegram import Bot, CallbackQuery
+from telegram.constants import CallbackQueryLimit
 from telegram.error import TelegramError
 
+from bot.core.busy import BusyChats
 from bot.core.events import EventFields
-from bot.telegram.deliver import Destination
+from bot.core.i18n import Translator
+from bot.core.markup import to_plain
+from bot.core.replies import Reply
+from bot.telegram import busy
+from bot.telegram.deliver import ChatTransport, Destination, Outbox, utf16_len
 
 log = logging.getLogger(__name__)
 
@@ -129,3 +137,65 @@ async def _alongside(work: Coroutine[Any, Any, None]) -> AsyncIterator[None]:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
+
+
+class UpdateReplies:
+    """One update's replies as a `bot.core.transport.Transport`: a busy group's results join
+    its digest, a private reply may become an alert or go to the asker's private chat (said
+    once, on the button or by a note), everything else is posted in place."""
+
+    def __init__(
+        self,
+        groups: BusyChats,
+        outbox: Outbox,
+        dest: Destination,
+        answer: Answer,
+        language: str | None,
+        photo_of: str | None,
+        *,
+        notify_private: bool = False,
+    ) -> None:
+        self._groups = groups
+        self._outbox = outbox
+        self._dest = dest
+        self._answer = answer
+        self._language = language
+        self._photo_of = photo_of
+        self._group = None if dest.chat.is_private else int(dest.chat.chat_id)
+        self._notify_private = notify_private
+        """Whether a command's private reply gets a one-line note in the chat."""
+        self._told_private = False
+
+    async def send(self, reply: Reply) -> str:
+        """Post one reply; its message id, "" for an alert or a digest not posted yet (the core
+        needs an id only for photo results, never alerts)."""
+        answer, group, photo_of = self._answer, self._group, self._photo_of
+        answer.sent_anything = True
+        if group is not None and photo_of is not None and self._groups.takes(group, False, reply):
+            where = Destination(self._dest.chat, thread_id=self._dest.thread_id)
+            poster = busy.GroupDigest(ChatTransport(Outbox(self._outbox.bot), where))
+            digest_id = await self._groups.add(group, poster, self._language, photo_of, reply)
+            return digest_id or ""
+        if group is not None and photo_of is not None:
+            self._groups.remember_card(group, photo_of, reply)  # a new best: listed too
+        alert = self._alert if answer.query else None
+        delivered = await self._outbox.deliver(reply, self._dest, alert=alert)
+        if group is not None and not delivered.privately:
+            self._groups.note_sent(group)
+        if delivered.privately and not delivered.as_alert and not self._told_private:
+            self._told_private = True
+            sent_privately = Translator(self._language)("telegram.sent_privately")
+            if answer.query is not None:
+                await answer.answer_query(to_plain(sent_privately))
+            elif self._notify_private:
+                await self._outbox.deliver(Reply(sent_privately), self._dest)
+        return "" if delivered.message_id is None else str(delivered.message_id)
+
+    async def edit(self, message_id: str, reply: Reply) -> bool:
+        """Edit a message this update's answer posted (a digest is the group's to edit)."""
+        return await self._outbox.edit(message_id, reply)
+
+    async def _alert(self, text: str) -> bool:
+        if utf16_len(text) > CallbackQueryLimit.ANSWER_CALLBACK_QUERY_TEXT_LENGTH:
+            return False
+        return await self._answer.answer_query(text, show_alert=True)
