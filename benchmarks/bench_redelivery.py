@@ -19,11 +19,14 @@ import argparse
 import asyncio
 import os
 import random
+import re
+import shutil
 import sys
 import tempfile
 import time
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -38,7 +41,30 @@ SELFIE = (ROOT / "tests" / "data" / "astronaut.jpg").read_bytes()
 COMMANDS = ("/me", "/top", "/help", "/badges")
 
 
-async def measure(source: Path, updates_count: int, copies: int, processes: int, seed: int) -> None:
+def show_unusual(work: Path, updates: list[dict[str, Any]], answers: dict[int, int]) -> None:
+    """The processes' log lines about each update answered other than once (for the reason)."""
+    logs = sorted(work.glob("bot-*.log"))
+    for update in updates:
+        replies = answers[update["update_id"]]
+        if replies == 1:
+            continue
+        print(f"update {update['update_id']}: {replies} replies")
+        pattern = re.compile(rf"\b{update['update_id']}\b")
+        for log in logs:
+            for line in log.read_text(errors="replace").splitlines():
+                if pattern.search(line):
+                    print(f"  {log.name}: {line}")
+
+
+async def measure(
+    source: Path,
+    updates_count: int,
+    copies: int,
+    processes: int,
+    seed: int,
+    keep: Path | None,
+    stall: float,
+) -> None:
     os.environ.setdefault("SELFIEBOT_POPULARITY_MODEL", str(SEED_MODEL))
     database = await create_postgres_database("selfiebot_bench")
     try:
@@ -58,10 +84,13 @@ async def measure(source: Path, updates_count: int, copies: int, processes: int,
             try:
                 sent = time.monotonic()
                 await cluster.deliver_copies(updates, copies, random.Random(seed))
-                answers = await settle(api, updates, timeout=600)
+                answers = await settle(api, updates, timeout=600, stall=stall)
                 elapsed = time.monotonic() - sent
             finally:
                 cluster.stop()
+                if keep is not None:
+                    shutil.copytree(work, keep, dirs_exist_ok=True)
+            show_unusual(Path(work), updates, answers)
     finally:
         await drop_postgres_database(database)
     spread = Counter(answers.values())
@@ -79,11 +108,28 @@ def main() -> None:
     parser.add_argument("--copies", type=int, default=3)
     parser.add_argument("--processes", type=int, default=2)
     parser.add_argument("--seed", type=int, default=12)
+    parser.add_argument(
+        "--keep", type=Path, help="copy the processes' logs and data here when the run ends"
+    )
+    parser.add_argument(
+        "--stall",
+        type=float,
+        default=120.0,
+        help="give up waiting for the missing answers after this many seconds without a send",
+    )
     args = parser.parse_args()
     if not os.environ.get("SELFIEBOT_TEST_POSTGRES_URL"):
         sys.exit("Set SELFIEBOT_TEST_POSTGRES_URL to a PostgreSQL server (see .ci/run).")
     asyncio.run(
-        measure(args.source.resolve(), args.updates, args.copies, args.processes, args.seed)
+        measure(
+            args.source.resolve(),
+            args.updates,
+            args.copies,
+            args.processes,
+            args.seed,
+            args.keep,
+            args.stall,
+        )
     )
 
 

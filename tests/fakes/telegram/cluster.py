@@ -186,9 +186,15 @@ def answers_per_update(api: FakeBotApi, updates: Iterable[dict[str, Any]]) -> di
 
 
 async def settle(
-    api: FakeBotApi, updates: list[dict[str, Any]], *, timeout: float, quiet: float = 3.0
+    api: FakeBotApi,
+    updates: list[dict[str, Any]],
+    *,
+    timeout: float,
+    quiet: float = 3.0,
+    stall: float | None = None,
 ) -> dict[int, int]:
-    """Wait until every update got an answer and nothing new was sent for `quiet` seconds."""
+    """Wait until every update got an answer and nothing new was sent for `quiet` seconds, or
+    (with `stall`) until nothing was sent for `stall` seconds though some are still unanswered."""
     deadline = time.monotonic() + timeout
     last_count, last_change = -1, time.monotonic()
     while time.monotonic() < deadline:
@@ -197,6 +203,8 @@ async def settle(
         if count != last_count:
             last_count, last_change = count, time.monotonic()
         if all(answers.values()) and time.monotonic() - last_change >= quiet:
+            return answers
+        if stall is not None and time.monotonic() - last_change >= stall:
             return answers
         await asyncio.sleep(0.1)
     return answers_per_update(api, updates)
