@@ -294,11 +294,14 @@ class Game:
         of its own. Raises `_ClaimLost`, rolling that transaction back, when another process
         retook the update: it counts and answers the photo instead. Once it passed, nobody can
         retake the update, so the lease no longer matters; what remains between it and the
-        send is drawing the card and the platform call."""
+        send is drawing the card and the platform call.
+
+        It writes even when an earlier attempt passed: the caller's transaction runs again
+        from scratch after a transient error, and the earlier record was rolled back with it."""
 
         async def fence(tx: Store) -> None:
             owner = self._held.get(key)
-            if owner is None or key in self._going_out:
+            if owner is None:
                 return
             if not await tx.claims.start_sending(*key, owner, now=self._svc.clock()):
                 raise _ClaimLost

@@ -10,13 +10,17 @@ once: three transactions, whatever the outcome. Its analysis is stored with the 
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
+from sqlalchemy.exc import OperationalError
 
 from bot.core.events import ChatRef, EventFields, PhotoEvent, Sender
+from bot.core.flows import photo
 from bot.core.game import Game
 from bot.core.markup import inline_literals
 from tests.bot.core.support import (  # noqa: F401 (the session's analyzer fixture)
@@ -212,3 +216,30 @@ async def test_an_owner_past_its_lease_that_counted_first_keeps_the_update(
     assert not await claimed_photo(other, sender, "u2", chat), "a reply is going out"
     assert await slow.reply_starting(chat.platform, "u2")
     assert "28/100" in answer.text
+
+
+async def test_a_count_retried_after_a_transient_error_still_records_the_reply_going_out(
+    bot: FakeAdapter, second_process: Game, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The count's transaction runs again from scratch on lock contention or a serialization
+    failure, and the first attempt's record of the reply going out was rolled back with it:
+    the attempt that commits must record it again, or a copy arriving after the lease retakes
+    the update while the owner sends, and it is answered twice."""
+    remember = photo._remember_photo
+    failures = [OperationalError("INSERT", {}, sqlite3.OperationalError("database is locked"))]
+
+    async def contended_once(*args: Any, **kwargs: Any) -> None:
+        if failures:
+            raise failures.pop()
+        await remember(*args, **kwargs)
+
+    monkeypatch.setattr(photo, "_remember_photo", contended_once)
+    owner, other, chat = bot.game, second_process, bot.chat
+    sender = bot.person("alice")
+    assert await claimed_photo(owner, sender, "u3", chat)
+    (answer,) = await owner.handle(photo_event(chat, sender, "u3"))
+    assert failures == [], "the count was retried"
+    assert "28/100" in answer.text
+
+    bot.clock.advance(seconds=owner.settings.update_lease_seconds + 1)
+    assert not await claimed_photo(other, sender, "u3", chat), "a reply is going out"
