@@ -64,12 +64,14 @@ async def measure(
     seed: int,
     keep: Path | None,
     stall: float,
+    lease: float | None,
 ) -> None:
     os.environ.setdefault("SELFIEBOT_POPULARITY_MODEL", str(SEED_MODEL))
     database = await create_postgres_database("selfiebot_bench")
     try:
         with FakeBotApi() as api, tempfile.TemporaryDirectory() as work:
-            cluster = Cluster(api, database, Path(work), count=processes, source=source)
+            env = {} if lease is None else {"SELFIEBOT_UPDATE_LEASE_SECONDS": str(lease)}
+            cluster = Cluster(api, database, Path(work), count=processes, source=source, env=env)
             started = time.monotonic()
             cluster.start()
             print(f"{processes} processes of {source} up in {time.monotonic() - started:.1f} s")
@@ -117,6 +119,12 @@ def main() -> None:
         default=120.0,
         help="give up waiting for the missing answers after this many seconds without a send",
     )
+    parser.add_argument(
+        "--lease",
+        type=float,
+        help="SELFIEBOT_UPDATE_LEASE_SECONDS for the bots: a short one makes copies that wait "
+        "in a busy process retake updates whose owner is still working on them",
+    )
     args = parser.parse_args()
     if not os.environ.get("SELFIEBOT_TEST_POSTGRES_URL"):
         sys.exit("Set SELFIEBOT_TEST_POSTGRES_URL to a PostgreSQL server (see .ci/run).")
@@ -129,6 +137,7 @@ def main() -> None:
             args.seed,
             args.keep,
             args.stall,
+            args.lease,
         )
     )
 
