@@ -1,6 +1,10 @@
 """Two real `selfiebot run` processes behind one webhook on one PostgreSQL: every update is
 answered exactly once however many copies arrive, to whichever process, and a process killed
-with SIGKILL leaves no update answered twice and none lost that Telegram delivers again.
+with SIGKILL leaves no update answered twice and none lost that Telegram delivers again, when
+it dies before the reply is recorded as going out (here: while downloading the photo) or after
+the reply reached Telegram. A kill between the two (after a photo's count recorded the reply
+going out, while the card is drawn or before the request leaves) leaves the update unanswered
+by design (docs/architecture.md, step 4); no test here kills a process in that window.
 
 Runs in CI (`.ci/run` provides PostgreSQL and the seed model); skipped without them.
 """
