@@ -163,6 +163,7 @@ def _kept(player: Player, outcome: PhotoOutcome, *, tips_on_view: bool) -> Store
         outcome.images,
         tips_on_view=tips_on_view,
         card=outcome.card,
+        season_board=outcome.board,
     )
 
 
@@ -179,7 +180,9 @@ async def result_page(request: Request, key: str, board: str | None = None) -> R
         state.results.add_tips(key, tips.view, tips.images)
         stored = state.results.get(key, player.player_id) or stored
     period = _period(board)
-    board_view = await _board(state, player, period, played=stored.result is not None)
+    board_view = stored.season_board if period == "season" else None
+    if board_view is None:
+        board_view = await _board(state, player, period, played=stored.result is not None)
     return _page(request, state, player, period=period, board=board_view, outcome=stored)
 
 

@@ -68,6 +68,8 @@ class PhotoOutcome:
     notices: tuple[Markup, ...]
     images: Mapping[str, StoredImage] = field(default_factory=dict)
     card: CardOrder | None = None
+    board: BoardView | None = None
+    """The season board right after this photo, read when it was counted."""
 
 
 @dataclass(frozen=True)
@@ -178,6 +180,8 @@ class WebPlay:
                 mime_type=upload.content_type,
                 photo_handle=key,
                 cards=CardFormat.NONE,
+                reactions=False,
+                season_board=True,
             )
         )
         if not replies:
@@ -193,8 +197,11 @@ class WebPlay:
         images = {PHOTO_IMAGE: StoredImage(photo.jpeg, "image/jpeg")}
         frame = PhotoFrame(image_url(key, PHOTO_IMAGE), photo.width, photo.height)
         view = result_view(scored, frame, key)
-        card = CardOrder(dict(scored.data or {}), player.nickname, t.language)
-        return PhotoOutcome(view, notices, images, card)
+        data = scored.data or {}
+        card = CardOrder(dict(data), player.nickname, t.language)
+        entries = data.get("season_board")
+        board = None if entries is None else board_view("season", entries, data.get("rank"), player)
+        return PhotoOutcome(view, notices, images, card, board)
 
     async def card(self, photo: StoredImage, order: CardOrder) -> StoredImage:
         """The result card of a kept result, drawn now from its display copy (`CARD_IMAGE`)."""
