@@ -20,7 +20,6 @@ from bot.web.play import (
     DEFAULT_PERIOD,
     PERIODS,
     PHOTO_IMAGE,
-    BoardView,
     PhotoOutcome,
 )
 from bot.web.players import (
@@ -40,6 +39,7 @@ from bot.web.results import RESULT_PATH, StoredImage, StoredResult, result_url
 from bot.web.state import WebState, web_state
 from bot.web.text import t
 from bot.web.uploads import megabytes, read_request_form
+from bot.web.views import BoardView
 
 router = APIRouter(include_in_schema=False)
 

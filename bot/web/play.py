@@ -31,6 +31,8 @@ from bot.web.results import CardOrder, StoredImage, image_url
 from bot.web.text import t
 from bot.web.uploads import UploadedFile
 from bot.web.views import (
+    BoardRow,
+    BoardView,
     PhotoFrame,
     ResultView,
     TipsView,
@@ -45,7 +47,6 @@ if TYPE_CHECKING:
 
 PERIODS: tuple[str, ...] = ("week", "season", "all")
 DEFAULT_PERIOD = "season"
-_MEDALS = {1: "🥇", 2: "🥈", 3: "🥉"}
 ANONYMOUS_BOARD_SECONDS = 15.0
 """How long the board seen by visitors (and the JSON API) is reused: each board is a database
 transaction, so a busy page or a polling script must not turn each view into one.
@@ -78,39 +79,6 @@ class TipsOutcome:
 
     view: TipsView
     images: Mapping[str, StoredImage] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class BoardRow:
-    rank: int
-    name: str
-    score: int | None
-    is_you: bool
-    gap_before: bool = False
-
-    @property
-    def medal(self) -> str:
-        return _MEDALS.get(self.rank, "")
-
-
-@dataclass(frozen=True)
-class BoardView:
-    """One period's board; `rows` has the viewer's own line appended when outside the top."""
-
-    period: str
-    title: str
-    rows: tuple[BoardRow, ...]
-    viewer_rank: int | None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "period": self.period,
-            "entries": [
-                {"rank": row.rank, "name": row.name, "score": row.score}
-                for row in self.rows
-                if not row.gap_before
-            ],
-        }
 
 
 def period_title(period: str) -> str:

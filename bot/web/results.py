@@ -24,8 +24,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from markupsafe import Markup
 
-    from bot.web.play import BoardView
-    from bot.web.views import ResultView, TipsView
+    from bot.web.views import BoardView, ResultView, TipsView
 
 RESULT_TTL_SECONDS = 30 * 60
 MAX_RESULTS = 500
