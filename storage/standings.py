@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import (
     func,
     select,
@@ -113,6 +115,19 @@ class Standings:
             )
 
         return await self._run.read(work)
+
+    async def photo_scores(
+        self, chat_id: int, user_id: int, *, window: Window | None = None
+    ) -> list[tuple[datetime, float]]:
+        """(created_at, score) of the user's scored photos in the window, oldest first: what a
+        photo's badges need (count, best before it, days played) in one statement, where
+        `user_stats` also reads the badges and ranks the player."""
+        rows = await self._run.all(
+            select(submissions.c.created_at, submissions.c.score)
+            .where(*scored_in(chat_id, window or Window()), submissions.c.user_id == user_id)
+            .order_by(submissions.c.created_at, submissions.c.id)
+        )
+        return [(row.created_at, row.score) for row in rows]
 
     async def best_per_user(
         self, chat_id: int, *, window: Window | None = None

@@ -105,11 +105,13 @@ class Submissions:
 
         await self._run.write(work)
 
-    async def record(self, new: NewSubmission) -> RecordResult:
+    async def record(self, new: NewSubmission, *, sender_held: bool = False) -> RecordResult:
         """Store a photo outcome exactly once per (platform, update_id).
 
         Re-delivery returns the original row with `created=False`. A scored photo joins its
-        player's all-time standings in the same transaction.
+        player's all-time standings in the same transaction. `sender_held`: this transaction
+        called `hold_sender` already, which touched the sender's membership, so it is not
+        written a second time.
         """
         created_at = now_or(new.created_at)
         values = {
@@ -137,7 +139,8 @@ class Submissions:
         )
 
         async def work(conn: AsyncConnection) -> RecordResult:
-            await touch_membership(conn, new.chat_id, new.user_id, created_at)
+            if not sender_held:
+                await touch_membership(conn, new.chat_id, new.user_id, created_at)
             insert = upsert_insert(conn, submissions).values(**values)
             row = (
                 await conn.execute(

@@ -121,6 +121,14 @@ class PhotoEvent(EventBase):
     """The chat's member count on the platform, bots included (None: unknown), asked only for
     scored group photos: how many people could react to it (the group taste model)."""
     photo_handle: str | None = None
+    reactions: bool = True
+    """Whether people can react to the photo where it was posted. The group's taste is learnt
+    from reactions only, so where there are none (the web page) a photo keeps no taste
+    features and its analysis skips FaceMesh, which only those features need."""
+    season_board: bool = False
+    """The adapter shows the chat's season board beside the result (the web page): the scored
+    reply's `data` then carries it (`season_board`) as it stood right after this photo, read in
+    the transaction that counted the photo instead of in one more."""
 
 
 @dataclass(frozen=True)

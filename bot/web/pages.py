@@ -20,7 +20,6 @@ from bot.web.play import (
     DEFAULT_PERIOD,
     PERIODS,
     PHOTO_IMAGE,
-    BoardView,
     PhotoOutcome,
 )
 from bot.web.players import (
@@ -40,6 +39,7 @@ from bot.web.results import RESULT_PATH, StoredImage, StoredResult, result_url
 from bot.web.state import WebState, web_state
 from bot.web.text import t
 from bot.web.uploads import megabytes, read_request_form
+from bot.web.views import BoardView
 
 router = APIRouter(include_in_schema=False)
 
@@ -163,6 +163,7 @@ def _kept(player: Player, outcome: PhotoOutcome, *, tips_on_view: bool) -> Store
         outcome.images,
         tips_on_view=tips_on_view,
         card=outcome.card,
+        season_board=outcome.board,
     )
 
 
@@ -179,7 +180,9 @@ async def result_page(request: Request, key: str, board: str | None = None) -> R
         state.results.add_tips(key, tips.view, tips.images)
         stored = state.results.get(key, player.player_id) or stored
     period = _period(board)
-    board_view = await _board(state, player, period, played=stored.result is not None)
+    board_view = stored.season_board if period == "season" else None
+    if board_view is None:
+        board_view = await _board(state, player, period, played=stored.result is not None)
     return _page(request, state, player, period=period, board=board_view, outcome=stored)
 
 

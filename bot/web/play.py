@@ -31,6 +31,8 @@ from bot.web.results import CardOrder, StoredImage, image_url
 from bot.web.text import t
 from bot.web.uploads import UploadedFile
 from bot.web.views import (
+    BoardRow,
+    BoardView,
     PhotoFrame,
     ResultView,
     TipsView,
@@ -45,7 +47,6 @@ if TYPE_CHECKING:
 
 PERIODS: tuple[str, ...] = ("week", "season", "all")
 DEFAULT_PERIOD = "season"
-_MEDALS = {1: "🥇", 2: "🥈", 3: "🥉"}
 ANONYMOUS_BOARD_SECONDS = 15.0
 """How long the board seen by visitors (and the JSON API) is reused: each board is a database
 transaction, so a busy page or a polling script must not turn each view into one.
@@ -68,6 +69,8 @@ class PhotoOutcome:
     notices: tuple[Markup, ...]
     images: Mapping[str, StoredImage] = field(default_factory=dict)
     card: CardOrder | None = None
+    board: BoardView | None = None
+    """The season board right after this photo, read when it was counted."""
 
 
 @dataclass(frozen=True)
@@ -76,39 +79,6 @@ class TipsOutcome:
 
     view: TipsView
     images: Mapping[str, StoredImage] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class BoardRow:
-    rank: int
-    name: str
-    score: int | None
-    is_you: bool
-    gap_before: bool = False
-
-    @property
-    def medal(self) -> str:
-        return _MEDALS.get(self.rank, "")
-
-
-@dataclass(frozen=True)
-class BoardView:
-    """One period's board; `rows` has the viewer's own line appended when outside the top."""
-
-    period: str
-    title: str
-    rows: tuple[BoardRow, ...]
-    viewer_rank: int | None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "period": self.period,
-            "entries": [
-                {"rank": row.rank, "name": row.name, "score": row.score}
-                for row in self.rows
-                if not row.gap_before
-            ],
-        }
 
 
 def period_title(period: str) -> str:
@@ -178,6 +148,8 @@ class WebPlay:
                 mime_type=upload.content_type,
                 photo_handle=key,
                 cards=CardFormat.NONE,
+                reactions=False,
+                season_board=True,
             )
         )
         if not replies:
@@ -193,8 +165,11 @@ class WebPlay:
         images = {PHOTO_IMAGE: StoredImage(photo.jpeg, "image/jpeg")}
         frame = PhotoFrame(image_url(key, PHOTO_IMAGE), photo.width, photo.height)
         view = result_view(scored, frame, key)
-        card = CardOrder(dict(scored.data or {}), player.nickname, t.language)
-        return PhotoOutcome(view, notices, images, card)
+        data = scored.data or {}
+        card = CardOrder(dict(data), player.nickname, t.language)
+        entries = data.get("season_board")
+        board = None if entries is None else board_view("season", entries, data.get("rank"), player)
+        return PhotoOutcome(view, notices, images, card, board)
 
     async def card(self, photo: StoredImage, order: CardOrder) -> StoredImage:
         """The result card of a kept result, drawn now from its display copy (`CARD_IMAGE`)."""

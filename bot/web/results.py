@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from markupsafe import Markup
 
-    from bot.web.views import ResultView, TipsView
+    from bot.web.views import BoardView, ResultView, TipsView
 
 RESULT_TTL_SECONDS = 30 * 60
 MAX_RESULTS = 500
@@ -74,6 +74,10 @@ class StoredResult:
     stored_at: float = 0.0
     tips_on_view: bool = False
     card: CardOrder | None = None
+    season_board: BoardView | None = None
+    """The season board as the photo left it (read when it was counted): the result page
+    shows it instead of reading the board again; the other periods, and the board on `/`,
+    are read fresh."""
 
     @property
     def tips_due(self) -> bool:

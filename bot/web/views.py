@@ -193,3 +193,39 @@ class ResultView:
     @property
     def stroke(self) -> float:
         return max(2.0, min(self.photo.width, self.photo.height) / 200)
+
+
+_MEDALS = {1: "🥇", 2: "🥈", 3: "🥉"}
+
+
+@dataclass(frozen=True)
+class BoardRow:
+    rank: int
+    name: str
+    score: int | None
+    is_you: bool
+    gap_before: bool = False
+
+    @property
+    def medal(self) -> str:
+        return _MEDALS.get(self.rank, "")
+
+
+@dataclass(frozen=True)
+class BoardView:
+    """One period's board; `rows` has the viewer's own line appended when outside the top."""
+
+    period: str
+    title: str
+    rows: tuple[BoardRow, ...]
+    viewer_rank: int | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "period": self.period,
+            "entries": [
+                {"rank": row.rank, "name": row.name, "score": row.score}
+                for row in self.rows
+                if not row.gap_before
+            ],
+        }

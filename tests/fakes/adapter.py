@@ -132,11 +132,19 @@ class FakeAdapter:
         chat: ChatRef | None = None,
         update_id: str | None = None,
         deliver: bool = True,
+        season_board: bool = False,
+        reactions: bool = True,
     ) -> list[Sent]:
         base = self._base(name, chat, update_id)
         handle = f"file-{base['message_id']}"
         self.platform_photos[handle] = data
-        event = PhotoEvent(**base, photo=data, photo_handle=handle)
+        event = PhotoEvent(
+            **base,
+            photo=data,
+            photo_handle=handle,
+            season_board=season_board,
+            reactions=reactions,
+        )
         return await self.push(event, deliver=deliver)
 
     async def command(

@@ -12,6 +12,7 @@ import hashlib
 import time
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import Any
 
 from PIL import Image
 
@@ -31,6 +32,7 @@ from inference import Analysis, PhotoError
 from inference.decode import decode_photo
 from models.registry import ModelMissingError
 from storage.records import (
+    Leaderboard,
     NewSubmission,
     Season,
     SubmissionRecord,
@@ -117,9 +119,10 @@ async def handle_photo(
     started = time.perf_counter()
     try:
         # A group keeps the photo's taste features, which read FaceMesh (smile, mouth, roll,
-        # yaw); a private chat keeps none, so its score skips FaceMesh on a level face.
+        # yaw); a private chat or the web page keeps none, so its score skips FaceMesh on a
+        # level face.
         image, analysis = await svc.analyzer.analyze_photo_async(
-            event.photo, mesh=not turn.chat.is_private
+            event.photo, mesh=taste.learns_from(turn)
         )
     except PhotoError as error:
         metrics.photo_refused(platform, error.reason)
@@ -163,11 +166,14 @@ async def handle_photo(
         if wait_until is not None:
             return Counted(retry_at=wait_until)
         recorded = await tx.submissions.record(
-            _submission(turn, event, SubmissionStatus.SCORED, analysis, photo_hash)
+            _submission(turn, event, SubmissionStatus.SCORED, analysis, photo_hash),
+            sender_held=True,
         )
         row = recorded.submission
         await _remember_photo(inside, turn, event, row)
-        scored = await _count_scored(inside, turn, row, analysis, season, members)
+        scored = await _count_scored(
+            inside, turn, row, analysis, season, members, with_board=event.season_board
+        )
         return Counted(row=row, scored=scored)
 
     counted = await svc.store.transaction(count)
@@ -206,7 +212,9 @@ async def _replay(
         inside = replace(svc, store=tx)
         season = await current_season(inside, turn.chat, row.created_at)
         await _remember_photo(inside, turn, event, row)
-        return await _count_scored(inside, turn, row, analysis, season, members)
+        return await _count_scored(
+            inside, turn, row, analysis, season, members, with_board=event.season_board
+        )
 
     scored = await svc.store.transaction(count)
     return await asyncio.to_thread(_scored_replies, turn, row, analysis, image, scored)
@@ -251,54 +259,88 @@ class Standing:
     players: int
     previous_best: int | None
     badges: tuple[str, ...]
+    board: Leaderboard | None = None
+    """The season board right after the photo, when the adapter shows it (`season_board`)."""
 
 
 async def _standing(
-    svc: Services, turn: Turn, row: SubmissionRecord, analysis: Analysis, season: Season
+    svc: Services,
+    turn: Turn,
+    row: SubmissionRecord,
+    analysis: Analysis,
+    season: Season,
+    *,
+    with_board: bool,
 ) -> Standing:
-    """Rank, best and badges, from windows that end at this photo so a replay matches."""
+    """Rank, best and badges, from windows that end at this photo so a replay matches.
+
+    The sender's photos are read once (those before this one give the best before it); the
+    rank before this photo is only asked for when they had played this season before it; the
+    badges held are read once, and only those not held yet are written.
+    """
     store = svc.store
     chat_id, user_id, created = turn.chat.id, turn.user.id, row.created_at
-    before = Window(season.starts_at, created)
-    after = Window(season.starts_at, created + _JUST_AFTER)
-    board_before = await store.standings.leaderboard(
-        chat_id, window=before, limit=1, viewer_user_id=user_id
-    )
-    board_after = await store.standings.leaderboard(
-        chat_id, window=after, limit=1, viewer_user_id=user_id
-    )
-    stats_before = await store.standings.user_stats(chat_id, user_id, window=Window(None, created))
-    stats_after = await store.standings.user_stats(
+    photos = await store.standings.photo_scores(
         chat_id, user_id, window=Window(None, created + _JUST_AFTER)
     )
+    before = [score for at, score in photos if at < created]
+    played_this_season = any(season.starts_at <= at < created for at, _ in photos)
+    board_after = await store.standings.leaderboard(
+        chat_id,
+        window=Window(season.starts_at, created + _JUST_AFTER),
+        limit=svc.settings.leaderboard_size if with_board else 1,
+        viewer_user_id=user_id,
+    )
+    previous_rank = None
+    if played_this_season:
+        board_before = await store.standings.leaderboard(
+            chat_id, window=Window(season.starts_at, created), limit=1, viewer_user_id=user_id
+        )
+        previous_rank = board_before.viewer.rank if board_before.viewer else None
     rank = board_after.viewer.rank if board_after.viewer else None
     face = analysis.main_face
     facts = PhotoFacts(
         score=analysis.score,
-        previous_best=points(stats_before.best) if stats_before.best is not None else None,
-        photo_count=stats_after.count,
-        streak_days=rules.streaks(stats_after.days, created.date())[0],
+        previous_best=points(max(before)) if before else None,
+        photo_count=len(photos),
+        streak_days=rules.streaks(sorted({at.date() for at, _ in photos}), created.date())[0],
         face_count=len(analysis.faces),
         emotions=dict(face.emotions) if face else {},
         season_rank=rank,
         season_players=board_after.players,
     )
-    for badge in earned_for_photo(facts):
-        await store.badges.award(
-            user_id, chat_id, badge.code, details={"submission_id": row.id}, now=created
-        )
-    earned = tuple(
-        held.code
-        for held in await store.badges.held(user_id, chat_id)
-        if held.details.get("submission_id") == row.id and held.code in BY_CODE
-    )
     return Standing(
         rank=rank,
-        previous_rank=board_before.viewer.rank if board_before.viewer else None,
+        previous_rank=previous_rank,
         players=board_after.players,
         previous_best=facts.previous_best,
-        badges=earned,
+        badges=await _photo_badges(store, turn, row, facts),
+        board=board_after if with_board else None,
     )
+
+
+async def _photo_badges(
+    store: Store, turn: Turn, row: SubmissionRecord, facts: PhotoFacts
+) -> tuple[str, ...]:
+    """The badges this photo earned: those its facts satisfy that the sender did not hold yet
+    (awarded now, under this photo's id), and on a replay those awarded for it the first time."""
+    held = {badge.code: badge for badge in await store.badges.held(turn.user.id, turn.chat.id)}
+    earned: list[str] = []
+    for badge in earned_for_photo(facts):
+        kept = held.get(badge.code)
+        if kept is None:
+            awarded = await store.badges.award(
+                turn.user.id,
+                turn.chat.id,
+                badge.code,
+                details={"submission_id": row.id},
+                now=row.created_at,
+            )
+            if awarded is not None:
+                earned.append(badge.code)
+        elif kept.details.get("submission_id") == row.id:
+            earned.append(badge.code)
+    return tuple(earned)
 
 
 def _result_lines(turn: Turn, analysis: Analysis, standing: Standing) -> list[str]:
@@ -358,9 +400,11 @@ async def _count_scored(
     analysis: Analysis,
     season: Season,
     members: int | None,
+    *,
+    with_board: bool,
 ) -> Scored:
     """Standing, badges, taste and duels for a recorded photo, in `svc.store`'s transaction."""
-    standing = await _standing(svc, turn, row, analysis, season)
+    standing = await _standing(svc, turn, row, analysis, season, with_board=with_board)
     lines = _result_lines(turn, analysis, standing)
     group_score = await taste.on_scored(svc, turn, row.id, analysis, members)
     lines[1:1] = taste.result_line(turn, group_score)
@@ -416,9 +460,20 @@ def _scored_replies(
             "badge_labels": [badge_label(t, code) for code in standing.badges],
             "submission_id": row.id,
             "group_score": round(group_score) if group_score is not None else None,
+            **_board_data(standing.board),
         },
     )
     return [reply, *scored.duel_replies]
+
+
+def _board_data(board: Leaderboard | None) -> dict[str, Any]:
+    """The season board for the reply's data, entries as `Game.board` gives them."""
+    if board is None:
+        return {}
+    entries = [
+        {"rank": e.rank, "name": e.display_name, "score": points(e.value)} for e in board.entries
+    ]
+    return {"season_board": entries}
 
 
 def model_version(analysis: Analysis) -> str:

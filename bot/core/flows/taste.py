@@ -36,9 +36,9 @@ async def on_scored(
 ) -> float | None:
     """Keep a scored group photo's features; its group score once the chat has enough data.
 
-    Private chats have nobody to react, so they keep nothing and show nothing.
+    Where nobody can react (`learns_from`) nothing is kept and nothing shown.
     """
-    if turn.chat.is_private:
+    if not learns_from(turn):
         return None
     features = photo_features(analysis)
     await svc.store.taste.remember_photo(
@@ -218,10 +218,17 @@ def _trait_line(turn: Turn, trait: Trait) -> str:
     )
 
 
+def learns_from(turn: Turn) -> bool:
+    """Whether a photo scored in this turn feeds the group's taste: only in a group whose
+    people can react to it (a private chat has nobody to react, the web page no reactions:
+    `PhotoEvent.reactions`)."""
+    return not turn.chat.is_private and bool(getattr(turn.event, "reactions", True))
+
+
 async def platform_audience(turn: Turn) -> int | None:
     """The chat's member count as the platform tells it (a network call, so it is asked before
     the photo's transaction), or None when the adapter cannot tell."""
-    if turn.chat.is_private:
+    if not learns_from(turn):
         return None
     counter = getattr(turn.event, "member_count", None)
     counted: int | None = await counter() if counter is not None else None

@@ -257,6 +257,22 @@ async def test_leaderboards_week_season_all_with_the_askers_own_line(bot: FakeAd
     assert "Usage: /top" in bot.pop().text
 
 
+async def test_a_photo_can_carry_the_season_board_it_left(bot: FakeAdapter) -> None:
+    """An adapter that shows the board beside the result (the web page) gets it in the result's
+    data, read when the photo was counted: the same board `/top season` shows right after."""
+    photos = selfies(5)
+    plain = [await score_of(bot, name, data) for name, data in zip("abcd", photos[:4], strict=True)]
+    assert all("season_board" not in data for data in plain)
+    scored = (await bot.photo("eve", photos[4], season_board=True))[0].reply.data
+    bot.pop()
+    await bot.command("eve", "/top season")
+    top = bot.pop().reply.data
+    assert scored is not None and top is not None
+    assert scored["season_board"] == top["entries"]
+    assert len(scored["season_board"]) == 3
+    assert scored["rank"] == top["viewer_rank"]
+
+
 async def test_best_score_per_user_counts_and_week_board_resets(bot: FakeAdapter) -> None:
     await score_of(bot, "ann", selfie(TOP_SELFIE))
     await score_of(bot, "ann", mirrored_astronaut())

@@ -133,3 +133,14 @@ async def test_private_chats_keep_no_taste(bot: FakeAdapter) -> None:
     assert bot.pop().reply.data["group_score"] is None
     assert await bot.game.store.taste.members_seen(1) == 1
     assert await bot.game.store.taste.photos(1, version=FEATURES_VERSION) == []
+
+
+async def test_group_photos_nobody_can_react_to_keep_no_taste(bot: FakeAdapter) -> None:
+    """The web page has no reactions: its photos keep no taste features, and their analysis is
+    the one without FaceMesh (which only those features need), as in a private chat."""
+    photo = selfies(1)[0]
+    await bot.photo("ann", photo, reactions=False)
+    data = bot.pop().reply.data
+    assert data["group_score"] is None
+    assert data["analysis"] == bot.game.analyzer.analyze(photo).to_dict()
+    assert await bot.game.store.taste.photos(1, version=FEATURES_VERSION) == []

@@ -2,8 +2,9 @@
 count, not a time).
 
 The page's photo is the game's three (claim and register, record, reply confirmed: see
-tests/bot/core/test_transactions.py); the result page after the redirect adds one read of the board
-through `Game.board`, which claims and records no update, where a `/top` command used to add two.
+tests/bot/core/test_transactions.py); the result page after the redirect adds none: it shows the
+season board read when the photo was counted (`PhotoEvent.season_board`), where it used to read
+it again through `Game.board` (and a `/top` command before that added two).
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ async def game(tmp_path: Path, analyzer: Analyzer) -> AsyncIterator[Game]:
     await opened.close()
 
 
-async def test_a_page_photo_costs_four_transactions(tmp_path: Path, game: Game) -> None:
+async def test_a_page_photo_costs_three_transactions(tmp_path: Path, game: Game) -> None:
     app = create_app(web_settings(tmp_path), game=game)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as browser:
@@ -49,7 +50,7 @@ async def test_a_page_photo_costs_four_transactions(tmp_path: Path, game: Game) 
             )
     assert response.status_code == 200, response.text
     assert "Ann" in response.text
-    assert len(begun) == 4, begun
+    assert len(begun) == 3, begun
 
 
 async def test_the_board_records_no_update(tmp_path: Path, game: Game) -> None:
