@@ -121,31 +121,19 @@ async def submission_of(game: Game, user_id: int, message_id: int) -> Submission
     return await get_submission_by_bot_message(game.store, chat.id, str(message_id))
 
 
+@pytest.mark.parametrize("where", ["private", "group"])
 async def test_a_selfie_costs_three_store_transactions(
-    api: FakeBotApi, game: Game, settings: Settings
+    api: FakeBotApi, game: Game, settings: Settings, where: str
 ) -> None:
     """One photo, one pass (tests/bot/core/test_transactions.py), through the real adapter: the
     claim before the download registers and reads the arrival, the count records the reply
-    going out, the sent card is recorded."""
+    going out, the sent card is recorded. A group scores photos posted without /rate by
+    default, and the claim itself asks the group, so such a photo costs no more."""
     ann = Person(api, "Ann")
+    chat = private_chat(api, ann) if where == "private" else group_chat(api)
     with counting_transactions(game.store.engine) as begun:
         async with running_bot(game, settings, api):
-            ann.send_photo(private_chat(api, ann), SELFIE)
-            await api.wait_for(api.sent, what="the result card")
-            await api.wait_for(lambda: len(begun) >= 3, what="the card recorded")
-    assert [c.method for c in api.sent()] == ["sendPhoto"]
-    assert begun == ["write", "write", "write"], begun
-
-
-async def test_a_group_photo_posted_without_a_command_costs_three_too(
-    api: FakeBotApi, game: Game, settings: Settings
-) -> None:
-    """Groups score photos posted without /rate by default; the claim itself asks the group,
-    so such a photo costs no more than a private one."""
-    ann = Person(api, "Ann")
-    with counting_transactions(game.store.engine) as begun:
-        async with running_bot(game, settings, api):
-            ann.send_photo(group_chat(api), SELFIE)
+            ann.send_photo(chat, SELFIE)
             await api.wait_for(api.sent, what="the result card")
             await api.wait_for(lambda: len(begun) >= 3, what="the card recorded")
     assert [c.method for c in api.sent()] == ["sendPhoto"]
