@@ -109,6 +109,13 @@ def _line(t: Translator, entry: LeaderboardEntry) -> str:
     )
 
 
+def board_entries(board: Leaderboard) -> list[dict[str, object]]:
+    """The board's rows for a reply's `data` (rank, name, whole points): what a page shows."""
+    return [
+        {"rank": e.rank, "name": e.display_name, "score": points(e.value)} for e in board.entries
+    ]
+
+
 def board_image(
     t: Translator, title: str, board: Leaderboard, viewer_user_id: int | None
 ) -> Attachment:

@@ -13,7 +13,14 @@ from bot.core.events import CardFormat
 from bot.core.flows import taste
 from bot.core.flows.seasons import current_season
 from bot.core.markup import literal
-from bot.core.render import badge_label, badge_line, board_image, board_lines, points
+from bot.core.render import (
+    badge_label,
+    badge_line,
+    board_entries,
+    board_image,
+    board_lines,
+    points,
+)
 from bot.core.replies import Button, Reply
 from storage.records import ChatRecord, Window
 
@@ -88,10 +95,7 @@ async def board(
         ),
         data={
             "period": period,
-            "entries": [
-                {"rank": e.rank, "name": e.display_name, "score": points(e.value)}
-                for e in standings.entries
-            ],
+            "entries": board_entries(standings),
             "viewer_rank": standings.viewer.rank if standings.viewer else None,
         },
     )

@@ -26,7 +26,15 @@ from bot.core.flows import duels, taste
 from bot.core.flows.seasons import current_season
 from bot.core.markup import literal
 from bot.core.phash import phash
-from bot.core.render import amount, badge_label, duration, movement, points, verdict
+from bot.core.render import (
+    amount,
+    badge_label,
+    board_entries,
+    duration,
+    movement,
+    points,
+    verdict,
+)
 from bot.core.replies import Attachment, Button, Reply
 from inference import Analysis, PhotoError
 from inference.decode import decode_photo
@@ -468,12 +476,7 @@ def _scored_replies(
 
 def _board_data(board: Leaderboard | None) -> dict[str, Any]:
     """The season board for the reply's data, entries as `Game.board` gives them."""
-    if board is None:
-        return {}
-    entries = [
-        {"rank": e.rank, "name": e.display_name, "score": points(e.value)} for e in board.entries
-    ]
-    return {"season_board": entries}
+    return {} if board is None else {"season_board": board_entries(board)}
 
 
 def model_version(analysis: Analysis) -> str:
