@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from bot.core import cards
 from bot.core.badges import BY_CODE
+from bot.core.events import CardFormat
 from bot.core.i18n import Translator
 from bot.core.markup import literal
 from bot.core.replies import Attachment
 from storage.records import Leaderboard, LeaderboardEntry
+
+if TYPE_CHECKING:
+    from PIL import Image
+
+    from inference import Analysis
 
 _MEDALS = {1: "🥇 ", 2: "🥈 ", 3: "🥉 "}
 
@@ -106,6 +114,32 @@ def _line(t: Translator, entry: LeaderboardEntry) -> str:
         rank=entry.rank,
         name=literal(entry.display_name),
         score=points(entry.value),
+    )
+
+
+def result_card(
+    image: Image.Image,
+    analysis: Analysis,
+    rank: int | None,
+    previous_rank: int | None,
+    badge_codes: Sequence[str],
+    display_name: str,
+    t: Translator,
+    fmt: CardFormat,
+) -> bytes:
+    """The picture answering a scored photo: drawn with its reply in a chat, and later from the
+    reply's data where a front end draws it only when someone asks for it (the web page)."""
+    change = previous_rank - rank if rank is not None and previous_rank is not None else None
+    return cards.result_card(
+        image,
+        analysis,
+        rank,
+        change,
+        [(BY_CODE[code].icon, t(f"badge.{code}.name")) for code in badge_codes],
+        display_name,
+        verdict=verdict(t, analysis.score),
+        t=t,
+        fmt=fmt,
     )
 
 

@@ -33,6 +33,7 @@ from bot.core.render import (
     duration,
     movement,
     points,
+    result_card,
     verdict,
 )
 from bot.core.replies import Attachment, Button, Reply
@@ -431,20 +432,18 @@ def _scored_replies(
     """The result reply (text, card, buttons, data) plus any duel this photo decided."""
     t, score, standing = turn.t, analysis.score, scored.standing
     rank, previous_rank = standing.rank, standing.previous_rank
-    rank_change = previous_rank - rank if previous_rank is not None and rank is not None else None
     attachments: tuple[Attachment, ...] = ()
     fmt = turn.event.cards
     if fmt is not CardFormat.NONE:
-        card = cards.result_card(
+        card = result_card(
             image,
             analysis,
             rank,
-            rank_change,
-            [(BY_CODE[code].icon, t(f"badge.{code}.name")) for code in standing.badges],
+            previous_rank,
+            standing.badges,
             turn.user.display_name,
-            verdict=verdict(t, score),
-            t=t,
-            fmt=fmt,
+            t,
+            fmt,
         )
         name, mime_type = cards.file_type("result", fmt)
         description = t("photo.card_description", score=score)

@@ -20,12 +20,10 @@ from typing import Any
 from PIL import Image
 
 from bot import metrics
-from bot.core import cards
-from bot.core.badges import BY_CODE
+from bot.core import render
 from bot.core.context import Services
 from bot.core.events import CardFormat
 from bot.core.i18n import Translator
-from bot.core.render import verdict
 from inference import Analysis, PhotoError
 from inference.decode import decode_photo
 
@@ -94,22 +92,17 @@ def result_card(
     """The result card of a scored photo, drawn from `picture` (its display copy, upright) and
     the `data` of the core's scored reply: what a chat gets with its reply, for a front end
     that draws it only when someone asks for it. Blocking: run it on a worker thread."""
-    analysis = Analysis.from_record(scored["analysis"])
-    rank, previous_rank = scored.get("rank"), scored.get("previous_rank")
-    change = previous_rank - rank if rank is not None and previous_rank is not None else None
-    badges = [(BY_CODE[code].icon, t(f"badge.{code}.name")) for code in scored.get("badges", ())]
     with Image.open(io.BytesIO(picture)) as opened:
         image = opened.convert("RGB")
-    return cards.result_card(
+    return render.result_card(
         image,
-        analysis,
-        rank,
-        change,
-        badges,
+        Analysis.from_record(scored["analysis"]),
+        scored.get("rank"),
+        scored.get("previous_rank"),
+        scored.get("badges", ()),
         display_name,
-        verdict=verdict(t, analysis.score),
-        t=t,
-        fmt=fmt,
+        t,
+        fmt,
     )
 
 
