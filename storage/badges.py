@@ -43,7 +43,7 @@ class Badges:
         now = now_or(now)
 
         async def work(conn: AsyncConnection) -> AchievementRecord | None:
-            insert = upsert_insert(conn, achievements).values(
+            insert = upsert_insert(conn.dialect.name, achievements).values(
                 user_id=user_id,
                 chat_id=chat_id,
                 code=code,

@@ -21,15 +21,44 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from storage.convert import upsert_insert
+from storage.convert import per_dialect, upsert_insert
 from storage.records import as_utc
 from storage.runner import Runner, now_or
 from storage.schema import last_photos, processed_updates, submissions
 
 _p = processed_updates.c
+_KEY = (_p.platform == bindparam("key_platform"), _p.update_id == bindparam("key_update"))
+"""The delivery's row; the parameters are not named after the columns an UPDATE sets."""
+
+
+@per_dialect
+def _claim_new(dialect: str) -> Any:
+    return (
+        upsert_insert(dialect, processed_updates).on_conflict_do_nothing().returning(_p.update_id)
+    )
+
+
+_RETAKE = (
+    update(processed_updates)
+    .where(
+        *_KEY,
+        _p.answered_at.is_(None),
+        _p.sending_at.is_(None),
+        or_(_p.lease_until.is_(None), _p.lease_until < bindparam("now")),
+    )
+    .values(owner=bindparam("claimant"), lease_until=bindparam("until"))
+    .returning(_p.update_id)
+)
+_PROGRESS = select(_p.answered_at, _p.sending_at).where(*_KEY)
+_START_SENDING = (
+    update(processed_updates)
+    .where(*_KEY, _p.owner == bindparam("claimant"), _p.answered_at.is_(None))
+    .values(sending_at=func.coalesce(_p.sending_at, bindparam("now")))
+    .returning(_p.update_id)
+)
 
 
 class ClaimState(enum.StrEnum):
@@ -81,41 +110,24 @@ class UpdateClaims:
         """Take the delivery for `owner` for `lease`, unless someone else holds or answered it."""
         now = now_or(now)
         until = now + lease
-        key = (_p.platform == platform, _p.update_id == update_id)
+        new = {
+            "platform": platform,
+            "update_id": update_id,
+            "created_at": now,
+            "owner": owner,
+            "lease_until": until,
+        }
+        key = {"key_platform": platform, "key_update": update_id}
 
         async def work(conn: AsyncConnection) -> Claim:
-            inserted = (
-                await conn.execute(
-                    upsert_insert(conn, processed_updates)
-                    .values(
-                        platform=platform,
-                        update_id=update_id,
-                        created_at=now,
-                        owner=owner,
-                        lease_until=until,
-                    )
-                    .on_conflict_do_nothing()
-                    .returning(_p.update_id)
-                )
-            ).first()
+            inserted = (await conn.execute(_claim_new(conn), new)).first()
             if inserted is not None:
                 return Claim(platform, update_id, ClaimState.TAKEN, owner)
-            retaken = (
-                await conn.execute(
-                    update(processed_updates)
-                    .where(
-                        *key,
-                        _p.answered_at.is_(None),
-                        _p.sending_at.is_(None),
-                        or_(_p.lease_until.is_(None), _p.lease_until < now),
-                    )
-                    .values(owner=owner, lease_until=until)
-                    .returning(_p.update_id)
-                )
-            ).first()
+            retake = {**key, "now": now, "claimant": owner, "until": until}
+            retaken = (await conn.execute(_RETAKE, retake)).first()
             if retaken is not None:
                 return Claim(platform, update_id, ClaimState.TAKEN, owner, retaken=True)
-            row = (await conn.execute(select(_p.answered_at, _p.sending_at).where(*key))).one()
+            row = (await conn.execute(_PROGRESS, key)).one()
             done = row.answered_at is not None or row.sending_at is not None
             return Claim(platform, update_id, ClaimState.DONE if done else ClaimState.BUSY, owner)
 
@@ -131,21 +143,10 @@ class UpdateClaims:
         """
         now = now_or(now)
 
+        params = {"key_platform": platform, "key_update": update_id, "claimant": owner, "now": now}
+
         async def work(conn: AsyncConnection) -> bool:
-            row = (
-                await conn.execute(
-                    update(processed_updates)
-                    .where(
-                        _p.platform == platform,
-                        _p.update_id == update_id,
-                        _p.owner == owner,
-                        _p.answered_at.is_(None),
-                    )
-                    .values(sending_at=func.coalesce(_p.sending_at, now))
-                    .returning(_p.update_id)
-                )
-            ).first()
-            return row is not None
+            return (await conn.execute(_START_SENDING, params)).first() is not None
 
         return await self._run.write(work)
 
@@ -177,6 +178,16 @@ class KeptPhoto:
     analysis: Mapping[str, Any] | None
 
 
+@per_dialect
+def _remember_photo(dialect: str) -> Any:
+    insert_ = upsert_insert(dialect, last_photos)
+    new = insert_.excluded
+    return insert_.on_conflict_do_update(
+        index_elements=["platform", "platform_user_id"],
+        set_={"handle": new.handle, "stored_at": new.stored_at, "submission_id": new.submission_id},
+    )
+
+
 class LastPhotos:
     """The platform handle of each user's last scored photo (for `/tips` in any process)."""
 
@@ -193,18 +204,16 @@ class LastPhotos:
         now: datetime | None = None,
     ) -> None:
         """Keep the handle of the user's newest photo and the submission that analysed it."""
-        now = now_or(now)
-        values = {"handle": handle, "stored_at": now, "submission_id": submission_id}
+        values = {
+            "platform": platform,
+            "platform_user_id": platform_user_id,
+            "handle": handle,
+            "stored_at": now_or(now),
+            "submission_id": submission_id,
+        }
 
         async def work(conn: AsyncConnection) -> None:
-            insert_ = upsert_insert(conn, last_photos).values(
-                platform=platform, platform_user_id=platform_user_id, **values
-            )
-            await conn.execute(
-                insert_.on_conflict_do_update(
-                    index_elements=["platform", "platform_user_id"], set_=values
-                )
-            )
+            await conn.execute(_remember_photo(conn), values)
 
         await self._run.write(work)
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, Row, Table, func
 from sqlalchemy.dialects import postgresql, sqlite
@@ -24,23 +25,41 @@ from storage.records import (
 from storage.types import phash_from_db
 
 DEFAULT_RATING = 1000.0
+T = TypeVar("T")
 
 
-def upsert_insert(conn: AsyncConnection, table: Table) -> Any:
-    """An INSERT that understands ON CONFLICT for the connection's database."""
-    if conn.dialect.name == "postgresql":
+def upsert_insert(dialect: str, table: Table) -> Any:
+    """An INSERT that understands ON CONFLICT for the database `dialect` names
+    (`conn.dialect.name`)."""
+    if dialect == "postgresql":
         return postgresql.insert(table)
     return sqlite.insert(table)
 
 
-def greatest(conn: AsyncConnection, a: Any, b: Any) -> ColumnElement[Any]:
+def greatest(dialect: str, a: Any, b: Any) -> ColumnElement[Any]:
     """The larger of two values: SQLite spells it max(a, b), PostgreSQL GREATEST(a, b)."""
-    return func.max(a, b) if conn.dialect.name == "sqlite" else func.greatest(a, b)
+    return func.max(a, b) if dialect == "sqlite" else func.greatest(a, b)
 
 
-def least(conn: AsyncConnection, a: Any, b: Any) -> ColumnElement[Any]:
+def least(dialect: str, a: Any, b: Any) -> ColumnElement[Any]:
     """The smaller of two values (see `greatest`)."""
-    return func.min(a, b) if conn.dialect.name == "sqlite" else func.least(a, b)
+    return func.min(a, b) if dialect == "sqlite" else func.least(a, b)
+
+
+def per_dialect(build: Callable[[str], T]) -> Callable[[AsyncConnection], T]:
+    """`build(dialect)` once per kind of database, then the same statement for every
+    connection to it: the hot upserts are run with their values as parameters instead of
+    being built (and their values coerced) again for every photo."""
+    built: dict[str, T] = {}
+
+    def for_connection(conn: AsyncConnection) -> T:
+        dialect = conn.dialect.name
+        statement = built.get(dialect)
+        if statement is None:
+            statement = built[dialect] = build(dialect)
+        return statement
+
+    return for_connection
 
 
 def _float(value: float | None) -> float | None:

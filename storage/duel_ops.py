@@ -89,7 +89,7 @@ async def _rate(
     a player serialise instead of losing an update or deadlocking."""
     r = duel_ratings.c
     players = sorted((duel.challenger_id, duel.opponent_id))
-    insert = upsert_insert(conn, duel_ratings).values(
+    insert = upsert_insert(conn.dialect.name, duel_ratings).values(
         [
             {
                 "chat_id": duel.chat_id,

@@ -119,7 +119,7 @@ class Duels:
         low, high = sorted((challenger_id, opponent_id))
 
         async def work(conn: AsyncConnection) -> DuelRecord | None:
-            insert = upsert_insert(conn, duels).values(
+            insert = upsert_insert(conn.dialect.name, duels).values(
                 chat_id=chat_id,
                 challenger_id=challenger_id,
                 opponent_id=opponent_id,

@@ -14,6 +14,8 @@ from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
+from storage import sqlite_driver
+
 T = TypeVar("T")
 
 WRITE_OPTION = "selfiebot_write"
@@ -61,9 +63,14 @@ def _sqlite_engine(url: URL, *, echo: bool) -> AsyncEngine:
             Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
         # Writers queue for one lock anyway; a small pool and a long wait beat many threads.
         pool = {"pool_size": 5, "max_overflow": 5, "pool_timeout": 120}
-    engine = create_async_engine(
-        url, echo=echo, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, **pool
-    )
+
+    def open_connection() -> sqlite_driver.OneTripConnection:
+        # The arguments SQLAlchemy would pass to aiosqlite for this URL.
+        (database, *_), options = engine.sync_engine.dialect.create_connect_args(url)
+        options["timeout"] = SQLITE_BUSY_TIMEOUT_MS / 1000
+        return sqlite_driver.connect(database, **options)
+
+    engine = create_async_engine(url, echo=echo, async_creator=open_connection, **pool)
 
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:

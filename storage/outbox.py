@@ -42,7 +42,7 @@ async def enqueue(
     due_at: datetime,
     now: datetime,
 ) -> int | None:
-    insert_ = upsert_insert(conn, announcements).values(
+    insert_ = upsert_insert(conn.dialect.name, announcements).values(
         chat_id=chat_id,
         kind=kind,
         payload=dict(payload),

@@ -21,6 +21,7 @@ from storage import limits
 from storage.convert import (
     chat_record,
     greatest,
+    per_dialect,
     upsert_insert,
     user_record,
 )
@@ -60,22 +61,45 @@ def _check_settings(settings: ChatSettings) -> None:
         raise ValueError("language must be a short code such as 'en'")
 
 
+@per_dialect
+def _touch_membership(dialect: str) -> Any:
+    insert_ = upsert_insert(dialect, memberships)
+    last_seen = greatest(dialect, memberships.c.last_seen_at, insert_.excluded.last_seen_at)
+    return insert_.on_conflict_do_update(
+        index_elements=["chat_id", "user_id"], set_={"last_seen_at": last_seen}
+    )
+
+
 async def touch_membership(
     conn: AsyncConnection, chat_id: int, user_id: int, now: datetime
 ) -> None:
-    insert_ = upsert_insert(conn, memberships).values(
-        chat_id=chat_id, user_id=user_id, first_seen_at=now, last_seen_at=now
-    )
-    await conn.execute(
-        insert_.on_conflict_do_update(
-            index_elements=["chat_id", "user_id"],
-            set_={
-                "last_seen_at": greatest(
-                    conn, memberships.c.last_seen_at, insert_.excluded.last_seen_at
-                )
-            },
-        )
-    )
+    params = {"chat_id": chat_id, "user_id": user_id, "first_seen_at": now, "last_seen_at": now}
+    await conn.execute(_touch_membership(conn), params)
+
+
+@per_dialect
+def _upsert_user(dialect: str) -> Any:
+    insert_ = upsert_insert(dialect, users)
+    new = insert_.excluded
+    return insert_.on_conflict_do_update(
+        index_elements=["platform", "platform_user_id"],
+        set_={
+            "display_name": new.display_name,
+            "username": func.coalesce(new.username, users.c.username),
+            "username_key": func.coalesce(new.username_key, users.c.username_key),
+            "language": func.coalesce(new.language, users.c.language),
+            "updated_at": new.updated_at,
+        },
+    ).returning(*users.c)
+
+
+@per_dialect
+def _upsert_chat(dialect: str) -> Any:
+    insert_ = upsert_insert(dialect, chats)
+    return insert_.on_conflict_do_update(
+        index_elements=["platform", "platform_chat_id"],
+        set_={"title": func.coalesce(insert_.excluded.title, chats.c.title)},
+    ).returning(*chats.c)
 
 
 class Users:
@@ -103,32 +127,19 @@ class Users:
         now = now_or(now)
         handle = _handle(username)
 
+        values = {
+            "platform": platform,
+            "platform_user_id": platform_user_id,
+            "display_name": limits.fit(users.c.display_name, display_name) or "?",
+            "username": handle,
+            "username_key": limits.fit(users.c.username_key, handle.lower()) if handle else None,
+            "language": limits.fit(users.c.language, language),
+            "created_at": now,
+            "updated_at": now,
+        }
+
         async def work(conn: AsyncConnection) -> UserRecord:
-            insert = upsert_insert(conn, users).values(
-                platform=platform,
-                platform_user_id=platform_user_id,
-                display_name=limits.fit(users.c.display_name, display_name) or "?",
-                username=handle,
-                username_key=limits.fit(users.c.username_key, handle.lower()) if handle else None,
-                language=limits.fit(users.c.language, language),
-                created_at=now,
-                updated_at=now,
-            )
-            new = insert.excluded
-            row = (
-                await conn.execute(
-                    insert.on_conflict_do_update(
-                        index_elements=["platform", "platform_user_id"],
-                        set_={
-                            "display_name": new.display_name,
-                            "username": func.coalesce(new.username, users.c.username),
-                            "username_key": func.coalesce(new.username_key, users.c.username_key),
-                            "language": func.coalesce(new.language, users.c.language),
-                            "updated_at": new.updated_at,
-                        },
-                    ).returning(*users.c)
-                )
-            ).one()
+            row = (await conn.execute(_upsert_user(conn), values)).one()
             user = user_record(row)
             if chat_id is not None:
                 await touch_membership(conn, chat_id, user.id, now)
@@ -202,28 +213,22 @@ class Chats:
         initial = defaults or ChatSettings()
         _check_settings(initial)
 
+        values = {
+            "platform": platform,
+            "platform_chat_id": platform_chat_id,
+            "title": limits.fit(chats.c.title, title),
+            "is_private": is_private,
+            "season_days": initial.season_days,
+            "language": initial.language,
+            "duels_enabled": initial.duels_enabled,
+            "rate_limit_photos": initial.rate_limit_photos,
+            "rate_limit_window_minutes": initial.rate_limit_window_minutes,
+            "auto_score": initial.auto_score,
+            "created_at": now,
+        }
+
         async def work(conn: AsyncConnection) -> ChatRecord:
-            insert = upsert_insert(conn, chats).values(
-                platform=platform,
-                platform_chat_id=platform_chat_id,
-                title=limits.fit(chats.c.title, title),
-                is_private=is_private,
-                season_days=initial.season_days,
-                language=initial.language,
-                duels_enabled=initial.duels_enabled,
-                rate_limit_photos=initial.rate_limit_photos,
-                rate_limit_window_minutes=initial.rate_limit_window_minutes,
-                auto_score=initial.auto_score,
-                created_at=now,
-            )
-            row = (
-                await conn.execute(
-                    insert.on_conflict_do_update(
-                        index_elements=["platform", "platform_chat_id"],
-                        set_={"title": func.coalesce(insert.excluded.title, chats.c.title)},
-                    ).returning(*chats.c)
-                )
-            ).one()
+            row = (await conn.execute(_upsert_chat(conn), values)).one()
             return chat_record(row)
 
         return await self._run.write(work)

@@ -31,7 +31,7 @@ class Reactions:
         now = now_or(now)
 
         async def work(conn: AsyncConnection) -> bool:
-            insert = upsert_insert(conn, reactions).values(
+            insert = upsert_insert(conn.dialect.name, reactions).values(
                 submission_id=submission_id, user_id=user_id, emoji=emoji, created_at=now
             )
             row = (

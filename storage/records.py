@@ -104,6 +104,11 @@ class Window:
         start = week_start(moment)
         return cls(start, start + timedelta(days=7))
 
+    @property
+    def bounds(self) -> tuple[bool, bool]:
+        """Which ends are set: queries over a window are built once per shape, not per window."""
+        return self.since is not None, self.until is not None
+
     def contains(self, moment: datetime) -> bool:
         moment = as_utc(moment)
         if self.since is not None and moment < self.since:

@@ -9,7 +9,7 @@ repositories knowing.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -20,6 +20,9 @@ from storage.engine import WRITE_OPTION, run_in_transaction
 from storage.records import as_utc, utcnow
 
 T = TypeVar("T")
+Params = Mapping[str, Any]
+"""Values for a statement's bound parameters: hot statements are built once (see
+`storage.boards`) and run with these."""
 
 
 def now_or(now: datetime | None) -> datetime:
@@ -30,10 +33,18 @@ def now_or(now: datetime | None) -> datetime:
 class Runner:
     """Runs storage work on `engine`, or inside `connection`'s open transaction when given."""
 
-    def __init__(self, engine: AsyncEngine, connection: AsyncConnection | None = None) -> None:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        connection: AsyncConnection | None = None,
+        *,
+        writer: AsyncEngine | None = None,
+    ) -> None:
         self.engine = engine
         self._connection = connection
-        self._writer = engine.execution_options(**{WRITE_OPTION: True})
+        # Made once per store: each `execution_options` copy joins the engine's event
+        # listeners again, which a runner bound to every transaction would pay per photo.
+        self._writer = writer or engine.execution_options(**{WRITE_OPTION: True})
 
     async def read(self, work: Callable[[AsyncConnection], Awaitable[T]]) -> T:
         """Run `work` in a read transaction (or the open one)."""
@@ -57,24 +68,24 @@ class Runner:
             return await work(self)
 
         async def bound(conn: AsyncConnection) -> T:
-            return await work(Runner(self.engine, conn))
+            return await work(Runner(self.engine, conn, writer=self._writer))
 
         return await run_in_transaction(self._writer, bound)
 
-    async def first(self, query: Executable) -> Row[Any] | None:
+    async def first(self, query: Executable, params: Params | None = None) -> Row[Any] | None:
         async def work(conn: AsyncConnection) -> Row[Any] | None:
-            return (await conn.execute(query)).first()
+            return (await conn.execute(query, params)).first()
 
         return await self.read(work)
 
-    async def all(self, query: Executable) -> list[Row[Any]]:
+    async def all(self, query: Executable, params: Params | None = None) -> list[Row[Any]]:
         async def work(conn: AsyncConnection) -> list[Row[Any]]:
-            return list((await conn.execute(query)).all())
+            return list((await conn.execute(query, params)).all())
 
         return await self.read(work)
 
-    async def scalar(self, query: Executable) -> Any:
+    async def scalar(self, query: Executable, params: Params | None = None) -> Any:
         async def work(conn: AsyncConnection) -> Any:
-            return (await conn.execute(query)).scalar_one()
+            return (await conn.execute(query, params)).scalar_one()
 
         return await self.read(work)

@@ -116,7 +116,7 @@ class Seasons:
             # Two processes may both get here: the open-season unique index lets one insert win and
             # the other's insert turn into a no-op, after which both read the same row.
             await conn.execute(
-                upsert_insert(conn, seasons)
+                upsert_insert(conn.dialect.name, seasons)
                 .values(
                     chat_id=chat_id,
                     number=last + 1,

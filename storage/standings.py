@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
+from typing import Any
 
 from sqlalchemy import (
+    Select,
+    bindparam,
     func,
     select,
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage import boards
-from storage.boards import scored_in
+from storage.boards import Bounds, scored_in, window_params
 from storage.convert import (
     achievement_record,
 )
@@ -25,6 +29,35 @@ from storage.runner import Runner
 from storage.schema import (
     achievements,
     submissions,
+)
+
+
+@cache
+def _photo_scores_query(bounds: Bounds) -> Select[Any]:
+    """(created_at, score) of `:user_id`'s scored photos in the window, oldest first."""
+    return (
+        select(submissions.c.created_at, submissions.c.score)
+        .where(*scored_in(bounds), submissions.c.user_id == bindparam("user_id"))
+        .order_by(submissions.c.created_at, submissions.c.id)
+    )
+
+
+@cache
+def _best_per_user_query(bounds: Bounds) -> Select[Any]:
+    return (
+        select(submissions.c.user_id, func.max(submissions.c.score).label("best"))
+        .where(*scored_in(bounds))
+        .group_by(submissions.c.user_id)
+    )
+
+
+_BADGES_OF_USER = (
+    select(achievements)
+    .where(
+        achievements.c.user_id == bindparam("user_id"),
+        achievements.c.chat_id == bindparam("chat_id"),
+    )
+    .order_by(achievements.c.earned_at, achievements.c.id)
 )
 
 
@@ -75,20 +108,9 @@ class Standings:
         window = window or Window()
 
         async def work(conn: AsyncConnection) -> UserStats:
-            rows = (
-                await conn.execute(
-                    select(submissions.c.created_at, submissions.c.score)
-                    .where(*scored_in(chat_id, window), submissions.c.user_id == user_id)
-                    .order_by(submissions.c.created_at, submissions.c.id)
-                )
-            ).all()
-            badge_rows = (
-                await conn.execute(
-                    select(achievements)
-                    .where(achievements.c.user_id == user_id, achievements.c.chat_id == chat_id)
-                    .order_by(achievements.c.earned_at, achievements.c.id)
-                )
-            ).all()
+            params = {**window_params(chat_id, window), "user_id": user_id}
+            rows = (await conn.execute(_photo_scores_query(window.bounds), params)).all()
+            badge_rows = (await conn.execute(_BADGES_OF_USER, params)).all()
             badge_list = tuple(achievement_record(row) for row in badge_rows)
             if not rows:
                 players = await boards.count_players(conn, chat_id, window)
@@ -122,20 +144,17 @@ class Standings:
         """(created_at, score) of the user's scored photos in the window, oldest first: what a
         photo's badges need (count, best before it, days played) in one statement, where
         `user_stats` also reads the badges and ranks the player."""
-        rows = await self._run.all(
-            select(submissions.c.created_at, submissions.c.score)
-            .where(*scored_in(chat_id, window or Window()), submissions.c.user_id == user_id)
-            .order_by(submissions.c.created_at, submissions.c.id)
-        )
+        window = window or Window()
+        params = {**window_params(chat_id, window), "user_id": user_id}
+        rows = await self._run.all(_photo_scores_query(window.bounds), params)
         return [(row.created_at, row.score) for row in rows]
 
     async def best_per_user(
         self, chat_id: int, *, window: Window | None = None
     ) -> dict[int, float]:
         """user id -> best score in the window (e.g. this week vs last week for improvement)."""
+        window = window or Window()
         rows = await self._run.all(
-            select(submissions.c.user_id, func.max(submissions.c.score).label("best"))
-            .where(*scored_in(chat_id, window or Window()))
-            .group_by(submissions.c.user_id)
+            _best_per_user_query(window.bounds), window_params(chat_id, window)
         )
         return {row.user_id: float(row.best) for row in rows}

@@ -8,19 +8,24 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from functools import cache
+from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    Select,
+    bindparam,
     case,
     select,
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from storage.boards import scored_in
+from storage.boards import Bounds, scored_in, window_params
 from storage.convert import (
     greatest,
     least,
+    per_dialect,
     submission_record,
     upsert_insert,
 )
@@ -42,48 +47,78 @@ from storage.schema import (
 from storage.types import phash_from_db, phash_to_db
 
 
-def of_user(
-    chat_id: int, user_id: int, statuses: Sequence[SubmissionStatus]
-) -> tuple[ColumnElement[bool], ...]:
+def of_user(statuses: Sequence[SubmissionStatus]) -> tuple[ColumnElement[bool], ...]:
+    """WHERE terms for the submissions of `:user_id` in `:chat_id` with one of `statuses`."""
     return (
-        submissions.c.chat_id == chat_id,
-        submissions.c.user_id == user_id,
+        submissions.c.chat_id == bindparam("chat_id"),
+        submissions.c.user_id == bindparam("user_id"),
         submissions.c.status.in_([SubmissionStatus(s).value for s in statuses]),
     )
 
 
-async def _add_to_standings(conn: AsyncConnection, row: SubmissionRecord) -> None:
+@cache
+def _times_query(statuses: tuple[SubmissionStatus, ...]) -> Select[Any]:
+    return (
+        select(submissions.c.created_at)
+        .where(*of_user(statuses), submissions.c.created_at >= bindparam("since"))
+        .order_by(submissions.c.created_at)
+    )
+
+
+@cache
+def _phashes_query(bounds: Bounds) -> Select[Any]:
+    return select(submissions.c.id, submissions.c.phash).where(
+        *scored_in(bounds), submissions.c.phash.is_not(None)
+    )
+
+
+_BY_ID = select(submissions).where(submissions.c.id == bindparam("id"))
+_BY_IDS = select(submissions).where(submissions.c.id.in_(bindparam("ids", expanding=True)))
+_BY_UPDATE = select(submissions).where(
+    submissions.c.platform == bindparam("platform"),
+    submissions.c.update_id == bindparam("update_id"),
+)
+
+
+@per_dialect
+def _add_to_standings(dialect: str) -> Any:
     """Fold a scored photo into its player's all-time totals (same transaction as the insert).
 
     SET expressions see the old row, so `best_at` is decided against the previous best.
     """
     st = standings.c
-    insert_ = upsert_insert(conn, standings).values(
-        chat_id=row.chat_id,
-        user_id=row.user_id,
-        best=row.score,
-        best_at=row.created_at,
-        photos=1,
-        total=row.score,
-        last_at=row.created_at,
-    )
+    insert_ = upsert_insert(dialect, standings)
     new = insert_.excluded
-    await conn.execute(
-        insert_.on_conflict_do_update(
-            index_elements=["chat_id", "user_id"],
-            set_={
-                "best_at": case(
-                    (new.best > st.best, new.best_at),
-                    (new.best == st.best, least(conn, new.best_at, st.best_at)),
-                    else_=st.best_at,
-                ),
-                "best": greatest(conn, st.best, new.best),
-                "photos": st.photos + 1,
-                "total": st.total + new.total,
-                "last_at": greatest(conn, st.last_at, new.last_at),
-            },
-        )
+    return insert_.on_conflict_do_update(
+        index_elements=["chat_id", "user_id"],
+        set_={
+            "best_at": case(
+                (new.best > st.best, new.best_at),
+                (new.best == st.best, least(dialect, new.best_at, st.best_at)),
+                else_=st.best_at,
+            ),
+            "best": greatest(dialect, st.best, new.best),
+            "photos": st.photos + 1,
+            "total": st.total + new.total,
+            "last_at": greatest(dialect, st.last_at, new.last_at),
+        },
     )
+
+
+@per_dialect
+def _insert_once(dialect: str) -> Any:
+    """Insert a submission unless its delivery (platform, update_id) is recorded already."""
+    insert_ = upsert_insert(dialect, submissions)
+    return insert_.on_conflict_do_nothing(index_elements=["platform", "update_id"]).returning(
+        *submissions.c
+    )
+
+
+_SET_BOT_MESSAGE = (
+    update(submissions)
+    .where(submissions.c.id == bindparam("submission_id"))
+    .values(bot_message_id=bindparam("message"))
+)
 
 
 class Submissions:
@@ -134,54 +169,47 @@ class Submissions:
             "duplicate_of": new.duplicate_of,
             "analysis": dict(new.analysis) if new.analysis is not None else None,
         }
-        by_update = (submissions.c.platform == new.platform) & (
-            submissions.c.update_id == new.update_id
-        )
+        by_update = {"platform": new.platform, "update_id": new.update_id}
 
         async def work(conn: AsyncConnection) -> RecordResult:
             if not sender_held:
                 await touch_membership(conn, new.chat_id, new.user_id, created_at)
-            insert = upsert_insert(conn, submissions).values(**values)
-            row = (
-                await conn.execute(
-                    insert.on_conflict_do_nothing(
-                        index_elements=["platform", "update_id"]
-                    ).returning(*submissions.c)
-                )
-            ).first()
+            row = (await conn.execute(_insert_once(conn), values)).first()
             if row is None:
                 # Re-delivered: the conflicting row is committed (ON CONFLICT waited for it).
-                first = (await conn.execute(select(submissions).where(by_update))).one()
+                first = (await conn.execute(_BY_UPDATE, by_update)).one()
                 return RecordResult(submission_record(first), created=False)
             recorded = submission_record(row)
             if recorded.status is SubmissionStatus.SCORED and recorded.score is not None:
-                await _add_to_standings(conn, recorded)
+                totals = {
+                    "chat_id": recorded.chat_id,
+                    "user_id": recorded.user_id,
+                    "best": recorded.score,
+                    "best_at": recorded.created_at,
+                    "photos": 1,
+                    "total": recorded.score,
+                    "last_at": recorded.created_at,
+                }
+                await conn.execute(_add_to_standings(conn), totals)
             return RecordResult(recorded, created=True)
 
         return await self._run.write(work)
 
     async def get(self, submission_id: int) -> SubmissionRecord | None:
-        row = await self._run.first(select(submissions).where(submissions.c.id == submission_id))
+        row = await self._run.first(_BY_ID, {"id": submission_id})
         return submission_record(row) if row is not None else None
 
     async def by_update(self, platform: str, update_id: str) -> SubmissionRecord | None:
         """The row recorded for a delivery, so a re-delivered update skips the analysis."""
-        row = await self._run.first(
-            select(submissions).where(
-                submissions.c.platform == platform, submissions.c.update_id == update_id
-            )
-        )
+        row = await self._run.first(_BY_UPDATE, {"platform": platform, "update_id": update_id})
         return submission_record(row) if row is not None else None
 
     async def set_bot_message_id(self, submission_id: int, bot_message_id: str) -> None:
         """Remember the bot's reply message for a submission (reactions point at it)."""
 
         async def work(conn: AsyncConnection) -> None:
-            await conn.execute(
-                update(submissions)
-                .where(submissions.c.id == submission_id)
-                .values(bot_message_id=bot_message_id)
-            )
+            params = {"submission_id": submission_id, "message": bot_message_id}
+            await conn.execute(_SET_BOT_MESSAGE, params)
 
         await self._run.write(work)
 
@@ -197,11 +225,8 @@ class Submissions:
 
         The rate-limit reply uses the oldest: try again when it leaves the window.
         """
-        rows = await self._run.all(
-            select(submissions.c.created_at)
-            .where(*of_user(chat_id, user_id, statuses), submissions.c.created_at >= as_utc(since))
-            .order_by(submissions.c.created_at)
-        )
+        params = {"chat_id": chat_id, "user_id": user_id, "since": as_utc(since)}
+        rows = await self._run.all(_times_query(tuple(statuses)), params)
         return [row.created_at for row in rows]
 
     async def near_duplicates(
@@ -220,11 +245,8 @@ class Submissions:
         if not 0 <= max_distance <= 64:
             raise ValueError("max_distance must be between 0 and 64 bits")
         phash_to_db(phash)  # refuses a hash that is not unsigned 64-bit
-        rows = await self._run.all(
-            select(submissions.c.id, submissions.c.phash).where(
-                *scored_in(chat_id, window or Window()), submissions.c.phash.is_not(None)
-            )
-        )
+        window = window or Window()
+        rows = await self._run.all(_phashes_query(window.bounds), window_params(chat_id, window))
         close = sorted(
             (distance, row.id)
             for row in rows
@@ -232,8 +254,6 @@ class Submissions:
         )[:limit]
         if not close:
             return []
-        found = await self._run.all(
-            select(submissions).where(submissions.c.id.in_([i for _, i in close]))
-        )
+        found = await self._run.all(_BY_IDS, {"ids": [i for _, i in close]})
         by_id = {row.id: submission_record(row) for row in found}
         return [DuplicateMatch(by_id[i], distance) for distance, i in close if i in by_id]

@@ -69,7 +69,7 @@ class TasteStore:
         """Keep a scored photo's features; a re-delivered photo keeps the first row."""
 
         async def work(conn: AsyncConnection) -> None:
-            insert = upsert_insert(conn, photo_features).values(
+            insert = upsert_insert(conn.dialect.name, photo_features).values(
                 submission_id=submission_id,
                 chat_id=chat_id,
                 features=dict(features),

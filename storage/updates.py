@@ -6,19 +6,27 @@ Claiming a delivery before handling it lives in `storage.claims`.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import (
     func,
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from storage.convert import (
-    upsert_insert,
-)
+from storage.convert import per_dialect, upsert_insert
 from storage.runner import Runner, now_or
 from storage.schema import (
     processed_updates,
 )
+
+
+@per_dialect
+def _mark_answered(dialect: str) -> Any:
+    insert_ = upsert_insert(dialect, processed_updates)
+    answered_at = func.coalesce(processed_updates.c.answered_at, insert_.excluded.answered_at)
+    return insert_.on_conflict_do_update(
+        index_elements=["platform", "update_id"], set_={"answered_at": answered_at}
+    )
 
 
 class Updates:
@@ -32,20 +40,14 @@ class Updates:
     ) -> None:
         """The reply to a delivery went out: a re-delivery will be ANSWERED from now on."""
         now = now_or(now)
+        values = {
+            "platform": platform,
+            "update_id": update_id,
+            "created_at": now,
+            "answered_at": now,
+        }
 
         async def work(conn: AsyncConnection) -> None:
-            insert_ = upsert_insert(conn, processed_updates).values(
-                platform=platform, update_id=update_id, created_at=now, answered_at=now
-            )
-            await conn.execute(
-                insert_.on_conflict_do_update(
-                    index_elements=["platform", "update_id"],
-                    set_={
-                        "answered_at": func.coalesce(
-                            processed_updates.c.answered_at, insert_.excluded.answered_at
-                        )
-                    },
-                )
-            )
+            await conn.execute(_mark_answered(conn), values)
 
         await self._run.write(work)

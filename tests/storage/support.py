@@ -25,7 +25,7 @@ from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from storage import schema
-from storage.boards import scored_in
+from storage.boards import scored_in, window_params
 from storage.convert import (
     rating_record,
     reaction_record,
@@ -193,10 +193,10 @@ async def count_submissions(
     statuses: Sequence[SubmissionStatus] = (SubmissionStatus.SCORED,),
 ) -> int:
     """How many of the user's submissions in the chat since `since` (rate limits)."""
-    query = select(func.count()).where(*of_user(chat_id, user_id, statuses))
+    query = select(func.count()).where(*of_user(statuses))
     if since is not None:
         query = query.where(submissions.c.created_at >= as_utc(since))
-    return int(await store.runner.scalar(query))
+    return int(await store.runner.scalar(query, {"chat_id": chat_id, "user_id": user_id}))
 
 
 async def last_submission(
@@ -209,9 +209,10 @@ async def last_submission(
     """The user's most recent submission in the chat (for `/tips`)."""
     row = await store.runner.first(
         select(submissions)
-        .where(*of_user(chat_id, user_id, statuses))
+        .where(*of_user(statuses))
         .order_by(submissions.c.created_at.desc(), submissions.c.id.desc())
-        .limit(1)
+        .limit(1),
+        {"chat_id": chat_id, "user_id": user_id},
     )
     return submission_record(row) if row is not None else None
 
@@ -224,10 +225,12 @@ async def daily_scores(
     window: Window | None = None,
 ) -> list[DailyScore]:
     """The user's scored photos grouped per UTC day, oldest day first."""
+    window = window or Window()
     rows = await store.runner.all(
         select(submissions.c.created_at, submissions.c.score)
-        .where(*scored_in(chat_id, window or Window()), submissions.c.user_id == user_id)
-        .order_by(submissions.c.created_at)
+        .where(*scored_in(window.bounds), submissions.c.user_id == user_id)
+        .order_by(submissions.c.created_at),
+        window_params(chat_id, window),
     )
     return daily_summaries((row.created_at, row.score) for row in rows)
 
@@ -289,7 +292,7 @@ async def begin_update(
     async def work(conn: AsyncConnection) -> UpdateState:
         inserted = (
             await conn.execute(
-                upsert_insert(conn, processed_updates)
+                upsert_insert(conn.dialect.name, processed_updates)
                 .values(platform=platform, update_id=update_id, created_at=now)
                 .on_conflict_do_nothing()
                 .returning(p.update_id)
