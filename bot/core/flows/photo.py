@@ -284,8 +284,9 @@ async def _standing(
     """Rank, best and badges, from windows that end at this photo so a replay matches.
 
     The sender's photos are read once (those before this one give the best before it); the
-    rank before this photo is only asked for when they had played this season before it; the
-    badges held are read once, and only those not held yet are written.
+    board before this photo is only read when they had played this season and this photo beat
+    their season best (otherwise their rank did not move); the badges held are read once, and
+    only those not held yet are written.
     """
     store = svc.store
     chat_id, user_id, created = turn.chat.id, turn.user.id, row.created_at
@@ -293,20 +294,23 @@ async def _standing(
         chat_id, user_id, window=Window(None, created + _JUST_AFTER)
     )
     before = [score for at, score in photos if at < created]
-    played_this_season = any(season.starts_at <= at < created for at, _ in photos)
+    season_before = [score for at, score in photos if season.starts_at <= at < created]
     board_after = await store.standings.leaderboard(
         chat_id,
         window=Window(season.starts_at, created + _JUST_AFTER),
         limit=svc.settings.leaderboard_size if with_board else 1,
         viewer_user_id=user_id,
     )
+    rank = board_after.viewer.rank if board_after.viewer else None
     previous_rank = None
-    if played_this_season:
+    if season_before and row.score is not None and row.score <= max(season_before):
+        # Their season best, and when they first reached it, did not change: nor did the board.
+        previous_rank = rank
+    elif season_before:
         board_before = await store.standings.leaderboard(
             chat_id, window=Window(season.starts_at, created), limit=1, viewer_user_id=user_id
         )
         previous_rank = board_before.viewer.rank if board_before.viewer else None
-    rank = board_after.viewer.rank if board_after.viewer else None
     face = analysis.main_face
     facts = PhotoFacts(
         score=analysis.score,

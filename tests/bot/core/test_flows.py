@@ -81,6 +81,19 @@ async def test_rank_movement_is_reported(bot: FakeAdapter) -> None:
     assert "▲ up from #2" in sent.text and "New personal best! (was 6)" in sent.text
 
 
+async def test_a_rank_that_did_not_move_is_reported_as_unchanged(bot: FakeAdapter) -> None:
+    """Below the season best the board before the photo is not read again; above it, it is."""
+    await score_of(bot, "bob", selfie(TOP_SELFIE))  # 96: first
+    first = await score_of(bot, "ann", selfie("02b511eed26911e2851d22000a1fb71f_6.jpg"))  # 23
+    assert first["rank"] == 2 and first["previous_rank"] is None
+    (lower,) = await bot.photo("ann", selfie("07e0f2f2ae0d11e3a3831276c6841a0e_6.jpg"))  # 3
+    (higher,) = await bot.photo("ann", selfie("0f635414f5a011e2b05d22000a1f9375_6.jpg"))  # 30
+    for sent in (lower, higher):
+        assert sent.reply.data["rank"] == 2 and sent.reply.data["previous_rank"] == 2
+        assert "(unchanged)" in sent.text
+    assert lower.reply.data["score"] < 23 < higher.reply.data["score"]
+
+
 async def test_no_face_is_explained_and_not_counted(bot: FakeAdapter) -> None:
     await bot.photo("ann", ROCKET)
     assert "couldn't find a face" in bot.pop().text
