@@ -86,6 +86,11 @@ class Claim:
     def taken(self) -> bool:
         return self.state is ClaimState.TAKEN
 
+    @property
+    def first_claim(self) -> bool:
+        """This attempt created the delivery's row: no copy of it was ever claimed before."""
+        return self.taken and not self.retaken
+
 
 def new_owner(process: str) -> str:
     """A token unique to one handling of one delivery (never shared between two copies)."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Row, Table, func
+from sqlalchemy import ColumnElement, Integer, Row, Table, func
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -44,6 +44,27 @@ def greatest(dialect: str, a: Any, b: Any) -> ColumnElement[Any]:
 def least(dialect: str, a: Any, b: Any) -> ColumnElement[Any]:
     """The smaller of two values (see `greatest`)."""
     return func.min(a, b) if dialect == "sqlite" else func.least(a, b)
+
+
+SQLITE_HAMMING = "selfiebot_hamming64"
+"""The function `storage.engine` registers on every SQLite connection: SQLite has no popcount."""
+
+
+def sqlite_hamming(a: int | None, b: int | None) -> int | None:
+    """Differing bits of two 64-bit hashes stored as signed BIGINTs (runs inside SQLite)."""
+    if a is None or b is None:
+        return None
+    return ((a ^ b) & 0xFFFF_FFFF_FFFF_FFFF).bit_count()
+
+
+def hamming(dialect: str, a: Any, b: Any) -> ColumnElement[int]:
+    """Differing bits of two 64-bit hashes, computed by the database so a duplicate check
+    reads only the matches, not every hash of the season: PostgreSQL counts the bits of the
+    XOR's eight bytes (`bit_count`, PostgreSQL 14+), SQLite calls `sqlite_hamming`."""
+    if dialect == "sqlite":
+        sqlite_function: ColumnElement[int] = getattr(func, SQLITE_HAMMING)(a, b, type_=Integer)
+        return sqlite_function
+    return func.bit_count(func.int8send(a.op("#")(b)), type_=Integer)
 
 
 def per_dialect(build: Callable[[str], T]) -> Callable[[AsyncConnection], T]:

@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from storage.boards import Bounds, scored_in, window_params
 from storage.convert import (
     greatest,
+    hamming,
     least,
     per_dialect,
     submission_record,
@@ -44,7 +45,7 @@ from storage.schema import (
     standings,
     submissions,
 )
-from storage.types import phash_from_db, phash_to_db
+from storage.types import phash_to_db
 
 
 def of_user(statuses: Sequence[SubmissionStatus]) -> tuple[ColumnElement[bool], ...]:
@@ -66,14 +67,24 @@ def _times_query(statuses: tuple[SubmissionStatus, ...]) -> Select[Any]:
 
 
 @cache
-def _phashes_query(bounds: Bounds) -> Select[Any]:
-    return select(submissions.c.id, submissions.c.phash).where(
-        *scored_in(bounds), submissions.c.phash.is_not(None)
+def _near_query(dialect: str, bounds: Bounds) -> Select[Any]:
+    """Scored photos of the window within `:max_distance` bits of `:phash`, closest first
+    (then oldest), at most `:limit`: the database measures the distance, so only matches
+    come back however many photos the season holds."""
+    distance = hamming(dialect, submissions.c.phash, bindparam("phash"))
+    return (
+        select(submissions, distance.label("distance"))
+        .where(
+            *scored_in(bounds),
+            submissions.c.phash.is_not(None),
+            distance <= bindparam("max_distance"),
+        )
+        .order_by(distance, submissions.c.id)
+        .limit(bindparam("limit"))
     )
 
 
 _BY_ID = select(submissions).where(submissions.c.id == bindparam("id"))
-_BY_IDS = select(submissions).where(submissions.c.id.in_(bindparam("ids", expanding=True)))
 _BY_UPDATE = select(submissions).where(
     submissions.c.platform == bindparam("platform"),
     submissions.c.update_id == bindparam("update_id"),
@@ -246,16 +257,17 @@ class Submissions:
         """
         if not 0 <= max_distance <= 64:
             raise ValueError("max_distance must be between 0 and 64 bits")
-        phash_to_db(phash)  # refuses a hash that is not unsigned 64-bit
         window = window or Window()
-        rows = await self._run.all(_phashes_query(window.bounds), window_params(chat_id, window))
-        close = sorted(
-            (distance, row.id)
-            for row in rows
-            if (distance := (phash ^ phash_from_db(row.phash)).bit_count()) <= max_distance
-        )[:limit]
-        if not close:
-            return []
-        found = await self._run.all(_BY_IDS, {"ids": [i for _, i in close]})
-        by_id = {row.id: submission_record(row) for row in found}
-        return [DuplicateMatch(by_id[i], distance) for distance, i in close if i in by_id]
+        params = {
+            **window_params(chat_id, window),
+            "phash": phash_to_db(phash),  # refuses a hash that is not unsigned 64-bit
+            "max_distance": max_distance,
+            "limit": limit,
+        }
+
+        async def work(conn: AsyncConnection) -> list[DuplicateMatch]:
+            query = _near_query(conn.dialect.name, window.bounds)
+            rows = (await conn.execute(query, params)).all()
+            return [DuplicateMatch(submission_record(row), row.distance) for row in rows]
+
+        return await self._run.read(work)

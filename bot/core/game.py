@@ -155,7 +155,10 @@ class Game:
             if not claimed.taken:
                 return claimed, None
             turn = await self._register(tx, event, now)
-            return claimed, (turn, await photo.arrive(tx, turn, event) if is_photo else None)
+            if not is_photo:
+                return claimed, (turn, None)
+            first = claimed.first_claim
+            return claimed, (turn, await photo.arrive(tx, turn, event, first_claim=first))
 
         claimed, arrived = await self.store.transaction(work)
         if claimed is None or not self._took(claimed):
@@ -355,7 +358,10 @@ class Game:
                 if not claimed.taken:
                     return claimed, None, Arrival()
             turn = await self._register(tx, event, now)
-            found = await photo.arrive(tx, turn, event) if isinstance(event, PhotoEvent) else None
+            found = None
+            if isinstance(event, PhotoEvent):
+                first = claimed is not None and claimed.first_claim
+                found = await photo.arrive(tx, turn, event, first_claim=first)
             return claimed, turn, replace(found or Arrival(), claimed=claimed is not None)
 
         claimed, turn, arrival = await self.store.transaction(work)

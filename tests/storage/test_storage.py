@@ -207,6 +207,31 @@ async def test_near_duplicates_by_hamming_distance(store: Store):
         await store.submissions.near_duplicates(chat.id, base, max_distance=65)
 
 
+async def test_the_database_measures_the_same_distance_as_python(store: Store):
+    """The distance is computed in SQL (both signs of the stored BIGINT, every bit position),
+    and only the photos within reach come back."""
+    chat, (ann,) = await setup_chat(store, "ann")
+    rng = random.Random(7)
+    probe = rng.getrandbits(64) | 1 << 63
+    stored = [probe ^ (1 << rng.randrange(64)) ^ rng.getrandbits(64) for _ in range(40)]
+    stored += [probe ^ (1 << bit) for bit in (0, 31, 32, 62, 63)]
+    by_id = {}
+    for minutes, phash in enumerate(stored):
+        row = await add(store, chat.id, ann.id, 50, T0 + timedelta(minutes=minutes), phash=phash)
+        by_id[row.submission.id] = phash
+    for reach in (1, 24, 32, 64):
+        found = await store.submissions.near_duplicates(
+            chat.id, probe, max_distance=reach, limit=len(stored)
+        )
+        expected = sorted(
+            (((probe ^ phash) & (2**64 - 1)).bit_count(), id_)
+            for id_, phash in by_id.items()
+            if ((probe ^ phash) & (2**64 - 1)).bit_count() <= reach
+        )
+        assert [(m.distance, m.submission.id) for m in found] == expected
+        assert all(by_id[m.submission.id] == m.submission.phash for m in found)
+
+
 # --- boards and stats -----------------------------------------------------------------------
 
 

@@ -76,12 +76,16 @@ class Arrival:
     """Whether that transaction claimed the update too (the adapter had not)."""
 
 
-async def arrive(store: Store, turn: Turn, event: EventBase) -> Arrival:
+async def arrive(
+    store: Store, turn: Turn, event: EventBase, *, first_claim: bool = False
+) -> Arrival:
     """Read, in the caller's transaction, whether the photo was recorded before and whether its
-    sender may post one now."""
-    existing = await store.submissions.by_update(turn.chat.platform, event.update_id)
-    if existing is not None:
-        return Arrival(existing=existing)
+    sender may post one now. `first_claim`: that transaction created the update's claim, and
+    every front end claims before recording, so nothing can be recorded under it yet."""
+    if not first_claim:
+        existing = await store.submissions.by_update(turn.chat.platform, event.update_id)
+        if existing is not None:
+            return Arrival(existing=existing)
     return Arrival(wait_until=await _retry_at(store, turn))
 
 
