@@ -73,6 +73,7 @@ async def fill_season(game: Game, count: int) -> None:
         (await store.users.upsert(PLATFORM, f"season-{n}", f"Player {n}", chat_id=chat.id)).id
         for n in range(SEASON_PLAYERS)
     ]
+    # Between the season's start (the warm-up's first photo) and now.
     now = datetime.now(UTC)
     for index in range(count):
         new = NewSubmission(
@@ -83,7 +84,7 @@ async def fill_season(game: Game, count: int) -> None:
             phash=rng.getrandbits(64),
             popularity=0.5,
             score=float(rng.randint(0, 100)),
-            created_at=now - timedelta(seconds=count - index),
+            created_at=now - timedelta(microseconds=count - index),
         )
         await store.submissions.record(new)
 
