@@ -207,6 +207,8 @@ def _per_user(bounds: Bounds, metric: Metric) -> Select[Any]:
     "When it was reached" decides ties: for BEST the first photo with that score, for
     AVERAGE the latest of the `:top_n` best photos, for COUNT the latest photo.
     """
+    if metric is Metric.BEST:
+        return _best_per_user(bounds)
     ranked = (
         select(
             s.c.user_id,
@@ -220,11 +222,8 @@ def _per_user(bounds: Bounds, metric: Metric) -> Select[Any]:
         .where(*scored_in(bounds))
         .cte("ranked")
     )
-    if metric is Metric.BEST:
-        value: ColumnElement[Any] = func.max(ranked.c.score)
-        keep = ranked.c.rn == 1
-    elif metric is Metric.AVERAGE:
-        value = func.avg(ranked.c.score)
+    if metric is Metric.AVERAGE:
+        value: ColumnElement[Any] = func.avg(ranked.c.score)
         keep = ranked.c.rn <= bindparam("top_n")
     else:
         value = func.max(ranked.c.photos)
@@ -237,6 +236,33 @@ def _per_user(bounds: Bounds, metric: Metric) -> Select[Any]:
         func.max(ranked.c.photos).label("photos"),
     ).group_by(ranked.c.user_id)
     return query.where(keep) if keep is not None else query
+
+
+def _best_per_user(bounds: Bounds) -> Select[Any]:
+    """The BEST rows of `_per_user` from two grouped passes over the covering index (each
+    player's best and photo count, then when each first reached it) instead of numbering every
+    photo of the window: the season board is read with every photo, and a busy season holds
+    thousands (`benchmarks/bench_web_photo_cost.py --season-photos`)."""
+    best = (
+        select(s.c.user_id, func.max(s.c.score).label("value"), func.count().label("photos"))
+        .where(*scored_in(bounds))
+        .group_by(s.c.user_id)
+        .cte("best")
+    )
+    first = (
+        select(s.c.user_id, func.min(s.c.created_at).label("achieved_at"))
+        .join(best, and_(best.c.user_id == s.c.user_id, best.c.value == s.c.score))
+        .where(*scored_in(bounds))
+        .group_by(s.c.user_id)
+        .cte("first_best")
+    )
+    return select(
+        best.c.user_id,
+        best.c.value,
+        first.c.achieved_at,
+        best.c.value.label("best"),
+        best.c.photos,
+    ).join(first, first.c.user_id == best.c.user_id)
 
 
 @cache
