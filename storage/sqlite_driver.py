@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable, Sequence
-from types import TracebackType
 from typing import Any
 
 import aiosqlite
@@ -50,15 +49,8 @@ class OneTripCursor:
         self.arraysize = 1
 
     async def __aenter__(self) -> OneTripCursor:
+        """SQLAlchemy enters each new cursor (aiosqlite's opens its sqlite3 cursor there)."""
         return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.close()
 
     async def _trip(self, execute: Callable[[sqlite3.Cursor], object]) -> OneTripCursor:
         connection = self._connection
