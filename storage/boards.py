@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import (
     BindParameter,
     ColumnElement,
+    Integer,
     Select,
     and_,
     bindparam,
@@ -122,7 +123,7 @@ def _standings_top_query(metric: Metric) -> Select[Any]:
         .join(users, users.c.id == st.c.user_id)
         .where(st.c.chat_id == bindparam("chat_id"))
         .order_by(value_col.desc(), at_col, st.c.user_id)
-        .limit(bindparam("limit"))
+        .limit(bindparam("limit", type_=Integer))
     )
 
 
@@ -224,7 +225,7 @@ def _per_user(bounds: Bounds, metric: Metric) -> Select[Any]:
     )
     if metric is Metric.AVERAGE:
         value: ColumnElement[Any] = func.avg(ranked.c.score)
-        keep = ranked.c.rn <= bindparam("top_n")
+        keep = ranked.c.rn <= bindparam("top_n", type_=Integer)
     else:
         value = func.max(ranked.c.photos)
         keep = None
@@ -276,7 +277,8 @@ def _board_query(bounds: Bounds, metric: Metric) -> Select[Any]:
         .label("rank"),
         func.count().over().label("players"),
     ).cte("board")
-    wanted = or_(ranked.c.rank <= bindparam("limit"), ranked.c.user_id == bindparam("viewer"))
+    top = ranked.c.rank <= bindparam("limit", type_=Integer)
+    wanted = or_(top, ranked.c.user_id == bindparam("viewer"))
     return (
         select(ranked, users.c.display_name, users.c.username)
         .join(users, users.c.id == ranked.c.user_id)

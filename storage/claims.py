@@ -56,7 +56,7 @@ _PROGRESS = select(_p.answered_at, _p.sending_at).where(*_KEY)
 _START_SENDING = (
     update(processed_updates)
     .where(*_KEY, _p.owner == bindparam("claimant"), _p.answered_at.is_(None))
-    .values(sending_at=func.coalesce(_p.sending_at, bindparam("now")))
+    .values(sending_at=func.coalesce(_p.sending_at, bindparam("now", type_=_p.sending_at.type)))
     .returning(_p.update_id)
 )
 

@@ -12,7 +12,9 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     ColumnElement,
+    Integer,
     Select,
     bindparam,
     case,
@@ -71,7 +73,7 @@ def _near_query(dialect: str, bounds: Bounds) -> Select[Any]:
     """Scored photos of the window within `:max_distance` bits of `:phash`, closest first
     (then oldest), at most `:limit`: the database measures the distance, so only matches
     come back however many photos the season holds."""
-    distance = hamming(dialect, submissions.c.phash, bindparam("phash"))
+    distance = hamming(dialect, submissions.c.phash, bindparam("phash", type_=BigInteger))
     return (
         select(submissions, distance.label("distance"))
         .where(
@@ -80,7 +82,7 @@ def _near_query(dialect: str, bounds: Bounds) -> Select[Any]:
             distance <= bindparam("max_distance"),
         )
         .order_by(distance, submissions.c.id)
-        .limit(bindparam("limit"))
+        .limit(bindparam("limit", type_=Integer))
     )
 
 
