@@ -109,10 +109,19 @@ class Analyzer:
         """
         return self.analyze_photo(data, mesh=mesh)[1]
 
-    def analyze_photo(self, data: bytes, *, mesh: bool = False) -> tuple[Image.Image, Analysis]:
+    def decode(self, data: bytes) -> DecodedPhoto:
+        """The photo as `analyze_photo` decodes it (this analyzer's limits and draft scale);
+        raises `PhotoError`. A caller that needs the pixels before the analysis (a page's
+        display copy) hands them to `analyze_photo(..., decoded=)`: one decode, not two."""
+        return decode_photo(data, self.max_pixels, max_bytes=self.max_bytes)
+
+    def analyze_photo(
+        self, data: bytes, *, mesh: bool = False, decoded: DecodedPhoto | None = None
+    ) -> tuple[Image.Image, Analysis]:
         """`analyze`, also handing back the upright decoded photo it analysed, so a caller that
-        needs the pixels too (perceptual hash, result card) does not decode the bytes again."""
-        photo = decode_photo(data, self.max_pixels, max_bytes=self.max_bytes)
+        needs the pixels too (perceptual hash, result card) does not decode the bytes again.
+        `decoded`: what `decode` gave for `data`, used instead of decoding it again."""
+        photo = decoded or self.decode(data)
         return photo.image, self._analyze(photo, mesh)
 
     def analyze_image(self, image: Image.Image, *, mesh: bool = False) -> Analysis:
@@ -143,12 +152,12 @@ class Analyzer:
         return await loop.run_in_executor(self._pool(), partial(self.analyze, data, mesh=mesh))
 
     async def analyze_photo_async(
-        self, data: bytes, *, mesh: bool = False
+        self, data: bytes, *, mesh: bool = False, decoded: DecodedPhoto | None = None
     ) -> tuple[Image.Image, Analysis]:
         """`analyze_photo` on the worker pool: decoding stays off the event loop too."""
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(
-            self._pool(), partial(self.analyze_photo, data, mesh=mesh)
+            self._pool(), partial(self.analyze_photo, data, mesh=mesh, decoded=decoded)
         )
 
     def with_mesh(self, image: Image.Image, analysis: Analysis) -> Analysis:

@@ -9,7 +9,10 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import NotRequired, TypedDict
+from typing import TYPE_CHECKING, NotRequired, TypedDict
+
+if TYPE_CHECKING:
+    from inference.decode import DecodedPhoto
 
 
 class CardFormat(StrEnum):
@@ -129,6 +132,9 @@ class PhotoEvent(EventBase):
     """The adapter shows the chat's season board beside the result (the web page): the scored
     reply's `data` then carries it (`season_board`) as it stood right after this photo, read in
     the transaction that counted the photo instead of in one more."""
+    decoded: DecodedPhoto | None = field(default=None, compare=False, repr=False)
+    """`photo` as the analyzer decodes it, when the adapter had it decoded already for its own
+    use (the web page's display copy, `Game.preview`): the score does not decode it again."""
 
 
 @dataclass(frozen=True)

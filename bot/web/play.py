@@ -150,6 +150,7 @@ class WebPlay:
                 cards=CardFormat.NONE,
                 reactions=False,
                 season_board=True,
+                decoded=photo.decoded,
             )
         )
         if not replies:

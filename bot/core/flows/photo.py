@@ -135,7 +135,7 @@ async def handle_photo(
         # yaw); a private chat or the web page keeps none, so its score skips FaceMesh on a
         # level face.
         image, analysis = await svc.analyzer.analyze_photo_async(
-            event.photo, mesh=taste.learns_from(turn)
+            event.photo, mesh=taste.learns_from(turn), decoded=event.decoded
         )
     except PhotoError as error:
         metrics.photo_refused(platform, error.reason)

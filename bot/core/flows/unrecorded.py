@@ -25,7 +25,7 @@ from bot.core.context import Services
 from bot.core.events import CardFormat
 from bot.core.i18n import Translator
 from inference import Analysis, PhotoError
-from inference.decode import decode_photo
+from inference.decode import DecodedPhoto, decode_photo
 
 DISPLAY_QUALITY = 82
 
@@ -49,11 +49,13 @@ class PhotoRefused(Exception):
 class Preview:
     """A photo as a page shows it: `jpeg` is an upright copy of at most the asked side;
     `width`/`height` are the upright full-size pixel dimensions, the coordinate space of the
-    analysis' face boxes."""
+    analysis' face boxes. `decoded` is the photo as the analyzer decodes it: handed on with the
+    photo (`PhotoEvent.decoded`), it is not decoded a second time for the score."""
 
     jpeg: bytes
     width: int
     height: int
+    decoded: DecodedPhoto
 
 
 async def score_unrecorded(svc: Services, photo: bytes) -> dict[str, Any]:
@@ -68,18 +70,23 @@ async def score_unrecorded(svc: Services, photo: bytes) -> dict[str, Any]:
 
 
 def preview(photo: bytes, max_side: int, max_pixels: int, max_bytes: int | None) -> Preview:
-    """An upright JPEG of at most `max_side` pixels a side, decoded with the analyzer's limits
-    (`max_pixels`, `max_bytes`; JPEGs in draft mode at half that side); raises `PhotoRefused`.
-    Blocking: run it on a worker thread."""
+    """An upright JPEG of at most `max_side` pixels a side, and the photo decoded as an analyzer
+    with these limits decodes it (`Analyzer.decode`: JPEGs drafted to its own scale), which
+    the display copy is made from where it is detailed enough (at least half `max_side` on the
+    shorter side), else from a decode for display; raises `PhotoRefused`. Blocking: run it on
+    a worker thread."""
     try:
-        decoded = decode_photo(photo, max_pixels, max_bytes=max_bytes, draft_min_side=max_side // 2)
+        decoded = decode_photo(photo, max_pixels, max_bytes=max_bytes)
+        image = decoded.image
+        if min(image.size) < min(max_side // 2, decoded.width, decoded.height):
+            draft = max_side // 2
+            image = decode_photo(photo, max_pixels, max_bytes=max_bytes, draft_min_side=draft).image
     except PhotoError as error:
         raise PhotoRefused.of(error) from error
-    image = decoded.image
     if max(image.size) > max_side:
         image = image.copy()
         image.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
-    return Preview(_jpeg(image), decoded.width, decoded.height)
+    return Preview(_jpeg(image), decoded.width, decoded.height, decoded)
 
 
 def result_card(

@@ -213,7 +213,8 @@ def test_desktop_upload_shows_score_expressions_and_board(
     page.set_input_files("#photo", str(SELFIE))
     size = f"{max(0.1, round(len(photo) / 1024 / 1024, 1)):g}"
     assert page.locator("#chosen").inner_text() == f"Ready: astronaut.jpg ({size} MB)"
-    assert page.locator("#preview").is_visible()
+    # The preview appears once the browser has read the file: wait for it, as a person would.
+    page.locator("#preview").wait_for(state="visible")
     page.screenshot(path=shots / "desktop-form.png")
     page.click("#submit")
     check_result(page, analysis)

@@ -9,18 +9,20 @@ it again through `Game.board` (and a `/top` command before that added two).
 
 from __future__ import annotations
 
+import io
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
 import pytest
+from PIL import Image
 
 from bot.core.events import Sender
 from bot.core.flows.unrecorded import PhotoRefused
 from bot.core.game import Game
 from bot.web.app import create_app
 from bot.web.players import PLATFORM, WEB_CHAT, player_from_cookies
-from inference import Analyzer
+from inference import Analyzer, decode
 from tests.bot.web.support import SELFIE, analyzer, web_settings
 from tests.conftest import needs_shared
 from tests.storage.support import counting_transactions
@@ -51,6 +53,40 @@ async def test_a_page_photo_costs_three_transactions(tmp_path: Path, game: Game)
     assert response.status_code == 200, response.text
     assert "Ann" in response.text
     assert len(begun) == 3, begun
+
+
+@pytest.mark.parametrize("size", [(306, 306), (4032, 3024)], ids=["small", "phone-sized"])
+async def test_a_page_photo_is_decoded_once(
+    tmp_path: Path, game: Game, monkeypatch: pytest.MonkeyPatch, size: tuple[int, int]
+) -> None:
+    """The display copy and the score share one decode (`Preview.decoded`), and the score is
+    the one the JSON API gives for the same file."""
+    image = Image.open(SELFIE).convert("RGB").resize(size)
+    buffer = io.BytesIO()
+    image.save(buffer, format="JPEG", quality=90)
+    photo = buffer.getvalue()
+    decodes: list[int] = []
+    real_decode = decode._decode
+
+    def counted(*args: object) -> object:
+        decodes.append(1)
+        return real_decode(*args)  # type: ignore[arg-type]
+
+    app = create_app(web_settings(tmp_path), game=game)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as browser:
+        expected = (await browser.post("/api/score", files={"photo": ("a.jpg", photo)})).json()
+        monkeypatch.setattr(decode, "_decode", counted)
+        response = await browser.post(
+            "/",
+            data={"nickname": "Ann", "key": "decoded-once-key-0123"},
+            files={"photo": ("selfie.jpg", photo, "image/jpeg")},
+            headers={"X-Selfiebot-Tips": "later"},
+            follow_redirects=True,
+        )
+    assert response.status_code == 200, response.text
+    assert len(decodes) == 1
+    assert f"{expected['score']}/100" in response.text
 
 
 async def test_the_board_records_no_update(tmp_path: Path, game: Game) -> None:
