@@ -117,7 +117,7 @@ async def test_model_missing_message_reaches_the_user(tmp_path: Path) -> None:
     from models.registry import ModelMissingError
 
     class NoModel:
-        async def analyze_photo_async(self, data: bytes, *, mesh: bool = False):
+        async def analyze_photo_async(self, data: bytes, *, mesh: bool = False, decoded=None):
             raise ModelMissingError()
 
     game = await Game.open(game_settings(tmp_path), NoModel())  # type: ignore[arg-type]
@@ -133,7 +133,7 @@ async def test_an_internal_failure_is_a_polite_message_and_nothing_counts(
     tmp_path: Path,
 ) -> None:
     class Broken:
-        async def analyze_photo_async(self, data: bytes, *, mesh: bool = False):
+        async def analyze_photo_async(self, data: bytes, *, mesh: bool = False, decoded=None):
             raise RuntimeError("onnx exploded")
 
     game = await Game.open(game_settings(tmp_path), Broken())  # type: ignore[arg-type]
