@@ -10,10 +10,14 @@ environment (`shared_arena`), grown by what is asked, not to the next power of t
 of their own each session kept the largest working set it had met: about 36 MB over our five
 sessions after a few photos on two workers, for models whose weights are a few MB; the shared
 one keeps about 20 MB, and the web process' peak under `benchmarks/bench_web_load.py` fell by
-~13 MB. Photo latency is unchanged (same-run A/B, interleaved: within +-3%). Without any arena
-the settled RSS was lowest, but each run's tensors then came from malloc, costing 5-15% of a
-photo's time in page faults, or, with glibc keeping freed memory for the next run, a higher
-peak under load (the tensors fragment the heaps that photo buffers use).
+~13 MB. Memory patterns are off: a pattern is one block planned for all of a run's tensors, held
+in the arena beside the others, where tensors allocated one by one are freed as soon as they are
+used; that kept another 11-17 MB (the load's peak 283-285 -> 272-274 MB). Photo latency is
+unchanged by either (same-run A/B, interleaved: within +-3%; without patterns +0.3-0.9% in two
+runs of 400 photos a configuration, within the noise). Without any arena the settled RSS was
+lowest, but each run's tensors then came from malloc, costing 5-15% of a photo's time in page
+faults, or, with glibc keeping freed memory for the next run, a higher peak under load (the
+tensors fragment the heaps that photo buffers use).
 
 Sessions load the files as they are. ONNX Runtime's PRelu and Elu kernels are slow next to its
 vectorised element-wise ops (PRelu took half of the old MTCNN detector's time, Elu a third of
@@ -56,7 +60,7 @@ def shared_arena() -> None:
 
 def session_options(intra_op_threads: int) -> ort.SessionOptions:
     """Options shared by every session: sequential graph, a fixed small thread pool, no spinning,
-    the process' shared memory arena (see the module's docstring).
+    the process' shared memory arena and no memory patterns (see the module's docstring).
 
     Spinning threads would burn the CPU between photos on a machine shared with the bots and
     the database, so they are turned off; with one thread it makes no difference to latency.
@@ -70,6 +74,7 @@ def session_options(intra_op_threads: int) -> ort.SessionOptions:
     options.log_severity_level = 3
     shared_arena()
     options.add_session_config_entry("session.use_env_allocators", "1")
+    options.enable_mem_pattern = False
     return options
 
 
