@@ -66,7 +66,8 @@ the size actually decoded, after draft): an 8-megapixel RGB PNG (a 4K screenshot
 4-megapixel ones. A drafted 12-megapixel JPEG needs ~3 MB, a 4-megapixel PNG 24 MB; a photo over
 the budget (only a HEIC, such as a phone's 12-megapixel photo) waits until it can be decoded
 alone. It was 72 MB: 48 lowered the web process' peak RSS under `benchmarks/bench_web_load.py`'s
-fuzzed uploads by ~18 MB (302 -> 283-285 MB), the worst decode landing on the settled heap."""
+fuzzed uploads by ~18 MB (302 -> 283-285 MB), the worst decode landing on the settled heap;
+keeping the formats' limits at 72 MB, their largest photos decoded alone, gave 287-291 MB."""
 ONE_DECODE_MAX_BYTES = DECODE_BUDGET_BYTES
 """What decoding one photo may take, for the formats decoded at full size whatever the photo's
 size (no draft mode): their pixel limits follow from it and from their cost a pixel, so every
