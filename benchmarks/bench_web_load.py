@@ -3,6 +3,7 @@
     .venv/bin/python benchmarks/bench_web_load.py [--users 50] [--seconds 20] [--requests 1500]
         [--model ../shared/seed/best_model.h5] [--photos ../shared/selfies/dev]
         [--env NAME=VALUE ...]   # e.g. --env SELFIEBOT_MALLOC_ARENAS=0 for glibc's default
+        [--memory-breakdown]     # where the server's RSS is, idle, at its peak and settled
 
 Starts `selfiebot web` on 127.0.0.1 (a free port, a temporary data dir, the real seed model),
 then runs closed loops (each simulated user sends its next photo as soon as the previous answer
@@ -18,10 +19,13 @@ arrives) against, in turn:
   under which the process used to settle at 850-1,300 MB of RSS (glibc malloc arenas).
 
 Each phase stops after `--seconds` or `--requests`, whichever comes first. Reported per phase:
-requests, failures, throughput, p50 and p95 latency; for the server process: RSS at the peak
-and settled (after the load, once idle for a few seconds). Photos are the dev selfies, each
-request a different crop (so the game's duplicate check does not short-cut it), one in five
-upscaled to a phone-sized 3024 px side, as real uploads are. Only loopback is used.
+requests, failures, throughput, p50 and p95 latency and the server's highest sampled RSS during
+the phase; for the server process: RSS at the peak and settled (after the load, once idle for a
+few seconds). `--memory-breakdown` also prints what the RSS consists of (`/proc/PID/smaps`
+grouped by mapping: the heap, malloc arenas, thread stacks, other anonymous memory, libraries)
+when idle, at the highest sampled RSS and settled, with the thread count. Photos are the dev
+selfies, each request a different crop (so the game's duplicate check does not short-cut it),
+one in five upscaled to a phone-sized 3024 px side, as real uploads are. Only loopback is used.
 The machine running this is also the load generator: on 2 cores, figures are lower bounds.
 """
 
@@ -55,6 +59,7 @@ class Phase:
     latencies: list[float] = field(default_factory=list)
     failures: int = 0
     seconds: float = 0.0
+    peak_rss: float = 0.0
 
     def line(self) -> str:
         done = len(self.latencies)
@@ -65,7 +70,7 @@ class Phase:
         return (
             f"{self.name:<34} {done:5d} ok {self.failures:4d} failed "
             f"{done / self.seconds:7.1f} req/s  p50 {statistics.median(ordered) * 1000:7.0f} ms"
-            f"  p95 {p95 * 1000:7.0f} ms"
+            f"  p95 {p95 * 1000:7.0f} ms  RSS {self.peak_rss:4.0f} MB"
         )
 
 
@@ -130,6 +135,71 @@ def rss_mb(pid: int) -> tuple[float, float]:
     return values.get("VmRSS", 0.0), values.get("VmHWM", 0.0)
 
 
+MALLOC_ARENA_BYTES = 64 * 1024 * 1024
+"""glibc's HEAP_MAX_SIZE on 64-bit: a secondary malloc arena's heaps are mappings aligned to it."""
+GUARD_MAX_BYTES = 64 * 1024
+
+
+def memory_breakdown(pid: int) -> tuple[dict[str, float], int]:
+    """(MB of RSS by kind of mapping, thread count) of a process, from /proc/PID/smaps.
+
+    Anonymous mappings carry no name, so they are told apart by shape: a thread stack sits right
+    above its guard page (a small `---p` mapping), a secondary malloc arena's heap starts on a
+    64 MB boundary, the rest are large blocks mmapped on their own (photo buffers, arrays, ONNX
+    Runtime's buffers) and Python's object arenas."""
+    mappings: list[tuple[int, int, str, str]] = []
+    rss_kb: list[int] = []
+    for line in Path(f"/proc/{pid}/smaps").read_text().splitlines():
+        fields = line.split()
+        if fields and "-" in fields[0] and not fields[0].endswith(":"):
+            start, end = (int(x, 16) for x in fields[0].split("-"))
+            mappings.append((start, end, fields[1], fields[5] if len(fields) > 5 else ""))
+            rss_kb.append(0)
+        elif fields and fields[0] == "Rss:":
+            rss_kb[-1] = int(fields[1])
+    groups: dict[str, float] = {}
+    previous = (0, 0, "", "")
+    for mapping, kb in zip(mappings, rss_kb, strict=True):
+        kind = _mapping_kind(mapping, previous)
+        groups[kind] = groups.get(kind, 0.0) + kb / 1024
+        previous = mapping
+    threads = len(list(Path(f"/proc/{pid}/task").iterdir()))
+    return groups, threads
+
+
+def _mapping_kind(mapping: tuple[int, int, str, str], previous: tuple[int, int, str, str]) -> str:
+    start, end, _, path = mapping
+    if path.startswith("/"):
+        for marker, kind in (
+            ("onnxruntime", "library: onnxruntime"),
+            ("numpy", "library: numpy"),
+            ("PIL", "library: pillow"),
+            ("pillow", "library: pillow"),
+            ("libpython", "library: python"),
+        ):
+            if marker in path:
+                return kind
+        return "library: other files"
+    if path:
+        return path
+    p_start, p_end, p_perms, p_path = previous
+    guard = p_perms.startswith("---") and not p_path and p_end - p_start <= GUARD_MAX_BYTES
+    if guard and p_end == start:
+        return "anon: thread stacks"
+    if start % MALLOC_ARENA_BYTES == 0 and end - start <= MALLOC_ARENA_BYTES:
+        return "anon: malloc arenas"
+    return "anon: other (mmapped blocks, Python arenas)"
+
+
+def breakdown_lines(label: str, rss: float, snapshot: tuple[dict[str, float], int]) -> list[str]:
+    groups, threads = snapshot
+    lines = [f"{label}: RSS {rss:.0f} MB, {threads} threads"]
+    for kind, mb in sorted(groups.items(), key=lambda item: -item[1]):
+        if mb >= 0.5:
+            lines.append(f"  {kind:<46} {mb:6.1f} MB")
+    return lines
+
+
 def start_server(args: argparse.Namespace, data_dir: Path, port: int) -> subprocess.Popen[bytes]:
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("SELFIEBOT_")},
@@ -166,9 +236,8 @@ async def wait_ready(base: str, server: subprocess.Popen[bytes], timeout: float 
 
 
 async def run_phase(
-    name: str, base: str, photos: list[bytes], args: argparse.Namespace, kind: str
+    phase: Phase, base: str, photos: list[bytes], args: argparse.Namespace, kind: str
 ) -> Phase:
-    phase = Phase(name)
     budget = [args.requests]
     deadline = time.monotonic() + args.seconds
     counter = iter(range(10**9))
@@ -220,13 +289,25 @@ async def main(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory(prefix="selfiebot-load-") as tmp:
         server = start_server(args, Path(tmp), port)
         peak_seen = [0.0]
+        current: list[Phase] = []
+        reports: list[str] = []
         try:
             await wait_ready(base, server)
             idle_rss, _ = rss_mb(server.pid)
+            if args.memory_breakdown:
+                reports += breakdown_lines("idle", idle_rss, memory_breakdown(server.pid))
+            at_peak: list[str] = []
 
             async def sample() -> None:
                 while True:
-                    peak_seen[0] = max(peak_seen[0], rss_mb(server.pid)[0])
+                    rss = rss_mb(server.pid)[0]
+                    if current:
+                        current[-1].peak_rss = max(current[-1].peak_rss, rss)
+                    if rss > peak_seen[0]:
+                        peak_seen[0] = rss
+                        if args.memory_breakdown:
+                            label = f"highest sampled ({current[-1].name if current else '-'})"
+                            at_peak[:] = breakdown_lines(label, rss, memory_breakdown(server.pid))
                     await asyncio.sleep(0.25)
 
             sampler = asyncio.create_task(sample())
@@ -240,10 +321,15 @@ async def main(args: argparse.Namespace) -> None:
                 if kind in args.skip:
                     continue
                 inputs = hostile if kind == "fuzz" else photos
-                phases.append(await run_phase(name, base, inputs, args, kind))
+                current.append(Phase(name))
+                phases.append(await run_phase(current[-1], base, inputs, args, kind))
             sampler.cancel()
             await asyncio.sleep(SETTLE_SECONDS)
             settled, peak = rss_mb(server.pid)
+            if args.memory_breakdown:
+                reports += at_peak + breakdown_lines(
+                    "settled", settled, memory_breakdown(server.pid)
+                )
         finally:
             server.terminate()
             try:
@@ -263,6 +349,8 @@ async def main(args: argparse.Namespace) -> None:
         f"RSS: idle {idle_rss:.0f} MB, peak {max(peak, peak_seen[0]):.0f} MB, "
         f"settled {settled:.0f} MB"
     )
+    for line in reports:
+        print(line)
 
 
 def parse() -> argparse.Namespace:
@@ -276,6 +364,11 @@ def parse() -> argparse.Namespace:
         "--cache-dir", type=Path, default=Path(tempfile.gettempdir()) / "selfiebot-bench-cache"
     )
     parser.add_argument("--env", action="append", default=[], metavar="NAME=VALUE")
+    parser.add_argument(
+        "--memory-breakdown",
+        action="store_true",
+        help="print what the server's RSS consists of: idle, at its peak, settled",
+    )
     parser.add_argument(
         "--skip", action="append", default=[], choices=["api", "script", "plain", "fuzz"]
     )

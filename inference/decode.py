@@ -60,11 +60,14 @@ _PLUGINS = (GifImagePlugin, JpegImagePlugin, MpoImagePlugin, PngImagePlugin, Web
 DRAFT_MIN_SIDE = 384
 REDUCE_BAND_ROWS = 64
 """Rows of reduced output made per band: a band's full-size RGB copy stays a few MB."""
-DECODE_BUDGET_BYTES = 72 * 1024 * 1024
+DECODE_BUDGET_BYTES = 48 * 1024 * 1024
 """What decoding the photos in flight may take at once, across threads (`_decoded_bytes`, at
-the size actually decoded, after draft): enough for a phone's 12-megapixel photo as an RGB PNG.
-A drafted 12-megapixel JPEG needs ~3 MB, a 4-megapixel PNG 24 MB; a photo over the budget (only
-a HEIC near its limit) waits until it can be decoded alone."""
+the size actually decoded, after draft): an 8-megapixel RGB PNG (a 4K screenshot), or two
+4-megapixel ones. A drafted 12-megapixel JPEG needs ~3 MB, a 4-megapixel PNG 24 MB; a photo over
+the budget (only a HEIC, such as a phone's 12-megapixel photo) waits until it can be decoded
+alone. It was 72 MB: 48 lowered the web process' peak RSS under `benchmarks/bench_web_load.py`'s
+fuzzed uploads by ~18 MB (302 -> 283-285 MB), the worst decode landing on the settled heap;
+keeping the formats' limits at 72 MB, their largest photos decoded alone, gave 287-291 MB."""
 ONE_DECODE_MAX_BYTES = DECODE_BUDGET_BYTES
 """What decoding one photo may take, for the formats decoded at full size whatever the photo's
 size (no draft mode): their pixel limits follow from it and from their cost a pixel, so every
@@ -101,8 +104,8 @@ FULL_SIZE_FORMATS: dict[str, FormatCost] = {
 }
 """Formats without draft mode, by Pillow format. Measured peaks of one decode: WebP ~15.3 bytes
 a pixel (libwebp's animation decoder, which Pillow uses: its RGBA canvas, a copy of the frame
-and the image), so at most 4.7 megapixels; PNG ~5 (RGB) and ~7.5 (RGBA: the decoder's buffers
-and the image), 12.5 and 9.4 megapixels; GIF ~2.4 (a palette), 25 megapixels; HEIC ~7.5, 13
+and the image), so at most 3.1 megapixels; PNG ~5 (RGB) and ~7.5 (RGBA: the decoder's buffers
+and the image), 8.3 and 6.2 megapixels; GIF ~2.4 (a palette), 16.7 megapixels; HEIC ~7.5, 13
 megapixels. A bigger photo of these formats is refused as too large with a message naming its
 limit and suggesting a JPEG, which is decoded in draft mode and stays cheap up to the
 configured limit."""

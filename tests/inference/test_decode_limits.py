@@ -18,8 +18,8 @@ from inference.decode import (
 from inference.errors import PREFIX
 
 LIMIT = 40_000_000
-OVER_WEBP = (2600, 2000)
-"""5.2 megapixels: over WebP's limit, well under the configured one."""
+OVER_WEBP = (2000, 1700)
+"""3.4 megapixels: over WebP's limit, well under the configured one."""
 
 
 def flat(size: tuple[int, int], fmt: str, mode: str = "RGB") -> bytes:
@@ -36,25 +36,25 @@ def test_a_webp_over_its_limit_is_refused_naming_the_limit() -> None:
     error = caught.value
     assert error.reason == "too_large"
     assert error.user_message.startswith(PREFIX + ": ")
-    assert "2600x2000" in error.user_message
-    assert "4.7 megapixels for WebP photos" in error.user_message
+    assert "2000x1700" in error.user_message
+    assert "3.1 megapixels for WebP photos" in error.user_message
     assert "send it as a JPEG" in error.user_message
 
 
 def test_a_webp_under_its_limit_and_a_jpeg_over_it_are_decoded() -> None:
-    under = decode_photo(flat((2000, 2000), "WEBP"), LIMIT)
-    assert (under.width, under.height) == (2000, 2000)
+    under = decode_photo(flat((1700, 1700), "WEBP"), LIMIT)
+    assert (under.width, under.height) == (1700, 1700)
     jpeg = decode_photo(flat((8000, 5000), "JPEG"), LIMIT)
     assert (jpeg.width, jpeg.height) == (8000, 5000), "drafted: no format limit"
 
 
 def test_a_png_limit_depends_on_its_bands() -> None:
     """An RGBA PNG costs more a pixel than an RGB one, so its limit is lower."""
-    rgb = decode_photo(flat((3200, 3200), "PNG"), LIMIT)
-    assert (rgb.width, rgb.height) == (3200, 3200)
+    rgb = decode_photo(flat((3840, 2160), "PNG"), LIMIT)
+    assert (rgb.width, rgb.height) == (3840, 2160), "a 4K screenshot"
     with pytest.raises(PhotoError) as caught:
-        decode_photo(flat((3200, 3200), "PNG", "RGBA"), LIMIT)
-    assert "9.4 megapixels for PNG photos" in caught.value.user_message
+        decode_photo(flat((3840, 2160), "PNG", "RGBA"), LIMIT)
+    assert "6.2 megapixels for PNG photos" in caught.value.user_message
 
 
 def test_the_configured_limit_still_wins_when_lower() -> None:
