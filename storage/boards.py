@@ -374,8 +374,12 @@ async def best_rank(
             conn, chat_id, Metric.BEST, best, reached_at, user_id
         )
         return ahead + 1, players
-    params = {**window_params(chat_id, window), "user_id": user_id}
-    params.update(best=best, reached_at=reached_at)
+    params = {
+        **window_params(chat_id, window),
+        "user_id": user_id,
+        "best": best,
+        "reached_at": reached_at,
+    }
     row = (await conn.execute(_best_rank_query(window.bounds), params)).one()
     players, ahead = row
     return int(ahead) + 1, int(players)

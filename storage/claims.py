@@ -19,12 +19,13 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
 from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from storage.convert import per_dialect, upsert_insert
+from storage.convert import upsert_insert
 from storage.records import as_utc
 from storage.runner import Runner, now_or
 from storage.schema import last_photos, processed_updates, submissions
@@ -34,7 +35,7 @@ _KEY = (_p.platform == bindparam("key_platform"), _p.update_id == bindparam("key
 """The delivery's row; the parameters are not named after the columns an UPDATE sets."""
 
 
-@per_dialect
+@cache
 def _claim_new(dialect: str) -> Any:
     return (
         upsert_insert(dialect, processed_updates).on_conflict_do_nothing().returning(_p.update_id)
@@ -125,7 +126,7 @@ class UpdateClaims:
         key = {"key_platform": platform, "key_update": update_id}
 
         async def work(conn: AsyncConnection) -> Claim:
-            inserted = (await conn.execute(_claim_new(conn), new)).first()
+            inserted = (await conn.execute(_claim_new(conn.dialect.name), new)).first()
             if inserted is not None:
                 return Claim(platform, update_id, ClaimState.TAKEN, owner)
             retake = {**key, "now": now, "claimant": owner, "until": until}
@@ -183,7 +184,7 @@ class KeptPhoto:
     analysis: Mapping[str, Any] | None
 
 
-@per_dialect
+@cache
 def _remember_photo(dialect: str) -> Any:
     insert_ = upsert_insert(dialect, last_photos)
     new = insert_.excluded
@@ -218,7 +219,7 @@ class LastPhotos:
         }
 
         async def work(conn: AsyncConnection) -> None:
-            await conn.execute(_remember_photo(conn), values)
+            await conn.execute(_remember_photo(conn.dialect.name), values)
 
         await self._run.write(work)
 

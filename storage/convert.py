@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy import ColumnElement, Integer, Row, Table, func
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.records import (
     AchievementRecord,
@@ -25,7 +23,6 @@ from storage.records import (
 from storage.types import phash_from_db
 
 DEFAULT_RATING = 1000.0
-T = TypeVar("T")
 
 
 def upsert_insert(dialect: str, table: Table) -> Any:
@@ -65,22 +62,6 @@ def hamming(dialect: str, a: Any, b: Any) -> ColumnElement[int]:
         sqlite_function: ColumnElement[int] = getattr(func, SQLITE_HAMMING)(a, b, type_=Integer)
         return sqlite_function
     return func.bit_count(func.int8send(a.op("#")(b)), type_=Integer)
-
-
-def per_dialect(build: Callable[[str], T]) -> Callable[[AsyncConnection], T]:
-    """`build(dialect)` once per kind of database, then the same statement for every
-    connection to it: the hot upserts are run with their values as parameters instead of
-    being built (and their values coerced) again for every photo."""
-    built: dict[str, T] = {}
-
-    def for_connection(conn: AsyncConnection) -> T:
-        dialect = conn.dialect.name
-        statement = built.get(dialect)
-        if statement is None:
-            statement = built[dialect] = build(dialect)
-        return statement
-
-    return for_connection
 
 
 def _float(value: float | None) -> float | None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from sqlalchemy import (
@@ -21,7 +22,6 @@ from storage import limits
 from storage.convert import (
     chat_record,
     greatest,
-    per_dialect,
     upsert_insert,
     user_record,
 )
@@ -61,7 +61,7 @@ def _check_settings(settings: ChatSettings) -> None:
         raise ValueError("language must be a short code such as 'en'")
 
 
-@per_dialect
+@cache
 def _touch_membership(dialect: str) -> Any:
     insert_ = upsert_insert(dialect, memberships)
     last_seen = greatest(dialect, memberships.c.last_seen_at, insert_.excluded.last_seen_at)
@@ -74,10 +74,10 @@ async def touch_membership(
     conn: AsyncConnection, chat_id: int, user_id: int, now: datetime
 ) -> None:
     params = {"chat_id": chat_id, "user_id": user_id, "first_seen_at": now, "last_seen_at": now}
-    await conn.execute(_touch_membership(conn), params)
+    await conn.execute(_touch_membership(conn.dialect.name), params)
 
 
-@per_dialect
+@cache
 def _upsert_user(dialect: str) -> Any:
     insert_ = upsert_insert(dialect, users)
     new = insert_.excluded
@@ -93,7 +93,7 @@ def _upsert_user(dialect: str) -> Any:
     ).returning(*users.c)
 
 
-@per_dialect
+@cache
 def _upsert_chat(dialect: str) -> Any:
     insert_ = upsert_insert(dialect, chats)
     return insert_.on_conflict_do_update(
@@ -139,7 +139,7 @@ class Users:
         }
 
         async def work(conn: AsyncConnection) -> UserRecord:
-            row = (await conn.execute(_upsert_user(conn), values)).one()
+            row = (await conn.execute(_upsert_user(conn.dialect.name), values)).one()
             user = user_record(row)
             if chat_id is not None:
                 await touch_membership(conn, chat_id, user.id, now)
@@ -228,7 +228,7 @@ class Chats:
         }
 
         async def work(conn: AsyncConnection) -> ChatRecord:
-            row = (await conn.execute(_upsert_chat(conn), values)).one()
+            row = (await conn.execute(_upsert_chat(conn.dialect.name), values)).one()
             return chat_record(row)
 
         return await self._run.write(work)

@@ -28,7 +28,6 @@ from storage.convert import (
     greatest,
     hamming,
     least,
-    per_dialect,
     submission_record,
     upsert_insert,
 )
@@ -93,7 +92,7 @@ _BY_UPDATE = select(submissions).where(
 )
 
 
-@per_dialect
+@cache
 def _add_to_standings(dialect: str) -> Any:
     """Fold a scored photo into its player's all-time totals (same transaction as the insert).
 
@@ -118,7 +117,7 @@ def _add_to_standings(dialect: str) -> Any:
     )
 
 
-@per_dialect
+@cache
 def _insert_once(dialect: str) -> Any:
     """Insert a submission unless its delivery (platform, update_id) is recorded already."""
     insert_ = upsert_insert(dialect, submissions)
@@ -189,7 +188,7 @@ class Submissions:
         async def work(conn: AsyncConnection) -> RecordResult:
             if not sender_held:
                 await touch_membership(conn, new.chat_id, new.user_id, created_at)
-            row = (await conn.execute(_insert_once(conn), values)).first()
+            row = (await conn.execute(_insert_once(conn.dialect.name), values)).first()
             if row is None:
                 # Re-delivered: the conflicting row is committed (ON CONFLICT waited for it).
                 first = (await conn.execute(_BY_UPDATE, by_update)).one()
@@ -205,7 +204,7 @@ class Submissions:
                     "total": recorded.score,
                     "last_at": recorded.created_at,
                 }
-                await conn.execute(_add_to_standings(conn), totals)
+                await conn.execute(_add_to_standings(conn.dialect.name), totals)
             return RecordResult(recorded, created=True)
 
         return await self._run.write(work)

@@ -6,6 +6,7 @@ Claiming a delivery before handling it lives in `storage.claims`.
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from sqlalchemy import (
@@ -13,14 +14,14 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from storage.convert import per_dialect, upsert_insert
+from storage.convert import upsert_insert
 from storage.runner import Runner, now_or
 from storage.schema import (
     processed_updates,
 )
 
 
-@per_dialect
+@cache
 def _mark_answered(dialect: str) -> Any:
     insert_ = upsert_insert(dialect, processed_updates)
     answered_at = func.coalesce(processed_updates.c.answered_at, insert_.excluded.answered_at)
@@ -48,6 +49,6 @@ class Updates:
         }
 
         async def work(conn: AsyncConnection) -> None:
-            await conn.execute(_mark_answered(conn), values)
+            await conn.execute(_mark_answered(conn.dialect.name), values)
 
         await self._run.write(work)

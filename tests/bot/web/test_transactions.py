@@ -9,7 +9,6 @@ it again through `Game.board` (and a `/top` command before that added two).
 
 from __future__ import annotations
 
-import io
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -23,7 +22,7 @@ from bot.core.game import Game
 from bot.web.app import create_app
 from bot.web.players import PLATFORM, WEB_CHAT, player_from_cookies
 from inference import Analyzer, decode
-from tests.bot.web.support import SELFIE, analyzer, web_settings
+from tests.bot.web.support import SELFIE, analyzer, jpeg_bytes, web_settings
 from tests.conftest import needs_shared
 from tests.storage.support import counting_transactions
 
@@ -61,10 +60,7 @@ async def test_a_page_photo_is_decoded_once(
 ) -> None:
     """The display copy and the score share one decode (`Preview.decoded`), and the score is
     the one the JSON API gives for the same file."""
-    image = Image.open(SELFIE).convert("RGB").resize(size)
-    buffer = io.BytesIO()
-    image.save(buffer, format="JPEG", quality=90)
-    photo = buffer.getvalue()
+    photo = jpeg_bytes(Image.open(SELFIE).convert("RGB").resize(size))
     decodes: list[int] = []
     real_decode = decode._decode
 
