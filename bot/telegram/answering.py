@@ -178,10 +178,14 @@ class UpdateReplies:
             return digest_id or ""
         if group is not None and photo_of is not None:
             self._groups.remember_card(group, photo_of, reply)  # a new best: listed too
+        if group is not None and not reply.private:
+            # Counted when decided, not when posted: a burst's results are decided while the
+            # first cards are still on their way, and they must already find the group busy.
+            self._groups.note_sent(group)
         alert = self._alert if answer.query else None
         delivered = await self._outbox.deliver(reply, self._dest, alert=alert)
-        if group is not None and not delivered.privately:
-            self._groups.note_sent(group)
+        if group is not None and reply.private and not delivered.privately:
+            self._groups.note_sent(group)  # a private reply the group got after all
         if delivered.privately and not delivered.as_alert and not self._told_private:
             self._told_private = True
             sent_privately = Translator(self._language)("telegram.sent_privately")
