@@ -19,13 +19,18 @@ arrives) against, in turn:
   under which the process used to settle at 850-1,300 MB of RSS (glibc malloc arenas).
 
 Each phase stops after `--seconds` or `--requests`, whichever comes first. Reported per phase:
-requests, failures, throughput, p50 and p95 latency and the server's highest sampled RSS during
-the phase; for the server process: RSS at the peak and settled (after the load, once idle for a
-few seconds). `--memory-breakdown` also prints what the RSS consists of (`/proc/PID/smaps`
-grouped by mapping: the heap, malloc arenas, thread stacks, other anonymous memory, libraries)
-when idle, at the highest sampled RSS and settled, with the thread count. Photos are the dev
-selfies, each request a different crop (so the game's duplicate check does not short-cut it),
-one in five upscaled to a phone-sized 3024 px side, as real uploads are. Only loopback is used.
+requests, failures, throughput, p50 and p95 latency, the server's highest sampled RSS during
+the phase, and the CPU per request of the server (every thread) and of this load generator.
+The page against the API is given both ways: throughput, which on a small machine also carries
+the load generator's share (the page's redirect is a second request), and the server's CPU per
+photo under this load. For the server process: RSS at the peak and settled (after the load,
+once idle for a few seconds). `--memory-breakdown` also prints what the RSS consists of
+(`/proc/PID/smaps` grouped by mapping: the heap, malloc arenas, thread stacks, other anonymous
+memory, libraries) when idle, at the highest sampled RSS and settled, with the thread count.
+Photos are the dev selfies, each request a different crop (so the game's duplicate check does
+not short-cut it), one in five upscaled to a phone-sized 3024 px side, as real uploads are;
+`--requests` of them (at least 200), so a phase's photos are all different ones (the crops of
+the 30 dev selfies give ~7% the same perceptual hash all the same). Only loopback is used.
 The machine running this is also the load generator: on 2 cores, figures are lower bounds.
 """
 
@@ -60,6 +65,15 @@ class Phase:
     failures: int = 0
     seconds: float = 0.0
     peak_rss: float = 0.0
+    server_cpu: float = 0.0
+    """CPU seconds the server process spent during the phase (every thread)."""
+    client_cpu: float = 0.0
+    """CPU seconds this load generator spent during the phase."""
+
+    def cpu_ms(self) -> tuple[float, float]:
+        """(server, client) CPU milliseconds per successful request."""
+        done = max(1, len(self.latencies))
+        return self.server_cpu * 1000 / done, self.client_cpu * 1000 / done
 
     def line(self) -> str:
         done = len(self.latencies)
@@ -71,6 +85,7 @@ class Phase:
             f"{self.name:<34} {done:5d} ok {self.failures:4d} failed "
             f"{done / self.seconds:7.1f} req/s  p50 {statistics.median(ordered) * 1000:7.0f} ms"
             f"  p95 {p95 * 1000:7.0f} ms  RSS {self.peak_rss:4.0f} MB"
+            f"  CPU/request server {self.cpu_ms()[0]:5.1f} ms, client {self.cpu_ms()[1]:5.1f} ms"
         )
 
 
@@ -123,6 +138,12 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU seconds of a process so far, every thread, from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def rss_mb(pid: int) -> tuple[float, float]:
@@ -282,8 +303,10 @@ async def send(client: httpx.AsyncClient, kind: str, photo: bytes, user: int, in
 
 
 async def main(args: argparse.Namespace) -> None:
-    photos = photo_variants(args.photos, 200)
-    hostile = fuzzed(photos, 300)
+    # One variant per request where possible: a page photo sent again is a duplicate, which
+    # the game answers without ranking it (the first 200 are the same whatever the count).
+    photos = photo_variants(args.photos, max(200, args.requests))
+    hostile = [] if "fuzz" in args.skip else fuzzed(photos[:200], 300)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     with tempfile.TemporaryDirectory(prefix="selfiebot-load-") as tmp:
@@ -322,7 +345,10 @@ async def main(args: argparse.Namespace) -> None:
                     continue
                 inputs = hostile if kind == "fuzz" else photos
                 current.append(Phase(name))
+                server_before, client_before = cpu_seconds(server.pid), time.process_time()
                 phases.append(await run_phase(current[-1], base, inputs, args, kind))
+                current[-1].server_cpu = cpu_seconds(server.pid) - server_before
+                current[-1].client_cpu = time.process_time() - client_before
             sampler.cancel()
             await asyncio.sleep(SETTLE_SECONDS)
             settled, peak = rss_mb(server.pid)
@@ -344,7 +370,11 @@ async def main(args: argparse.Namespace) -> None:
     for page in (p for p in phases if p.name.startswith("page") and p.latencies):
         if api and api.latencies:
             ratio = (len(api.latencies) / api.seconds) / (len(page.latencies) / page.seconds)
-            print(f"cost per photo, {page.name} vs the API: {ratio:.2f}x")
+            cpu = page.cpu_ms()[0] / api.cpu_ms()[0]
+            print(
+                f"{page.name} vs the API: throughput {ratio:.2f}x lower, "
+                f"server CPU per photo {cpu:.2f}x"
+            )
     print(
         f"RSS: idle {idle_rss:.0f} MB, peak {max(peak, peak_seen[0]):.0f} MB, "
         f"settled {settled:.0f} MB"

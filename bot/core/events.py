@@ -9,10 +9,12 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import TYPE_CHECKING, NotRequired, TypedDict
+from typing import TYPE_CHECKING, Generic, NotRequired, TypedDict, TypeVar
 
 if TYPE_CHECKING:
     from inference.decode import DecodedPhoto
+
+T = TypeVar("T")
 
 
 class CardFormat(StrEnum):
@@ -40,6 +42,18 @@ PhotoFetcher = Callable[[str], Awaitable[bytes]]
 """Fetches a photo again from its platform by the handle its adapter gave with it
 (`PhotoEvent.photo_handle`): the core keeps handles, never photos. Raises `PhotoUnavailable`
 when the platform no longer has it."""
+
+
+class Handover(Generic[T]):
+    """A value passed from an adapter to the flow that uses it up: `take` gives it once and
+    forgets it, so that from then on only the taker holds it and can let it go."""
+
+    def __init__(self, value: T) -> None:
+        self._value: T | None = value
+
+    def take(self) -> T | None:
+        value, self._value = self._value, None
+        return value
 
 
 class PhotoUnavailable(Exception):
@@ -132,9 +146,15 @@ class PhotoEvent(EventBase):
     """The adapter shows the chat's season board beside the result (the web page): the scored
     reply's `data` then carries it (`season_board`) as it stood right after this photo, read in
     the transaction that counted the photo instead of in one more."""
-    decoded: DecodedPhoto | None = field(default=None, compare=False, repr=False)
+    decoded: Handover[DecodedPhoto] | None = field(default=None, compare=False, repr=False)
     """`photo` as the analyzer decodes it, when the adapter had it decoded already for its own
-    use (the web page's display copy, `Game.preview`): the score does not decode it again."""
+    use (the web page's display copy, `Game.preview`): the score does not decode it again, and
+    the flow, having taken it, is the only holder of its pixels."""
+    on_analysed: Callable[[], None] | None = field(default=None, compare=False, repr=False)
+    """Called once the photo is analysed and hashed and, as no card is drawn from it
+    (`CardFormat.NONE`), the flow holds none of its pixels any more: the recording that follows
+    holds only its bytes, so a front end that admits uploads by their memory (the web page's
+    `bot.web.admission`) can let the next one in while this one is counted."""
 
 
 @dataclass(frozen=True)

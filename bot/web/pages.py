@@ -15,6 +15,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
+from bot.web.admission import release_early
 from bot.web.play import (
     CARD_IMAGE,
     DEFAULT_PERIOD,
@@ -142,7 +143,7 @@ async def submit(request: Request) -> Response:
         key = form.fields.get("key")
         key = key if is_valid_token(key) else new_player_id()
         if state.results.get(key, player.player_id) is None:
-            outcome = await state.play.submit_photo(player, upload, key)
+            outcome = await state.play.submit_photo(player, upload, key, release_early(request))
             tips_on_view = request.headers.get(TIPS_HEADER) != "later"
             state.results.put(key, _kept(player, outcome, tips_on_view=tips_on_view))
     except Problem as problem:

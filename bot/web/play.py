@@ -14,7 +14,7 @@ refresh, double click) is recognised by its idempotency key and never counted tw
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -124,12 +124,19 @@ class WebPlay:
         await send_and_record(page, WEB_CHAT, await self.game.handle(event), self.game.reply_sent)
         return page.shown
 
-    async def submit_photo(self, player: Player, upload: UploadedFile, key: str) -> PhotoOutcome:
+    async def submit_photo(
+        self,
+        player: Player,
+        upload: UploadedFile,
+        key: str,
+        on_analysed: Callable[[], None] | None = None,
+    ) -> PhotoOutcome:
         """Score and record one upload; `key` makes re-submitting the same form harmless.
 
         The photo is decoded for display first: a file the analyzer would refuse raises
         `Problem` with its HTTP status instead of becoming a game message. The tips (seconds
-        of re-scoring) are a later `tips` call, so the score shows at once.
+        of re-scoring) are a later `tips` call, so the score shows at once. `on_analysed` is
+        called once the game holds none of the photo's pixels (`PhotoEvent.on_analysed`).
         """
         try:
             photo = await self.game.preview(upload.data, DISPLAY_MAX_SIDE)
@@ -150,7 +157,8 @@ class WebPlay:
                 cards=CardFormat.NONE,
                 reactions=False,
                 season_board=True,
-                decoded=photo.decoded,
+                decoded=photo.pixels,
+                on_analysed=on_analysed,
             )
         )
         if not replies:

@@ -111,6 +111,17 @@ class Counted:
     scored: Scored | None = None
 
 
+@dataclass(frozen=True)
+class Looked:
+    """What the counting needs of an analysed photo."""
+
+    analysis: Analysis
+    phash: int | None
+    """The perceptual hash (duplicates); None for a photo without a face, never counted."""
+    picture: Image.Image | None
+    """The upright pixels when a card is drawn from them, else None: nothing holds them."""
+
+
 async def handle_photo(
     svc: Services, turn: Turn, event: PhotoEvent, arrival: Arrival | None = None
 ) -> list[Reply]:
@@ -131,12 +142,7 @@ async def handle_photo(
     platform = turn.chat.platform
     started = time.perf_counter()
     try:
-        # A group keeps the photo's taste features, which read FaceMesh (smile, mouth, roll,
-        # yaw); a private chat or the web page keeps none, so its score skips FaceMesh on a
-        # level face.
-        image, analysis = await svc.analyzer.analyze_photo_async(
-            event.photo, mesh=taste.learns_from(turn), decoded=event.decoded
-        )
+        looked = await _look(svc, turn, event)
     except PhotoError as error:
         metrics.photo_refused(platform, error.reason)
         row = await _record(svc, turn, event, status=SubmissionStatus.UNREADABLE)
@@ -145,12 +151,14 @@ async def handle_photo(
         metrics.error("model_missing")
         return [Reply(str(error), tag=update_tag(event.update_id))]
     metrics.analysis_took(time.perf_counter() - started)
-    if not analysis.faces:
+    if looked.picture is None and event.on_analysed is not None:
+        event.on_analysed()
+    analysis, photo_hash = looked.analysis, looked.phash
+    if photo_hash is None:
         metrics.photo_refused(platform, "no_face")
         row = await _record(svc, turn, event, status=SubmissionStatus.NO_FACE, analysis=analysis)
         return [_plain(turn, turn.t("photo.no_face"), row)]
 
-    photo_hash = phash(image)
     members = await taste.platform_audience(turn)
 
     async def count(tx: Store) -> Counted:
@@ -200,8 +208,23 @@ async def handle_photo(
     # The card is drawn on a worker thread: ~10 ms of drawing and encoding per photo that the
     # event loop, which serves every other request, does not have to wait through.
     return await asyncio.to_thread(
-        _scored_replies, turn, counted.row, analysis, image, counted.scored
+        _scored_replies, turn, counted.row, analysis, looked.picture, counted.scored
     )
+
+
+async def _look(svc: Services, turn: Turn, event: PhotoEvent) -> Looked:
+    """Analyse and hash the photo, keeping its pixels only for a card. Both run on worker
+    threads: the hash's resize is ~1.3 ms the event loop, which serves every other update,
+    need not spend."""
+    decoded = event.decoded.take() if event.decoded is not None else None
+    # A group keeps the photo's taste features, which read FaceMesh (smile, mouth, roll, yaw);
+    # a private chat or the web page keeps none, so its score skips FaceMesh on a level face.
+    image, analysis = await svc.analyzer.analyze_photo_async(
+        event.photo, mesh=taste.learns_from(turn), decoded=decoded
+    )
+    photo_hash = await asyncio.to_thread(phash, image) if analysis.faces else None
+    picture = None if event.cards is CardFormat.NONE else image
+    return Looked(analysis, photo_hash, picture)
 
 
 async def _replay(
@@ -434,17 +457,18 @@ def _scored_replies(
     turn: Turn,
     row: SubmissionRecord,
     analysis: Analysis,
-    image: Image.Image,
+    picture: Image.Image | None,
     scored: Scored,
 ) -> list[Reply]:
-    """The result reply (text, card, buttons, data) plus any duel this photo decided."""
+    """The result reply (text, card, buttons, data) plus any duel this photo decided; the card
+    is drawn from `picture`, kept for it (None: no card)."""
     t, score, standing = turn.t, analysis.score, scored.standing
     rank, previous_rank = standing.rank, standing.previous_rank
     attachments: tuple[Attachment, ...] = ()
     fmt = turn.event.cards
-    if fmt is not CardFormat.NONE:
+    if picture is not None and fmt is not CardFormat.NONE:
         card = result_card(
-            image,
+            picture,
             analysis,
             rank,
             previous_rank,

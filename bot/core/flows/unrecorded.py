@@ -22,7 +22,7 @@ from PIL import Image
 from bot import metrics
 from bot.core import render
 from bot.core.context import Services
-from bot.core.events import CardFormat
+from bot.core.events import CardFormat, Handover
 from bot.core.i18n import Translator
 from inference import Analysis, PhotoError
 from inference.decode import DecodedPhoto, decode_photo
@@ -49,13 +49,13 @@ class PhotoRefused(Exception):
 class Preview:
     """A photo as a page shows it: `jpeg` is an upright copy of at most the asked side;
     `width`/`height` are the upright full-size pixel dimensions, the coordinate space of the
-    analysis' face boxes. `decoded` is the photo as the analyzer decodes it: handed on with the
+    analysis' face boxes. `pixels` is the photo as the analyzer decodes it: handed on with the
     photo (`PhotoEvent.decoded`), it is not decoded a second time for the score."""
 
     jpeg: bytes
     width: int
     height: int
-    decoded: DecodedPhoto
+    pixels: Handover[DecodedPhoto]
 
 
 async def score_unrecorded(svc: Services, photo: bytes) -> dict[str, Any]:
@@ -86,7 +86,7 @@ def preview(photo: bytes, max_side: int, max_pixels: int, max_bytes: int | None)
     if max(image.size) > max_side:
         image = image.copy()
         image.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
-    return Preview(_jpeg(image), decoded.width, decoded.height, decoded)
+    return Preview(_jpeg(image), decoded.width, decoded.height, Handover(decoded))
 
 
 def result_card(

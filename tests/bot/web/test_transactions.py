@@ -9,14 +9,19 @@ it again through `Game.board` (and a `/top` command before that added two).
 
 from __future__ import annotations
 
+import asyncio
+import gc
+import weakref
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 from PIL import Image
 
 from bot.core.events import Sender
+from bot.core.flows import photo as photo_flow
 from bot.core.flows.unrecorded import PhotoRefused
 from bot.core.game import Game
 from bot.web.app import create_app
@@ -129,3 +134,54 @@ async def test_the_api_scores_through_the_game_and_records_nothing(
         await game.score_unrecorded(b"not a photo")
     assert caught.value.reason == "not_an_image"
     assert refused.json()["detail"] == caught.value.message
+
+
+async def test_a_page_photo_gives_its_upload_slot_back_once_analysed(
+    tmp_path: Path, game: Game, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With one upload slot, an upload is read and scored while a page photo is still being
+    counted, and by then nothing holds that photo's pixels any more: the slot bounds memory
+    only while the pixels exist (`bot.web.admission`)."""
+    decoded: list[weakref.ref[Image.Image]] = []
+    real_decode = decode._decode
+
+    def tracked(*args: Any) -> Any:
+        photo = real_decode(*args)
+        decoded.append(weakref.ref(photo.image))
+        return photo
+
+    other_scored = asyncio.Event()
+    real_count = photo_flow._count_scored
+
+    async def counting(*args: Any, **kwargs: Any) -> Any:
+        gc.collect()
+        assert [alive() for alive in decoded] == [None], "pixels held while counting"
+        counting_started.set()
+        await asyncio.wait_for(other_scored.wait(), timeout=30)
+        return await real_count(*args, **kwargs)
+
+    counting_started = asyncio.Event()
+    monkeypatch.setattr(decode, "_decode", tracked)
+    monkeypatch.setattr(photo_flow, "_count_scored", counting)
+    app = create_app(web_settings(tmp_path, web_concurrent_uploads=1), game=game)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as browser:
+        page = asyncio.create_task(
+            browser.post(
+                "/",
+                data={"nickname": "Ann", "key": "early-slot-key-0123"},
+                files={"photo": ("selfie.jpg", SELFIE.read_bytes(), "image/jpeg")},
+                headers={"X-Selfiebot-Tips": "later"},
+                follow_redirects=True,
+            )
+        )
+        await asyncio.wait_for(counting_started.wait(), timeout=60)
+        api = await asyncio.wait_for(
+            browser.post("/api/score", files={"photo": ("b.jpg", SELFIE.read_bytes())}),
+            timeout=60,
+        )
+        other_scored.set()
+        response = await page
+    assert api.status_code == 200, api.text
+    assert response.status_code == 200, response.text
+    assert f"{api.json()['score']}/100" in response.text
