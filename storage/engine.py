@@ -4,8 +4,11 @@ locks; both get a retry for the transient errors concurrency can raise."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
-from collections.abc import Awaitable, Callable
+import weakref
+from collections import deque
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -71,7 +74,12 @@ def _sqlite_engine(url: URL, *, echo: bool) -> AsyncEngine:
         options["timeout"] = SQLITE_BUSY_TIMEOUT_MS / 1000
         return sqlite_driver.connect(database, **options)
 
-    engine = create_async_engine(url, echo=echo, async_creator=open_connection, **pool)
+    # No rollback when a connection goes back to the pool: every use is a `Connection`, which
+    # ends its own transaction on close, so the pool's rollback was one more trip to the
+    # connection's thread per transaction (taken inside the writers' turn), for nothing.
+    engine = create_async_engine(
+        url, echo=echo, async_creator=open_connection, pool_reset_on_return=None, **pool
+    )
 
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -106,6 +114,72 @@ def _sqlite_engine(url: URL, *, echo: bool) -> AsyncEngine:
             cursor.close()
 
     return engine
+
+
+class WriteTurns:
+    """The turns of one process's SQLite writers: first come, first served, except that a
+    transaction asked to go `ahead` passes the queue (it still waits for the one running).
+
+    SQLite's busy handler makes a writer that finds the database locked sleep 1, 2, 5, ... up
+    to 100 ms between tries, so with many writers waiting the lock often sits free while they
+    sleep; queued here, the next writer begins as soon as the last one commits (other
+    processes still meet the busy handler). PostgreSQL's writers run concurrently (row locks),
+    so it has no turns.
+    """
+
+    def __init__(self) -> None:
+        self._busy = False
+        self._ahead: deque[asyncio.Future[None]] = deque()
+        self._queue: deque[asyncio.Future[None]] = deque()
+
+    @contextlib.asynccontextmanager
+    async def turn(self, *, ahead: bool = False) -> AsyncIterator[None]:
+        await self._take(ahead)
+        try:
+            yield
+        finally:
+            self._hand_on()
+
+    async def _take(self, ahead: bool) -> None:
+        if not self._busy:
+            self._busy = True
+            return
+        waiting = asyncio.get_running_loop().create_future()
+        (self._ahead if ahead else self._queue).append(waiting)
+        try:
+            await waiting
+        except asyncio.CancelledError:
+            if waiting.done() and not waiting.cancelled():
+                self._hand_on()  # the turn came as the waiter was cancelled: pass it on
+            raise
+
+    def _hand_on(self) -> None:
+        for lane in (self._ahead, self._queue):
+            while lane:
+                waiting = lane.popleft()
+                if not waiting.done():  # a cancelled waiter is skipped
+                    waiting.set_result(None)
+                    return
+        self._busy = False
+
+
+_write_turns: weakref.WeakKeyDictionary[Any, tuple[asyncio.AbstractEventLoop, WriteTurns]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+@contextlib.asynccontextmanager
+async def write_turn(engine: AsyncEngine, *, ahead: bool = False) -> AsyncIterator[None]:
+    """This process's turn to write on `engine` (`WriteTurns`); on PostgreSQL at once."""
+    if engine.dialect.name != "sqlite":
+        yield
+        return
+    loop = asyncio.get_running_loop()
+    known = _write_turns.get(engine.sync_engine)
+    if known is None or known[0] is not loop:
+        known = _write_turns[engine.sync_engine] = (loop, WriteTurns())
+    async with known[1].turn(ahead=ahead):
+        yield
 
 
 def is_transient(exc: BaseException) -> bool:

@@ -85,17 +85,18 @@ class Store:
                 raise
         return store
 
-    async def transaction(self, work: Callable[[Store], Awaitable[T]]) -> T:
+    async def transaction(self, work: Callable[[Store], Awaitable[T]], *, ahead: bool = False) -> T:
         """Run `work` with a store whose every call shares one write transaction.
 
         The whole of `work` runs again on a transient error (lock contention, serialization
-        failure), so it must only touch the database.
+        failure), so it must only touch the database. `ahead`: a short transaction that work
+        waits on, run before the writes queued in this process (on SQLite, `Runner.atomic`).
         """
 
         async def bound(runner: Runner) -> T:
             return await work(Store(self._engine, runner))
 
-        return await self.runner.atomic(bound)
+        return await self.runner.atomic(bound, ahead=ahead)
 
     async def close(self) -> None:
         """Release every connection."""

@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Executable, Row
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from storage.engine import WRITE_OPTION, run_in_transaction
+from storage.engine import WRITE_OPTION, run_in_transaction, write_turn
 from storage.records import as_utc, utcnow
 
 T = TypeVar("T")
@@ -56,13 +56,16 @@ class Runner:
         """Run `work` in a write transaction (or the open one); on SQLite it locks up front."""
         if self._connection is not None:
             return await work(self._connection)
-        return await run_in_transaction(self._writer, work)
+        async with write_turn(self.engine):
+            return await run_in_transaction(self._writer, work)
 
-    async def atomic(self, work: Callable[[Runner], Awaitable[T]]) -> T:
+    async def atomic(self, work: Callable[[Runner], Awaitable[T]], *, ahead: bool = False) -> T:
         """Run `work` with a runner whose every call shares one write transaction.
 
         On a transient error the whole of `work` runs again, so it must not have effects
         outside the database that cannot be repeated. Nested calls join the open transaction.
+        `ahead`: a short transaction others wait on, run before the queued ones
+        (`storage.engine.WriteTurns`).
         """
         if self._connection is not None:
             return await work(self)
@@ -70,7 +73,8 @@ class Runner:
         async def bound(conn: AsyncConnection) -> T:
             return await work(Runner(self.engine, conn, writer=self._writer))
 
-        return await run_in_transaction(self._writer, bound)
+        async with write_turn(self.engine, ahead=ahead):
+            return await run_in_transaction(self._writer, bound)
 
     async def first(self, query: Executable, params: Params | None = None) -> Row[Any] | None:
         async def work(conn: AsyncConnection) -> Row[Any] | None:

@@ -364,7 +364,9 @@ class Game:
                 found = await photo.arrive(tx, turn, event, first_claim=first)
             return claimed, turn, replace(found or Arrival(), claimed=claimed is not None)
 
-        claimed, turn, arrival = await self.store.transaction(work)
+        # Ahead of queued writes: nothing of this update (its download, its analysis) starts
+        # before it is claimed, while a photo waiting to be counted has that work done.
+        claimed, turn, arrival = await self.store.transaction(work, ahead=True)
         if claimed is not None and not self._took(claimed):
             return None
         assert turn is not None

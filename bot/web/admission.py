@@ -12,7 +12,7 @@ A request gives its slot back when it ends, or earlier through `release_early(re
 page's photo does once it is analysed and no longer holds its pixels, so the next upload is
 read and analysed while this one is recorded and ranked in the database (which, on SQLite, is
 one connection's thread: holding the slot through it left the analyzer idle). When no upload
-holds a slot, free heap memory goes back to the system (`bot.memory`).
+holds a slot or waits for one, free heap memory goes back to the system (`bot.memory`).
 """
 
 from __future__ import annotations
@@ -50,12 +50,17 @@ class UploadAdmission:
         self.app = app
         self._slots = asyncio.Semaphore(slots)
         self._inside = 0
+        self._waiting = 0
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] not in BODY_METHODS:
             await self.app(scope, receive, send)
             return
-        await self._slots.acquire()
+        self._waiting += 1
+        try:
+            await self._slots.acquire()
+        finally:
+            self._waiting -= 1
         self._inside += 1
         slot = UploadSlot(self)
         scope.setdefault("state", {})[SLOT_STATE] = slot
@@ -67,8 +72,8 @@ class UploadAdmission:
     def give_back(self) -> None:
         self._inside -= 1
         self._slots.release()
-        if self._inside == 0:
-            release_free_memory()
+        if self._inside == 0 and self._waiting == 0:
+            release_free_memory()  # a few ms: only once a burst is over, not between its uploads
 
 
 def release_early(request: Request) -> Callable[[], None]:

@@ -46,7 +46,9 @@ router = APIRouter(include_in_schema=False)
 
 TIPS_HEADER = "x-selfiebot-tips"
 """`later`: the script asks for the tips itself (`/tips`), so the score appears without waiting;
-without it the result page computes them."""
+without it the result page computes them. The script's POST is also answered with the result
+page itself (200, its own URL in `Content-Location`, RFC 9110 8.7), not a redirect: one round
+trip less on a phone, and one request less for the server."""
 
 
 def _period(value: str | None) -> str:
@@ -122,11 +124,12 @@ async def index(request: Request, board: str | None = None) -> Response:
 
 @router.post("/")
 async def submit(request: Request) -> Response:
-    """Score the uploaded photo for the player and redirect (303) to its result page.
+    """Score the uploaded photo for the player and redirect (303) to its result page, or, for
+    the page's script (`TIPS_HEADER`), answer with that page at once.
 
     A refused upload is answered in place with its HTTP status instead: there is nothing to
     keep, and the form is right there to try again. Posting the same form twice (same `key`)
-    redirects to the result already kept.
+    leads to the result already kept.
     """
     state = web_state(request)
     player = player_from_cookies(request.cookies)
@@ -142,14 +145,20 @@ async def submit(request: Request) -> Response:
             raise Problem("missing-photo", t("web.pick_first"))
         key = form.fields.get("key")
         key = key if is_valid_token(key) else new_player_id()
-        if state.results.get(key, player.player_id) is None:
+        tips_later = request.headers.get(TIPS_HEADER) == "later"
+        stored = state.results.get(key, player.player_id)
+        if stored is None:
             outcome = await state.play.submit_photo(player, upload, key, release_early(request))
-            tips_on_view = request.headers.get(TIPS_HEADER) != "later"
-            state.results.put(key, _kept(player, outcome, tips_on_view=tips_on_view))
+            stored = _kept(player, outcome, tips_on_view=not tips_later)
+            state.results.put(key, stored)
     except Problem as problem:
         board = await _board(state, player, period)
         return _page(request, state, player, period=period, board=board, problem=problem)
     query = f"?board={period}" if "board" in request.query_params else ""
+    if tips_later:
+        response = await _result(request, state, player, key, stored, period)
+        response.headers["Content-Location"] = f"{result_url(key)}{query}"
+        return response
     response = RedirectResponse(f"{result_url(key)}{query}", status_code=303)
     if player.save:
         _remember(response, player, secure=state.settings.web_cookie_secure)
@@ -176,11 +185,22 @@ async def result_page(request: Request, key: str, board: str | None = None) -> R
     stored = state.results.get(key, player.player_id)
     if stored is None:
         raise Problem("result-gone")
+    return await _result(request, state, player, key, stored, _period(board))
+
+
+async def _result(
+    request: Request,
+    state: WebState,
+    player: Player,
+    key: str,
+    stored: StoredResult,
+    period: str,
+) -> Response:
+    """The page showing a kept result, its tips computed first when they are due."""
     if stored.tips_due:
         tips = await state.play.tips(player, key)
         state.results.add_tips(key, tips.view, tips.images)
         stored = state.results.get(key, player.player_id) or stored
-    period = _period(board)
     board_view = stored.season_board if period == "season" else None
     if board_view is None:
         board_view = await _board(state, player, period, played=stored.result is not None)

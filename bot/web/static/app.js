@@ -1,8 +1,8 @@
 // Progressive enhancement for the selfiebot page. Without this file the form posts normally,
 // the server redirects to the result's own page (tips included) and the leaderboard tabs are
 // links; with it: drag-and-drop, a preview, checks before uploading (shown like the server's
-// problems), an in-page upload with a progress bar, the tips fetched after the score is shown,
-// and the tabs switching in place. The server renders the same templates either way; only the
+// problems), an in-page upload with a progress bar answered by the result's page itself, the
+// tips fetched after the score is shown, and the tabs switching in place. The server renders the same templates either way; only the
 // changed sections are swapped in, so there is one rendering path.
 (() => {
   "use strict";
@@ -217,9 +217,11 @@
     request.addEventListener("load", () => {
       busy(false);
       if (request.getResponseHeader("Content-Type")?.startsWith("text/html")) {
-        // The POST was redirected to the result's own URL: make it the address, so a
-        // reload shows the result again instead of posting the photo twice.
-        const landed = new URL(request.responseURL, location.href);
+        // The POST is answered with the result's page, its own URL in Content-Location: make
+        // it the address, so a reload shows the result again instead of posting the photo
+        // twice.
+        const own = request.getResponseHeader("Content-Location");
+        const landed = new URL(own || request.responseURL, location.href);
         if (request.status === 200 && landed.pathname !== location.pathname) {
           history.pushState(null, "", landed.pathname + landed.search);
         }
