@@ -10,8 +10,8 @@ then runs closed loops (each simulated user sends its next photo as soon as the 
 arrives) against, in turn:
 
 - `POST /api/score` (the JSON API: analysis only, nothing recorded);
-- the page as a browser with the script sends it (`POST /` with the tips left for later, then
-  the result page it redirects to);
+- the page as a browser with the script sends it (`POST /` with the tips left for later,
+  answered with the result page);
 - the page as a browser without JavaScript sends it (`POST /`, tips computed in the request,
   then the result page);
 - fuzzed uploads to `POST /api/score` (cut, bit-flipped and re-encoded photos of every accepted
@@ -22,8 +22,8 @@ Each phase stops after `--seconds` or `--requests`, whichever comes first. Repor
 requests, failures, throughput, p50 and p95 latency, the server's highest sampled RSS during
 the phase, and the CPU per request of the server (every thread) and of this load generator.
 The page against the API is given both ways: throughput, which on a small machine also carries
-the load generator's share (the page's redirect is a second request), and the server's CPU per
-photo under this load. For the server process: RSS at the peak and settled (after the load,
+the load generator's share (an HTML page to read back), and the server's CPU per photo under
+this load. For the server process: RSS at the peak and settled (after the load,
 once idle for a few seconds). `--memory-breakdown` also prints what the RSS consists of
 (`/proc/PID/smaps` grouped by mapping: the heap, malloc arenas, thread stacks, other anonymous
 memory, libraries) when idle, at the highest sampled RSS and settled, with the thread count.
