@@ -9,7 +9,8 @@ one at a time through the app in this process (`httpx.ASGITransport`: no sockets
 process's CPU time (every thread: the analyzer's pool and SQLite's included), so the page's cost
 per photo against the API's can be compared between two versions of the code. The page is a
 form POST with the tips left for later, as the page's script sends it (a redirect to the
-result, from older code, is followed); rate limit and duplicate check are off, as in the load script, so every photo is counted.
+result, from older code, is followed); rate limit and duplicate check are off, as in the load
+script, so every photo is counted.
 
 Each figure is given twice: the whole process, and the server alone (the CPU spent inside the
 web app's requests, so without the in-process client's share). `--season-photos N` first
