@@ -19,7 +19,7 @@ import socket
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from bot.core.commands import ButtonAction
 from bot.core.context import Clock, Services, Turn, parse_tag, system_clock, update_tag
@@ -50,6 +50,7 @@ if TYPE_CHECKING:
     from inference import Analyzer
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 class _ClaimLost(Exception):
@@ -143,7 +144,7 @@ class Game:
         if key in self._held:
             return False
         if arriving is None:
-            return self._took(await self._claim(self.store, key))
+            return self._took(await self._claim(key))
         event = EventBase(**arriving)
         owner = new_owner(self._process)
         now = self._svc.clock()
@@ -160,16 +161,24 @@ class Game:
             first = claimed.first_claim
             return claimed, (turn, await photo.arrive(tx, turn, event, first_claim=first))
 
-        claimed, arrived = await self.store.transaction(work)
+        claimed, arrived = await self._claiming(work)
         if claimed is None or not self._took(claimed):
             return False
         assert arrived is not None
         self._arrived[key] = arrived
         return True
 
-    async def _claim(self, store: Store, key: tuple[str, str]) -> Claim:
-        owner = new_owner(self._process)
-        return await store.claims.claim(*key, owner, lease=self._lease, now=self._svc.clock())
+    async def _claim(self, key: tuple[str, str]) -> Claim:
+        owner, now = new_owner(self._process), self._svc.clock()
+        return await self._claiming(
+            lambda tx: tx.claims.claim(*key, owner, lease=self._lease, now=now)
+        )
+
+    async def _claiming(self, work: Callable[[Store], Awaitable[T]]) -> T:
+        """A transaction that claims an update, run ahead of the writes queued in this process
+        (`Store.transaction`): nothing of its update (download, analysis) starts before it,
+        while a photo waiting to be counted has had its analysis."""
+        return await self.store.transaction(work, ahead=True)
 
     def _took(self, claim: Claim) -> bool:
         """Hold a claim taken in storage; log why a copy is dropped."""
@@ -364,9 +373,7 @@ class Game:
                 found = await photo.arrive(tx, turn, event, first_claim=first)
             return claimed, turn, replace(found or Arrival(), claimed=claimed is not None)
 
-        # Ahead of queued writes: nothing of this update (its download, its analysis) starts
-        # before it is claimed, while a photo waiting to be counted has that work done.
-        claimed, turn, arrival = await self.store.transaction(work, ahead=True)
+        claimed, turn, arrival = await self._claiming(work)
         if claimed is not None and not self._took(claimed):
             return None
         assert turn is not None

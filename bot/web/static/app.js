@@ -2,8 +2,9 @@
 // the server redirects to the result's own page (tips included) and the leaderboard tabs are
 // links; with it: drag-and-drop, a preview, checks before uploading (shown like the server's
 // problems), an in-page upload with a progress bar answered by the result's page itself, the
-// tips fetched after the score is shown, and the tabs switching in place. The server renders the same templates either way; only the
-// changed sections are swapped in, so there is one rendering path.
+// tips fetched after the score is shown, and the tabs switching in place. The server renders
+// the same templates either way; only the changed sections are swapped in, so there is one
+// rendering path.
 (() => {
   "use strict";
   document.documentElement.classList.replace("no-js", "js");
